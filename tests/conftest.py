@@ -1,0 +1,38 @@
+import os
+
+import pytest
+from django.test import Client
+
+from tests.personas import PASSWORD, Org, build_org
+
+
+def pytest_report_header() -> str:
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE']}"
+
+
+@pytest.fixture
+def org(db: None) -> Org:
+    return build_org()
+
+
+@pytest.fixture
+def client_for(client: Client):  # type: ignore[no-untyped-def]
+    """A logged-in test client for a persona."""
+
+    def login(person):  # type: ignore[no-untyped-def]
+        new = Client()
+        assert new.login(email=person.email, password=PASSWORD)
+        return new
+
+    return login
+
+
+@pytest.fixture(autouse=True)
+def _email_in_memory(settings):  # type: ignore[no-untyped-def]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+IN_CI = os.environ.get("CI", "").lower() == "true"

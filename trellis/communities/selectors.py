@@ -1,0 +1,183 @@
+"""Reads of communities, shaped for the viewer: nothing private leaks from here."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+
+from trellis.communities.models import (
+    ROLE_ORDER,
+    Community,
+    CommunityInvitation,
+    InvitationStatus,
+    JoinRequest,
+    Membership,
+    RequestStatus,
+    Sponsorship,
+    Status,
+)
+from trellis.core import access
+from trellis.core.errors import NotFound
+from trellis.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
+from trellis.people.models import Person
+
+ACTIVE = Q(memberships__left_at__isnull=True)
+
+
+def _with_counts(viewer: access.Viewer, communities: QuerySet[Community]) -> QuerySet[Community]:
+    viewer_role = Membership.objects.filter(
+        community=OuterRef("pk"), person_id=viewer.pk, left_at__isnull=True
+    ).values("role")[:1]
+    return communities.annotate(
+        member_count=Count("memberships", filter=ACTIVE),
+        viewer_role=Subquery(viewer_role),
+    )
+
+
+def community_directory(
+    *,
+    viewer: access.Viewer,
+    query: str = "",
+    status: str = "",
+    visibility: str = "",
+    mine: bool = False,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> Page[Community]:
+    communities = access.visible_communities(viewer)
+    if query.strip():
+        for word in query.split()[:8]:
+            communities = communities.filter(Q(name__icontains=word) | Q(domain__icontains=word))
+    if status:
+        communities = communities.filter(status=status)
+    else:
+        communities = communities.exclude(status=Status.ARCHIVED)
+    if visibility:
+        communities = communities.filter(visibility=visibility)
+    if mine:
+        communities = communities.filter(
+            pk__in=Membership.objects.filter(person_id=viewer.pk, left_at__isnull=True).values(
+                "community_id"
+            )
+        )
+    return paginate(_with_counts(viewer, communities).order_by("name", "pk"), page=page,
+                    page_size=page_size)
+
+
+def community_get(*, viewer: access.Viewer, slug: str) -> Community:
+    community = _with_counts(viewer, access.visible_communities(viewer)).filter(slug=slug).first()
+    if community is None:
+        raise NotFound("No such community, or it is private.")
+    return community
+
+
+def community_get_by_id(*, viewer: access.Viewer, community_id: int) -> Community:
+    community = (
+        _with_counts(viewer, access.visible_communities(viewer)).filter(pk=community_id).first()
+    )
+    if community is None:
+        raise NotFound("No such community, or it is private.")
+    return community
+
+
+@dataclass
+class RoleGroup:
+    role: str
+    label: str
+    members: list[Membership] = field(default_factory=list)
+
+
+def members_by_role(*, viewer: access.Viewer, community: Community, limit: int = 60
+                    ) -> list[RoleGroup]:
+    """Leaders first; the plain member list is capped (the API pages through all of them)."""
+    if not access.can_view_community(viewer, community):
+        raise NotFound("No such community, or it is private.")
+    base = Membership.objects.filter(community=community, left_at__isnull=True).select_related(
+        "person", "person__department"
+    )
+    groups = []
+    for role in ROLE_ORDER:
+        members = list(base.filter(role=role).order_by("person__name", "pk")[:limit])
+        groups.append(RoleGroup(role=role.value, label=role.label, members=members))
+    return groups
+
+
+def community_sponsors(*, viewer: access.Viewer, community: Community) -> list[Person]:
+    if not access.can_view_community(viewer, community):
+        raise NotFound("No such community, or it is private.")
+    return list(
+        Person.objects.filter(
+            pk__in=Sponsorship.objects.filter(community=community).values("person_id")
+        ).select_related("department")
+    )
+
+
+def pending_join_requests(*, viewer: access.Viewer, community: Community) -> list[JoinRequest]:
+    if not access.can_manage_community(viewer, community):
+        return []
+    return list(
+        JoinRequest.objects.filter(community=community, status=RequestStatus.PENDING)
+        .select_related("person", "person__department")
+        .order_by("created_at")
+    )
+
+
+def viewer_pending_request(*, viewer: access.Viewer, community: Community) -> JoinRequest | None:
+    if not access.is_signed_in(viewer):
+        return None
+    return JoinRequest.objects.filter(
+        community=community, person_id=viewer.pk, status=RequestStatus.PENDING
+    ).first()
+
+
+def my_pending_invitations(*, viewer: access.Viewer) -> list[CommunityInvitation]:
+    if not access.is_signed_in(viewer):
+        return []
+    return list(
+        CommunityInvitation.objects.filter(person_id=viewer.pk, status=InvitationStatus.PENDING)
+        .select_related("community", "invited_by")
+        .order_by("-created_at")
+    )
+
+
+def my_pending_requests(*, viewer: access.Viewer) -> list[JoinRequest]:
+    """The viewer's own requests: they know the community exists, having asked to join it."""
+    if not access.is_signed_in(viewer):
+        return []
+    return list(
+        JoinRequest.objects.filter(person_id=viewer.pk, status=RequestStatus.PENDING)
+        .select_related("community")
+        .order_by("-created_at")
+    )
+
+
+def my_communities(*, viewer: access.Viewer) -> list[Community]:
+    if not access.is_signed_in(viewer):
+        return []
+    mine = Community.objects.filter(
+        pk__in=Membership.objects.filter(person_id=viewer.pk, left_at__isnull=True).values(
+            "community_id"
+        )
+    )
+    return list(_with_counts(viewer, mine).order_by("name"))
+
+
+def suggested_communities(*, viewer: access.Viewer, limit: int = 6) -> list[Community]:
+    """Open communities the viewer is not in, where colleagues from their department gather."""
+    if not access.is_signed_in(viewer):
+        return []
+    joined = Membership.objects.filter(person_id=viewer.pk, left_at__isnull=True).values(
+        "community_id"
+    )
+    candidates = (
+        access.visible_communities(viewer)
+        .exclude(pk__in=joined)
+        .exclude(status__in=[Status.ARCHIVED, Status.DORMANT])
+    )
+    department_id = getattr(viewer, "department_id", None)
+    annotated = _with_counts(viewer, candidates).annotate(
+        colleagues=Count(
+            "memberships",
+            filter=ACTIVE & Q(memberships__person__department_id=department_id),
+        )
+    )
+    return list(annotated.order_by("-colleagues", "-member_count", "name")[:limit])

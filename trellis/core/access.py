@@ -1,0 +1,134 @@
+"""Who may see and do what. The one place that decides; everything else asks here.
+
+Roles: org admin (sees and manages everything), community leader / facilitator / core / member
+(by active membership), sponsor (sees the community they back), and everyone else, including
+the outsider who belongs to no community. A private community and everything in it is visible
+only to its members, its sponsors and org admins.
+"""
+
+from typing import TYPE_CHECKING, Union
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+
+from trellis.communities.models import (
+    Community,
+    Membership,
+    Role,
+    Sponsorship,
+    Status,
+    Visibility,
+)
+
+if TYPE_CHECKING:
+    from trellis.people.models import Person
+
+Viewer = Union["Person", AnonymousUser]
+
+MANAGING_ROLES = frozenset({Role.LEADER})
+TEAM_ROLES = frozenset({Role.LEADER, Role.FACILITATOR, Role.CORE})
+
+
+def is_signed_in(viewer: Viewer) -> bool:
+    return bool(viewer.is_authenticated and viewer.is_active)
+
+
+def is_org_admin(viewer: Viewer) -> bool:
+    return is_signed_in(viewer) and bool(getattr(viewer, "is_org_admin", False))
+
+
+def active_role(viewer: Viewer, community: Community) -> str | None:
+    if not is_signed_in(viewer):
+        return None
+    cache: dict[int, str | None] = viewer.__dict__.setdefault("_trellis_roles", {})
+    if community.pk not in cache:
+        cache[community.pk] = (
+            Membership.objects.filter(
+                community=community, person_id=viewer.pk, left_at__isnull=True
+            )
+            .values_list("role", flat=True)
+            .first()
+        )
+    return cache[community.pk]
+
+
+def is_sponsor(viewer: Viewer, community: Community) -> bool:
+    return is_signed_in(viewer) and Sponsorship.objects.filter(
+        community=community, person_id=viewer.pk
+    ).exists()
+
+
+def visible_communities(viewer: Viewer) -> QuerySet[Community]:
+    """Every community the viewer may know exists: the base of every list, count and search."""
+    communities = Community.objects.all()
+    if not is_signed_in(viewer):
+        return communities.none()
+    if is_org_admin(viewer):
+        return communities
+    own = Membership.objects.filter(person_id=viewer.pk, left_at__isnull=True).values(
+        "community_id"
+    )
+    sponsored = Sponsorship.objects.filter(person_id=viewer.pk).values("community_id")
+    return communities.filter(
+        Q(visibility=Visibility.PUBLIC) | Q(pk__in=own) | Q(pk__in=sponsored)
+    )
+
+
+def can_view_community(viewer: Viewer, community: Community) -> bool:
+    if not is_signed_in(viewer):
+        return False
+    if community.visibility == Visibility.PUBLIC or is_org_admin(viewer):
+        return True
+    return active_role(viewer, community) is not None or is_sponsor(viewer, community)
+
+
+def can_join(viewer: Viewer, community: Community) -> bool:
+    """Joining directly is for public, open communities; private ones go through a request."""
+    return (
+        is_signed_in(viewer)
+        and community.visibility == Visibility.PUBLIC
+        and community.status != Status.ARCHIVED
+        and active_role(viewer, community) is None
+    )
+
+
+def can_request_to_join(viewer: Viewer, community: Community) -> bool:
+    return (
+        is_signed_in(viewer)
+        and community.visibility == Visibility.PRIVATE
+        and community.status != Status.ARCHIVED
+        and active_role(viewer, community) is None
+    )
+
+
+def can_manage_community(viewer: Viewer, community: Community) -> bool:
+    """Settings, roles, invitations and join-request decisions."""
+    return is_org_admin(viewer) or active_role(viewer, community) in MANAGING_ROLES
+
+
+def can_invite_to_community(viewer: Viewer, community: Community) -> bool:
+    """The core team may invite; leaders decide roles."""
+    return is_org_admin(viewer) or active_role(viewer, community) in TEAM_ROLES
+
+
+def can_create_community(viewer: Viewer) -> bool:
+    """Start simple: anyone may seed a community and becomes its first leader."""
+    return is_signed_in(viewer)
+
+
+def can_manage_people(viewer: Viewer) -> bool:
+    return is_org_admin(viewer)
+
+
+def can_view_people(viewer: Viewer) -> bool:
+    """The org directory is open to everyone signed in, as on an intranet."""
+    return is_signed_in(viewer)
+
+
+def can_edit_person(viewer: Viewer, person: "Person") -> bool:
+    return is_org_admin(viewer) or (is_signed_in(viewer) and viewer.pk == person.pk)
+
+
+def visible_memberships(viewer: Viewer) -> QuerySet[Membership]:
+    """Memberships in communities the viewer may see: a private one never shows on a profile."""
+    return Membership.objects.filter(community__in=visible_communities(viewer))

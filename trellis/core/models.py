@@ -1,0 +1,35 @@
+"""The activity log: one row per service write and per page view that matters."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Activity(models.Model):
+    """Who did what to which object, in which community, when.
+
+    Participation levels (including readers who never post) are computed from these rows, so
+    views of communities and people are recorded as well as writes.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    verb = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["community", "created_at"]),
+            models.Index(fields=["actor", "created_at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.verb} {self.object_type}:{self.object_id}"

@@ -1,0 +1,40 @@
+"""Offset pagination shared by pages and the API: one count, one slice."""
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from django.db.models import Model, QuerySet
+
+T = TypeVar("T", bound=Model)
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    count: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def paginate(queryset: QuerySet[T], *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[T]:
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    count = queryset.count()
+    last = max(1, -(-count // page_size))
+    page = max(1, min(page, last))
+    start = (page - 1) * page_size
+    return Page(list(queryset[start : start + page_size]), count, page, page_size)

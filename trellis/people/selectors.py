@@ -1,0 +1,76 @@
+"""Reads of the org directory and profiles, shaped for the viewer."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from trellis.communities.models import Membership
+from trellis.core import access
+from trellis.core.errors import Forbidden, NotFound
+from trellis.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
+from trellis.people.models import Department, Person
+
+
+def people_queryset(*, viewer: access.Viewer) -> QuerySet[Person]:
+    if not access.can_view_people(viewer):
+        raise Forbidden("Sign in to see the directory.")
+    return Person.objects.filter(is_active=True).select_related("department", "manager")
+
+
+def person_directory(
+    *,
+    viewer: access.Viewer,
+    query: str = "",
+    department: str = "",
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> Page[Person]:
+    people = people_queryset(viewer=viewer)
+    for word in query.split()[:8]:
+        people = people.filter(
+            Q(name__icontains=word) | Q(title__icontains=word) | Q(email__istartswith=word)
+        )
+    if department:
+        people = people.filter(department__slug=department)
+    return paginate(people.order_by("name", "pk"), page=page, page_size=page_size)
+
+
+@dataclass
+class Profile:
+    person: Person
+    memberships: list[Membership]
+    reports: list[Person]
+    sponsored: list[int]
+
+
+def person_profile(*, viewer: access.Viewer, person_id: int) -> Profile:
+    person = people_queryset(viewer=viewer).filter(pk=person_id).first()
+    if person is None:
+        raise NotFound("No such person.")
+    memberships = list(
+        access.visible_memberships(viewer)
+        .filter(person=person, left_at__isnull=True)
+        .select_related("community")
+        .order_by("community__name")
+    )
+    reports = list(
+        Person.objects.filter(manager=person, is_active=True)
+        .select_related("department")
+        .order_by("name")[:50]
+    )
+    sponsored = list(
+        access.visible_communities(viewer).filter(sponsorship__person=person).values_list(
+            "pk", flat=True
+        )
+    )
+    return Profile(person, memberships, reports, sponsored)
+
+
+def departments_with_counts(*, viewer: access.Viewer) -> list[Department]:
+    if not access.can_view_people(viewer):
+        raise Forbidden("Sign in to see the directory.")
+    return list(
+        Department.objects.annotate(
+            people_count=Count("people", filter=Q(people__is_active=True))
+        ).order_by("name")
+    )

@@ -1,0 +1,149 @@
+"""Writes to people and departments."""
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.text import slugify
+
+from trellis.core import access
+from trellis.core.activity import activity_record
+from trellis.core.errors import Forbidden, Invalid
+from trellis.people.models import Department, Person
+
+ADMIN_ONLY_FIELDS = frozenset({"email", "department", "manager", "title", "start_date"})
+SELF_FIELDS = frozenset({"name", "location", "skills", "interests", "bio"})
+
+
+def clean_tags(values: list[str] | str) -> list[str]:
+    """Skills and interests: trimmed, deduplicated case-insensitively, order kept."""
+    if isinstance(values, str):
+        values = values.split(",")
+    seen: set[str] = set()
+    tags = []
+    for value in values:
+        tag = " ".join(str(value).split())[:60]
+        if tag and tag.lower() not in seen:
+            seen.add(tag.lower())
+            tags.append(tag)
+    return tags[:40]
+
+
+def normalise_email(raw: str) -> str:
+    email = raw.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise Invalid(f"'{raw}' is not an email address.", field_errors={"email": "Invalid email."}
+                      ) from error
+    return email
+
+
+def department_get_or_create(*, name: str, parent: Department | None = None) -> Department:
+    clean = " ".join(name.split())[:120]
+    if not clean:
+        raise Invalid("A department needs a name.", field_errors={"name": "Required."})
+    existing = Department.objects.filter(name__iexact=clean, parent=parent).first()
+    if existing:
+        return existing
+    base = slugify(clean) or "department"
+    slug, n = base, 2
+    while Department.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return Department.objects.create(name=clean, slug=slug, parent=parent)
+
+
+@transaction.atomic
+def department_create(*, actor: Person, name: str, parent: Department | None = None) -> Department:
+    if not access.can_manage_people(actor):
+        raise Forbidden("Only org admins manage departments.")
+    department = department_get_or_create(name=name, parent=parent)
+    activity_record(actor=actor, verb="department.create", obj=department)
+    return department
+
+
+def _check_manager(person: Person | None, manager: Person | None) -> None:
+    """Refuse a manager chain that loops back to the person."""
+    if person is None or person.pk is None or manager is None:
+        return
+    seen = {person.pk}
+    current: Person | None = manager
+    while current is not None:
+        if current.pk in seen:
+            raise Invalid(
+                "That manager would make a reporting loop.",
+                field_errors={"manager": f"{manager.name} reports (indirectly) to {person.name}."},
+            )
+        seen.add(current.pk)
+        current = current.manager
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: Person,
+    email: str,
+    name: str,
+    title: str = "",
+    department: Department | None = None,
+    manager: Person | None = None,
+    location: str = "",
+    start_date: date | None = None,
+    skills: list[str] | None = None,
+    interests: list[str] | None = None,
+    send_invitation: bool = False,
+) -> Person:
+    if not access.can_manage_people(actor):
+        raise Forbidden("Only org admins add people.")
+    email = normalise_email(email)
+    if not name.strip():
+        raise Invalid("A person needs a name.", field_errors={"name": "Required."})
+    if Person.objects.filter(email=email).exists():
+        raise Invalid(f"{email} is already in the directory.", field_errors={"email": "Taken."})
+    person = Person.objects.create_user(
+        email,
+        None,
+        name=name.strip(),
+        title=title.strip(),
+        department=department,
+        manager=manager,
+        location=location.strip(),
+        start_date=start_date,
+        skills=clean_tags(skills or []),
+        interests=clean_tags(interests or []),
+    )
+    activity_record(actor=actor, verb="person.create", obj=person)
+    if send_invitation:
+        from trellis.accounts.services import account_invitation_send
+
+        account_invitation_send(actor=actor, person=person)
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: Person, person: Person, **changes: Any) -> Person:
+    if not access.can_edit_person(actor, person):
+        raise Forbidden("You can only edit your own profile.")
+    unknown = set(changes) - ADMIN_ONLY_FIELDS - SELF_FIELDS
+    if unknown:
+        raise Invalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    if set(changes) & ADMIN_ONLY_FIELDS and not access.can_manage_people(actor):
+        raise Forbidden("Only org admins change email, title, department, manager or start date.")
+    if "email" in changes:
+        changes["email"] = normalise_email(changes["email"])
+        if Person.objects.filter(email=changes["email"]).exclude(pk=person.pk).exists():
+            raise Invalid("Email taken.", field_errors={"email": "Another person uses it."})
+    if "name" in changes and not str(changes["name"]).strip():
+        raise Invalid("A person needs a name.", field_errors={"name": "Required."})
+    if "manager" in changes:
+        _check_manager(person, changes["manager"])
+    for tag_field in ("skills", "interests"):
+        if tag_field in changes:
+            changes[tag_field] = clean_tags(changes[tag_field])
+    for field, value in changes.items():
+        setattr(person, field, value.strip() if isinstance(value, str) else value)
+    person.save()
+    activity_record(actor=actor, verb="person.update", obj=person)
+    return person

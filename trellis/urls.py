@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from trellis.api.router import api
+
+urlpatterns = [
+    path("", include("trellis.communities.urls")),
+    path("", include("trellis.people.urls")),
+    path("", include("trellis.accounts.urls")),
+    path("django-admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
