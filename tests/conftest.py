@@ -30,8 +30,9 @@ def client_for(client: Client):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _email_in_memory(settings):  # type: ignore[no-untyped-def]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def _fast_and_immediate(settings):  # type: ignore[no-untyped-def]
+    """Cheap password hashing, and tasks run in-process (the worker has its own test)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 

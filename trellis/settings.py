@@ -123,6 +123,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from finders; keep it quiet
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -135,13 +136,28 @@ TRELLIS_MAX_UPLOAD_BYTES = int(os.environ.get("TRELLIS_MAX_UPLOAD_BYTES", 10 * 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = TRELLIS_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-EMAIL_BACKEND = os.environ.get(
-    "TRELLIS_EMAIL_BACKEND",
-    "django.core.mail.backends.filebased.EmailBackend",
-)
-EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
-EMAIL_HOST = os.environ.get("TRELLIS_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("TRELLIS_EMAIL_PORT", "25"))
+# Outgoing mail: written to files under var/outbox by default (a laptop has no mail server);
+# set TRELLIS_SMTP_HOST to send through SMTP.
+if os.environ.get("TRELLIS_SMTP_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["TRELLIS_SMTP_HOST"],
+                "port": int(os.environ.get("TRELLIS_SMTP_PORT", "587")),
+                "username": os.environ.get("TRELLIS_SMTP_USER", ""),
+                "password": os.environ.get("TRELLIS_SMTP_PASSWORD", ""),
+                "use_tls": env_bool("TRELLIS_SMTP_TLS", True),
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / "outbox")},
+        }
+    }
 DEFAULT_FROM_EMAIL = os.environ.get("TRELLIS_FROM_EMAIL", "Trellis <trellis@localhost>")
 
 TASKS = {

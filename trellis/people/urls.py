@@ -1,3 +1,12 @@
 from django.urls import path
 
-urlpatterns: list = []
+from trellis.people import views
+
+urlpatterns = [
+    path("people/", views.person_directory, name="person-directory"),
+    path("people/<int:pk>/", views.person_detail, name="person-detail"),
+    path("me/edit/", views.profile_edit, name="profile-edit"),
+    path("admin/people/", views.admin_people, name="admin-people"),
+    path("admin/people/<int:pk>/invite/", views.admin_invite, name="admin-invite"),
+    path("admin/people/import/", views.admin_import, name="admin-import"),
+]

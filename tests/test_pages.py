@@ -1,0 +1,112 @@
+"""The HTML pages a member relies on, rendered through the real URL conf."""
+
+import re
+
+from django.core import mail
+from django.urls import reverse
+
+from tests.personas import Org
+from trellis.communities.models import JoinRequest, Membership, RequestStatus
+
+
+def test_home_lists_my_communities_and_suggestions(org: Org, client_for) -> None:
+    page = client_for(org.member).get(reverse("home")).content.decode()
+    assert "Kubernetes Guild" in page and "Security Council" in page
+    newcomer_page = client_for(org.newcomer).get(reverse("home")).content.decode()
+    assert "joined a community yet" in newcomer_page
+    assert "Kubernetes Guild" in newcomer_page  # suggested
+    assert "Security Council" not in newcomer_page
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client) -> None:
+    response = client.get(reverse("community-directory"))
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_directory_search_filters(org: Org, client_for) -> None:
+    client = client_for(org.outsider)
+    page = client.get(reverse("community-directory"), {"q": "containers"}).content.decode()
+    assert "Kubernetes Guild" in page
+    page = client.get(reverse("community-directory"), {"q": "nothing-like-this"}).content.decode()
+    assert "No community matches" in page
+
+
+def test_join_and_leave_with_htmx_returns_the_panel(org: Org, client_for) -> None:
+    client = client_for(org.newcomer)
+    url = reverse("community-join", args=[org.public.slug])
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert 'id="membership"' in response.content.decode()
+    assert "You are a member" in response.content.decode()
+    assert Membership.objects.filter(person=org.newcomer, left_at__isnull=True).count() == 1
+    client.post(reverse("community-leave", args=[org.public.slug]), HTTP_HX_REQUEST="true")
+    assert not Membership.objects.filter(person=org.newcomer, left_at__isnull=True).exists()
+    # history kept
+    assert Membership.objects.filter(person=org.newcomer, left_at__isnull=False).count() == 1
+
+
+def _without_secrets(html: str, slug: str) -> str:
+    html = re.sub(r'value="[A-Za-z0-9]{64}"', "", html)  # csrf form tokens
+    html = re.sub(r'"X-CSRFToken": "[A-Za-z0-9]{64}"', "", html)
+    return html.replace(slug, "SLUG")
+
+
+def test_private_community_page_is_the_same_404_as_a_missing_one(org: Org, client_for) -> None:
+    client = client_for(org.outsider)
+    private = client.get(reverse("community-detail", args=[org.private.slug]))
+    missing = client.get(reverse("community-detail", args=["no-such-community"]))
+    assert private.status_code == missing.status_code == 404
+    assert org.private.name not in private.content.decode()
+    assert _without_secrets(private.content.decode(), org.private.slug) == _without_secrets(
+        missing.content.decode(), "no-such-community"
+    )
+
+
+def test_request_to_join_private_then_leader_approves(org: Org, client_for) -> None:
+    outsider = client_for(org.outsider)
+    response = outsider.post(reverse("community-request", args=[org.private.slug]),
+                             {"message": "I handle incidents in Design"})
+    assert response.status_code == 200 and "Request sent" in response.content.decode()
+    request = JoinRequest.objects.get(person=org.outsider, status=RequestStatus.PENDING)
+    settings_page = client_for(org.leader).get(reverse("community-settings",
+                                                        args=[org.private.slug]))
+    assert "I handle incidents in Design" in settings_page.content.decode()
+    client_for(org.leader).post(reverse("join-request-decide", args=[request.pk]),
+                                {"decision": "approve"})
+    page = outsider.get(reverse("community-detail", args=[org.private.slug]))
+    assert page.status_code == 200 and "Security Council" in page.content.decode()
+
+
+def test_request_for_missing_slug_answers_the_same(org: Org, client_for) -> None:
+    response = client_for(org.outsider).post(reverse("community-request", args=["nope"]))
+    assert response.status_code == 200 and "Request sent" in response.content.decode()
+    assert not JoinRequest.objects.exists()
+
+
+def test_member_cannot_open_settings(org: Org, client_for) -> None:
+    response = client_for(org.member).get(reverse("community-settings", args=[org.public.slug]))
+    assert response.status_code == 404
+
+
+def test_leader_invites_and_email_is_sent(
+    org: Org, client_for, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(org.leader).post(reverse("community-invite", args=[org.private.slug]),
+                                    {"email": org.newcomer.email, "role": "member"})
+    assert [m.to for m in mail.outbox] == [[org.newcomer.email]]
+    assert "Security Council" in mail.outbox[0].subject
+    home = client_for(org.newcomer).get(reverse("home")).content.decode()
+    assert "invited you to" in home
+
+
+def test_person_page_hides_private_membership_from_outsider(org: Org, client_for) -> None:
+    url = reverse("person-detail", args=[org.member.pk])
+    assert "Security Council" not in client_for(org.outsider).get(url).content.decode()
+    assert "Security Council" in client_for(org.leader).get(url).content.decode()
+
+
+def test_create_community_with_missing_fields_shows_errors(org: Org, client_for) -> None:
+    response = client_for(org.member).post(reverse("community-create"), {"name": ""})
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()

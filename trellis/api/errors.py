@@ -1,0 +1,142 @@
+"""The one error shape of the API, and the handlers that turn every failure into it.
+
+Every error answers ``{"detail": str, "errors": [{"loc": [...], "msg": str, "type": str}]}``:
+``detail`` is a sentence for people, ``errors`` says which input was wrong (empty when the
+failure is not about one field).
+"""
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from trellis.core.errors import Invalid, ServiceError
+
+logger = logging.getLogger(__name__)
+
+
+class ErrorItem(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[ErrorItem]
+
+
+class Conflict(ServiceError):
+    """The request is well formed but clashes with the current state (a taken email, the last
+    leader leaving, a request already decided). Raised here, not in services: see `conflicts`."""
+
+    status_code = 409
+
+
+ERROR_STATUSES = (400, 401, 403, 404, 422)
+
+
+def error_responses(*, conflict: bool = False) -> dict[int, type[ErrorOut]]:
+    """The error part of an operation's ``response=`` mapping."""
+    statuses = (*ERROR_STATUSES, 409) if conflict else ERROR_STATUSES
+    return dict.fromkeys(statuses, ErrorOut)
+
+
+@contextmanager
+def conflicts() -> Iterator[None]:
+    """Report a service's ``Invalid`` as 409 Conflict.
+
+    Use it only around service calls whose input the request schema has already validated in
+    full: what the service can still refuse then depends on the state of the data, not on the
+    request (RFC 9110 §15.5.10), and a 400 would tell the client to fix a request that is fine.
+    """
+    try:
+        yield
+    except Invalid as error:
+        raise Conflict(error.message, field_errors=error.field_errors) from error
+
+
+_TYPES = {400: "invalid", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 422: "validation_error", 500: "server_error"}
+
+
+def error_body(
+    detail: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {"detail": detail, "errors": errors or []}
+
+
+def _respond(
+    api: NinjaAPI, request: HttpRequest, status: int, detail: str,
+    errors: list[dict[str, Any]] | None = None,
+) -> HttpResponse:
+    response = api.create_response(request, error_body(detail, errors), status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="trellis"'
+    return response
+
+
+def _service_error(api: NinjaAPI, request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    kind = _TYPES.get(exc.status_code, "error")
+    errors = [
+        {"loc": ["body", field], "msg": message, "type": kind}
+        for field, message in exc.field_errors.items()
+    ]
+    return _respond(api, request, exc.status_code, exc.message, errors)
+
+
+def _validation_error(api: NinjaAPI, request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {
+            "loc": [part if isinstance(part, int) else str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "Invalid value.")),
+            "type": str(error.get("type", "value_error")),
+        }
+        for error in exc.errors
+    ]
+    return _respond(api, request, 422, "Some fields need attention.", errors)
+
+
+def _authentication_error(
+    api: NinjaAPI, request: HttpRequest, exc: AuthenticationError
+) -> HttpResponse:
+    return _respond(
+        api, request, 401,
+        "Authentication required: sign in, or send 'Authorization: Bearer <token>'.",
+    )
+
+
+def _http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _respond(api, request, exc.status_code, exc.message)
+
+
+def _not_found(api: NinjaAPI, request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _respond(api, request, 404, "Not found.")
+
+
+def _server_error(api: NinjaAPI, request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
+    return _respond(api, request, 500, "Something went wrong on our side; it has been logged.")
+
+
+def _bind(
+    api: NinjaAPI, func: Callable[[NinjaAPI, HttpRequest, Any], HttpResponse]
+) -> Callable[[HttpRequest, Any], HttpResponse]:
+    def handle(request: HttpRequest, exc: Any) -> HttpResponse:
+        return func(api, request, exc)
+
+    return handle
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Replace ninja's default handlers: the most specific class wins (looked up by MRO)."""
+    api.add_exception_handler(ServiceError, _bind(api, _service_error))
+    api.add_exception_handler(ValidationError, _bind(api, _validation_error))
+    api.add_exception_handler(AuthenticationError, _bind(api, _authentication_error))
+    api.add_exception_handler(HttpError, _bind(api, _http_error))
+    api.add_exception_handler(Http404, _bind(api, _not_found))
+    api.add_exception_handler(Exception, _bind(api, _server_error))

@@ -1,0 +1,165 @@
+"""Shapes shared by the API's routers: input field types, references, pages.
+
+Request bodies are ``pydantic.BaseModel`` with ``extra="forbid"`` and strict scalar types, so a
+number where a string belongs, or a field the API does not know, is a 422 that names the field.
+Every constraint the services or the database would enforce later (lengths, non-blank names,
+no NUL characters, which PostgreSQL cannot store) is declared here, so it is in the OpenAPI
+document and refused up front with a per-field error instead of surfacing as a 400 or a 500.
+Outputs are ``ninja.Schema`` (read from model instances).
+"""
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from ninja import Schema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+from trellis.communities.models import Role, Status, Visibility
+from trellis.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+# Database ids are 64-bit; a bigger number could never match and would overflow the query.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 1_000_000
+
+# Patterns are unanchored in JSON Schema, hence ^...$. The sets agree between Python's `re`
+# (schemathesis, jsonschema) and pydantic's Rust engine: Rust's \s is Unicode White_Space,
+# Python's is str.isspace(), which adds only \x1c-\x1f, listed explicitly.
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_FILTER = r"^[-a-zA-Z0-9_]*$"
+
+
+def _strict_input(schema: dict[str, Any]) -> None:
+    """Optional fields default to "absent", not null: keep `"default": null` out of the docs."""
+    for prop in schema.get("properties", {}).values():
+        if prop.get("default", ...) is None:
+            del prop["default"]
+
+
+class Input(BaseModel):
+    """Base of every request body: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_strict_input)
+
+
+class QueryParams(BaseModel):
+    """Base of query-parameter groups (unknown query parameters are ignored, as usual)."""
+
+    model_config = ConfigDict(json_schema_extra=_strict_input)
+
+
+# -- input field types --------------------------------------------------------------------
+
+
+def _text(max_length: int, *, blank: bool = True) -> Any:
+    pattern = NO_NUL if blank else NOT_BLANK
+    return StringConstraints(max_length=max_length, pattern=pattern)
+
+
+def _email(value: str) -> str:
+    try:
+        validate_email(value.strip())
+    except DjangoValidationError as error:
+        raise ValueError("Enter a valid email address.") from error
+    return value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> date:
+    """Only a JSON string "YYYY-MM-DD" (pydantic alone also takes numbers and datetimes)."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("Use a date as YYYY-MM-DD.")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError("Not a calendar date.") from error
+
+
+Email = Annotated[
+    StrictStr,
+    StringConstraints(max_length=254),
+    AfterValidator(_email),
+    Field(json_schema_extra={"format": "email"}),
+]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+PersonName = Annotated[StrictStr, _text(200, blank=False)]
+ShortName = Annotated[StrictStr, _text(120, blank=False)]
+Title = Annotated[StrictStr, _text(200)]
+Location = Annotated[StrictStr, _text(120)]
+Summary = Annotated[StrictStr, _text(2000, blank=False)]
+Message = Annotated[StrictStr, _text(2000)]
+LongText = Annotated[StrictStr, _text(20_000)]
+Tag = Annotated[StrictStr, _text(100)]
+Tags = Annotated[list[Tag], Field(max_length=40)]
+Slug = Annotated[StrictStr, StringConstraints(min_length=1, max_length=80, pattern=SLUG)]
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+Flag = StrictBool
+NotNull = SkipJsonSchema[None]  # `X | NotNull = None`: optional, but null is not a value
+
+# Query and path parameters arrive as text, so they are parsed (not strict) but bounded.
+SearchText = Annotated[str, _text(200)]
+SlugFilter = Annotated[str, StringConstraints(max_length=140, pattern=SLUG_FILTER)]
+SlugPath = Annotated[str, StringConstraints(min_length=1, max_length=140, pattern=SLUG_FILTER)]
+
+
+class PageParams(QueryParams):
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based; past the end gives the last.")
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+# -- outputs shared by the routers --------------------------------------------------------
+
+
+class DepartmentRef(Schema):
+    id: int
+    slug: str
+    name: str
+
+
+class PersonRef(Schema):
+    id: int
+    name: str
+    title: str
+    department: DepartmentRef | None
+
+
+class CommunityRef(Schema):
+    id: int
+    slug: str
+    name: str
+    visibility: Visibility
+    status: Status
+
+
+class MembershipOut(Schema):
+    community: CommunityRef
+    person: PersonRef
+    role: Role
+    joined_at: datetime
+
+
+T = TypeVar("T")
+
+
+class Paged(Schema, Generic[T]):
+    items: list[T]
+    count: int = Field(description="All matching rows the viewer may see, on every page.")
+    page: int
+    page_size: int

@@ -1,0 +1,295 @@
+"""Community pages: thin views over the services and selectors."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from trellis.communities import selectors, services
+from trellis.communities.forms import (
+    CommunityFilterForm,
+    CommunityForm,
+    InviteForm,
+    JoinRequestForm,
+    RoleForm,
+    SponsorForm,
+)
+from trellis.communities.models import Community, CommunityInvitation, JoinRequest
+from trellis.core import access
+from trellis.core.activity import activity_record
+from trellis.core.errors import NotFound, ServiceError
+from trellis.core.web import add_form_errors, int_param, report_error
+from trellis.people.models import Person
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    viewer = request.user
+    context = {
+        "nav": "home",
+        "mine": selectors.my_communities(viewer=viewer),
+        "suggested": selectors.suggested_communities(viewer=viewer),
+        "invitations": selectors.my_pending_invitations(viewer=viewer),
+        "requests": selectors.my_pending_requests(viewer=viewer),
+    }
+    return render(request, "communities/home.html", context)
+
+
+@require_GET
+def community_directory(request: HttpRequest) -> HttpResponse:
+    form = CommunityFilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = {
+            "query": form.cleaned_data["q"],
+            "status": form.cleaned_data["status"],
+            "visibility": form.cleaned_data["visibility"],
+            "mine": form.cleaned_data["mine"],
+        }
+    page = selectors.community_directory(
+        viewer=request.user, page=int_param(request, "page"), **filters
+    )
+    context = {"nav": "communities", "form": form, "page": page, "filtered": any(filters.values())}
+    template = "communities/_directory_results.html" if request.htmx else "communities/directory.html"
+    return render(request, template, context)
+
+
+def _not_found(request: HttpRequest, slug: str) -> HttpResponse:
+    """The same answer whether the community is private or does not exist: nothing leaks."""
+    context = {"slug": slug, "form": JoinRequestForm()}
+    return render(request, "communities/not_found.html", context, status=404)
+
+
+def _detail_context(request: HttpRequest, community: Community) -> dict[str, Any]:
+    viewer = request.user
+    return {
+        "nav": "communities",
+        "community": community,
+        "role": access.active_role(viewer, community),
+        "can_manage": access.can_manage_community(viewer, community),
+        "can_join": access.can_join(viewer, community),
+        "groups": selectors.members_by_role(viewer=viewer, community=community),
+        "sponsors": selectors.community_sponsors(viewer=viewer, community=community),
+        "pending": selectors.viewer_pending_request(viewer=viewer, community=community),
+        "requests": selectors.pending_join_requests(viewer=viewer, community=community),
+    }
+
+
+@require_GET
+def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        community = selectors.community_get(viewer=request.user, slug=slug)
+    except NotFound:
+        return _not_found(request, slug)
+    activity_record(actor=request.user, verb="community.view", obj=community,  # type: ignore[arg-type]
+                    community_id=community.pk)
+    return render(request, "communities/detail.html", _detail_context(request, community))
+
+
+def _membership_panel(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.community_get(viewer=request.user, slug=slug)
+    if request.htmx:
+        return render(request, "communities/_membership.html", _detail_context(request, community))
+    return redirect("community-detail", slug=slug)
+
+
+@require_POST
+def community_join(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        community = selectors.community_get(viewer=request.user, slug=slug)
+        services.community_join(actor=request.user, community=community)  # type: ignore[arg-type]
+        messages.success(request, f"Welcome to {community.name}!")
+    except NotFound:
+        return _not_found(request, slug)
+    except ServiceError as error:
+        report_error(request, error)
+    return _membership_panel(request, slug)
+
+
+@require_POST
+def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        community = selectors.community_get(viewer=request.user, slug=slug)
+        services.community_leave(actor=request.user, community=community)  # type: ignore[arg-type]
+        messages.info(request, f"You left {community.name}.")
+    except NotFound:
+        return _not_found(request, slug)
+    except ServiceError as error:
+        report_error(request, error)
+    try:
+        return _membership_panel(request, slug)
+    except NotFound:  # left a private community: it is gone from view
+        return redirect("home")
+
+
+@require_POST
+def community_request(request: HttpRequest, slug: str) -> HttpResponse:
+    """Ask to join a private community whose address someone shared with you."""
+    form = JoinRequestForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+    community = Community.objects.filter(slug=slug).first()
+    if community is not None and access.can_view_community(request.user, community):
+        return redirect("community-detail", slug=slug)
+    if community is not None and access.can_request_to_join(request.user, community):
+        services.join_request_create(actor=request.user, community=community,  # type: ignore[arg-type]
+                                     message=message)
+    context = {"slug": slug}
+    template = "communities/_request_sent.html" if request.htmx else "communities/request_sent.html"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+def community_create(request: HttpRequest) -> HttpResponse:
+    form = CommunityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            community = services.community_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ServiceError as error:
+            add_form_errors(form, error)
+        else:
+            messages.success(request, "Your community is ready. Invite a few people to start.")
+            return redirect("community-settings", slug=community.slug)
+    return render(request, "communities/create.html", {"form": form, "nav": "communities"})
+
+
+def _manageable(request: HttpRequest, slug: str) -> Community | None:
+    try:
+        community = selectors.community_get(viewer=request.user, slug=slug)
+    except NotFound:
+        return None
+    return community if access.can_manage_community(request.user, community) else None
+
+
+@require_http_methods(["GET", "POST"])
+def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    community = _manageable(request, slug)
+    if community is None:
+        return _not_found(request, slug)
+    initial = {f: getattr(community, f) for f in services.EDITABLE_FIELDS}
+    form = CommunityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.community_update(actor=request.user, community=community,  # type: ignore[arg-type]
+                                      **form.cleaned_data)
+        except ServiceError as error:
+            add_form_errors(form, error)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("community-settings", slug=community.slug)
+    context = _detail_context(request, community) | {
+        "form": form,
+        "invite_form": InviteForm(),
+        "sponsor_form": SponsorForm(),
+        "role_choices": RoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
+    }
+    return render(request, "communities/settings.html", context)
+
+
+def _person_by_email(email: str) -> Person:
+    person = Person.objects.filter(email=email.strip().lower(), is_active=True).first()
+    if person is None:
+        raise NotFound(f"Nobody with the email {email} is in the directory.")
+    return person
+
+
+@require_POST
+def community_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    community = get_object_or_404(access.visible_communities(request.user), slug=slug)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a valid email address and role.")
+        return redirect("community-settings", slug=slug)
+    try:
+        person = _person_by_email(form.cleaned_data["email"])
+        services.invitation_create(actor=request.user, community=community, person=person,  # type: ignore[arg-type]
+                                   role=form.cleaned_data["role"])
+        messages.success(request, f"Invitation sent to {person.name}.")
+    except ServiceError as error:
+        report_error(request, error)
+    return redirect("community-settings", slug=slug)
+
+
+@require_POST
+def membership_role(request: HttpRequest, slug: str, person_id: int) -> HttpResponse:
+    community = get_object_or_404(access.visible_communities(request.user), slug=slug)
+    person = get_object_or_404(Person, pk=person_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid role.")
+        return redirect("community-settings", slug=slug)
+    try:
+        services.membership_set_role(actor=request.user, community=community, person=person,  # type: ignore[arg-type]
+                                     role=form.cleaned_data["role"])
+        messages.success(request, f"{person.name} is now {form.cleaned_data['role']}.")
+    except ServiceError as error:
+        report_error(request, error)
+    return redirect("community-settings", slug=slug)
+
+
+@require_POST
+def sponsor_add(request: HttpRequest, slug: str) -> HttpResponse:
+    community = get_object_or_404(access.visible_communities(request.user), slug=slug)
+    form = SponsorForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise NotFound("Give the sponsor's email address.")
+        person = _person_by_email(form.cleaned_data["email"])
+        services.sponsor_add(actor=request.user, community=community, person=person)  # type: ignore[arg-type]
+        messages.success(request, f"{person.name} now sponsors {community.name}.")
+    except ServiceError as error:
+        report_error(request, error)
+    return redirect("community-settings", slug=slug)
+
+
+@require_POST
+def sponsor_remove(request: HttpRequest, slug: str, person_id: int) -> HttpResponse:
+    community = get_object_or_404(access.visible_communities(request.user), slug=slug)
+    person = get_object_or_404(Person, pk=person_id)
+    try:
+        services.sponsor_remove(actor=request.user, community=community, person=person)  # type: ignore[arg-type]
+    except ServiceError as error:
+        report_error(request, error)
+    return redirect("community-settings", slug=slug)
+
+
+@require_POST
+def join_request_decide(request: HttpRequest, request_id: int) -> HttpResponse:
+    join_request = get_object_or_404(
+        JoinRequest.objects.select_related("community", "person"), pk=request_id
+    )
+    community = join_request.community
+    if not access.can_manage_community(request.user, community):
+        return _not_found(request, community.slug)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        decided = services.join_request_decide(actor=request.user, join_request=join_request,  # type: ignore[arg-type]
+                                               approve=approve)
+    except ServiceError as error:
+        report_error(request, error)
+        decided = join_request
+    if request.htmx:
+        return render(request, "communities/_join_request.html", {"join_request": decided})
+    verb = "approved" if approve else "declined"
+    messages.success(request, f"Request from {join_request.person.name} {verb}.")
+    return redirect(request.POST.get("next") or "community-settings", slug=community.slug)
+
+
+@require_POST
+def invitation_respond(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(
+        CommunityInvitation.objects.select_related("community"),
+        pk=invitation_id, person_id=request.user.pk,
+    )
+    accept = request.POST.get("decision") == "accept"
+    try:
+        services.invitation_respond(actor=request.user, invitation=invitation, accept=accept)  # type: ignore[arg-type]
+    except ServiceError as error:
+        report_error(request, error)
+        return redirect("home")
+    if accept:
+        messages.success(request, f"Welcome to {invitation.community.name}!")
+        return redirect("community-detail", slug=invitation.community.slug)
+    messages.info(request, "Invitation declined.")
+    return redirect("home")

@@ -1,0 +1,173 @@
+"""The org directory, profiles and the org admin's people pages."""
+
+import re
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from trellis.core import access
+from trellis.core.activity import activity_record
+from trellis.core.errors import Invalid, NotFound, ServiceError
+from trellis.core.web import add_form_errors, int_param, report_error
+from trellis.people import selectors, services
+from trellis.people.directory_import import people_import_csv
+from trellis.people.forms import ImportForm, PeopleFilterForm, PersonForm, ProfileForm
+from trellis.people.models import Person
+
+UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not access.can_manage_people(request.user):
+        raise Http404("Not found.")
+
+
+@require_GET
+def person_directory(request: HttpRequest) -> HttpResponse:
+    form = PeopleFilterForm(request.GET or None)
+    query = department = ""
+    if form.is_valid():
+        query, department = form.cleaned_data["q"], form.cleaned_data["department"]
+    page = selectors.person_directory(
+        viewer=request.user, query=query, department=department, page=int_param(request, "page")
+    )
+    context = {
+        "nav": "people",
+        "form": form,
+        "page": page,
+        "departments": selectors.departments_with_counts(viewer=request.user),
+        "filtered": bool(query or department),
+    }
+    template = "people/_directory_results.html" if request.htmx else "people/directory.html"
+    return render(request, template, context)
+
+
+@require_GET
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        profile = selectors.person_profile(viewer=request.user, person_id=pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    activity_record(actor=request.user, verb="person.view", obj=profile.person)  # type: ignore[arg-type]
+    context = {
+        "nav": "people",
+        "profile": profile,
+        "p": profile.person,
+        "can_edit": access.can_edit_person(request.user, profile.person),
+    }
+    return render(request, "people/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    person: Person = request.user  # type: ignore[assignment]
+    initial = {
+        "name": person.name,
+        "location": person.location,
+        "skills": ", ".join(person.skills),
+        "interests": ", ".join(person.interests),
+        "bio": person.bio,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=person, person=person, **form.cleaned_data)
+        except ServiceError as error:
+            add_form_errors(form, error)
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect("person-detail", pk=person.pk)
+    return render(request, "people/edit.html", {"form": form, "nav": "people"})
+
+
+@require_http_methods(["GET", "POST"])
+def admin_people(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        manager_email = data.pop("manager_email")
+        try:
+            manager = None
+            if manager_email:
+                manager = Person.objects.filter(email=manager_email.lower()).first()
+                if manager is None:
+                    raise Invalid("Unknown manager.", field_errors={
+                        "manager_email": f"Nobody with the email {manager_email} is in the "
+                                         "directory yet."})
+            person = services.person_create(actor=request.user, manager=manager, **data)  # type: ignore[arg-type]
+        except ServiceError as error:
+            add_form_errors(form, error)
+        else:
+            messages.success(request, f"{person.name} added to the directory.")
+            return redirect("admin-people")
+    page = selectors.person_directory(
+        viewer=request.user, query=request.GET.get("q", "")[:200], page=int_param(request, "page")
+    )
+    context = {"nav": "admin", "form": form, "page": page}
+    return render(request, "people/admin_people.html", context)
+
+
+@require_POST
+def admin_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_admin(request)
+    from trellis.accounts.services import account_invitation_send
+
+    person = Person.objects.filter(pk=pk).first()
+    if person is None:
+        raise Http404("No such person.")
+    try:
+        account_invitation_send(actor=request.user, person=person)  # type: ignore[arg-type]
+        messages.success(request, f"Invitation emailed to {person.email}.")
+    except ServiceError as error:
+        report_error(request, error)
+    return redirect("admin-people")
+
+
+def _upload_path(upload_id: str) -> Path:
+    if not UPLOAD_ID.match(upload_id):
+        raise Invalid("That upload has expired: choose the file again.")
+    return Path(settings.DATA_DIR) / "imports" / f"{upload_id}.csv"
+
+
+@require_http_methods(["GET", "POST"])
+def admin_import(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (a dry run) → import. The preview and the import give the same report."""
+    _require_admin(request)
+    form = ImportForm()
+    context: dict[str, object] = {"nav": "admin", "form": form}
+    if request.method == "POST":
+        try:
+            if "upload_id" in request.POST:
+                path = _upload_path(request.POST["upload_id"])
+                if not path.exists():
+                    raise Invalid("That upload has expired: choose the file again.")
+                report = people_import_csv(actor=request.user, data=path.read_bytes())  # type: ignore[arg-type]
+                path.unlink(missing_ok=True)
+                context |= {"report": report, "done": True}
+            else:
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise Invalid("Choose a CSV file to import.")
+                if upload.size and upload.size > settings.TRELLIS_MAX_UPLOAD_BYTES:
+                    raise Invalid(
+                        f"The file is {upload.size / 1e6:.1f} MB; the limit is "
+                        f"{settings.TRELLIS_MAX_UPLOAD_BYTES / 1e6:.0f} MB. Split it and import "
+                        "the parts."
+                    )
+                data = upload.read()
+                report = people_import_csv(actor=request.user, data=data, dry_run=True)  # type: ignore[arg-type]
+                upload_id = uuid.uuid4().hex
+                path = _upload_path(upload_id)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                context |= {"report": report, "upload_id": upload_id,
+                            "filename": upload.name}
+        except ServiceError as error:
+            context["error"] = error.message
+    return render(request, "people/admin_import.html", context)
