@@ -28,6 +28,7 @@ from trellis.api.schemas import (
     PageParams,
     PersonName,
     PersonRef,
+    QueryId,
     SearchText,
     ShortName,
     SlugFilter,
@@ -93,7 +94,11 @@ class DepartmentOut(Schema):
 
 
 class DepartmentDetail(DepartmentOut):
-    children: list[DepartmentRef] = Field(alias="child_departments")
+    children: list[DepartmentRef]
+
+    @staticmethod
+    def resolve_children(obj: Department) -> list[Department]:
+        return list(getattr(obj, "child_departments", []))
 
 
 class DepartmentPage(Paged[DepartmentOut]):
@@ -147,7 +152,7 @@ class PeopleParams(PageParams):
 
 class DepartmentParams(PageParams):
     q: SearchText = Field("", description="Words to find in the name.")
-    parent_id: Id | NotNull = Field(None, description="Only sub-departments of this one.")
+    parent_id: QueryId | NotNull = Field(None, description="Only sub-departments of this one.")
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -116,6 +116,7 @@ NotNull = SkipJsonSchema[None]  # `X | NotNull = None`: optional, but null is no
 # Query and path parameters arrive as text, so they are parsed (not strict) but bounded.
 SearchText = Annotated[str, _text(200)]
 SlugFilter = Annotated[str, StringConstraints(max_length=140, pattern=SLUG_FILTER)]
+QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
 SlugPath = Annotated[str, StringConstraints(min_length=1, max_length=140, pattern=SLUG_FILTER)]
 
 
