@@ -5,7 +5,6 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.errors import ValidationError
 from ninja.params import P, PathEx
 from pydantic import Field
 
@@ -23,7 +22,7 @@ from trellis.api.schemas import (
     IsoDate,
     Location,
     LongText,
-    NotNull,
+    Maybe,
     Paged,
     PageParams,
     PersonName,
@@ -123,19 +122,18 @@ class PersonUpdate(Input):
     interests and bio; email, title, department, manager and start date are for org admins.
     ``null`` clears department_id, manager_id and start_date."""
 
-    name: PersonName | NotNull = None
-    location: Location | NotNull = None
-    skills: Tags | NotNull = None
-    interests: Tags | NotNull = None
-    bio: LongText | NotNull = None
-    email: Email | NotNull = None
-    title: Title | NotNull = None
+    name: Maybe[PersonName] = None
+    location: Maybe[Location] = None
+    skills: Maybe[Tags] = None
+    interests: Maybe[Tags] = None
+    bio: Maybe[LongText] = None
+    email: Maybe[Email] = None
+    title: Maybe[Title] = None
     department_id: Id | None = None
     manager_id: Id | None = None
     start_date: IsoDate | None = None
 
 
-NULLABLE = frozenset({"department_id", "manager_id", "start_date"})
 LOOKUPS = frozenset({"department_id", "manager_id"})
 ADMIN_FIELDS = frozenset({"email", "title", "department_id", "manager_id", "start_date"})
 
@@ -152,7 +150,7 @@ class PeopleParams(PageParams):
 
 class DepartmentParams(PageParams):
     q: SearchText = Field("", description="Words to find in the name.")
-    parent_id: QueryId | NotNull = Field(None, description="Only sub-departments of this one.")
+    parent_id: Maybe[QueryId] = Field(None, description="Only sub-departments of this one.")
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -251,12 +249,6 @@ def people_update(request: HttpRequest, person_id: PersonId, payload: PersonUpda
     actor = viewer(request)
     person = _person(actor, person_id)
     sent = payload.model_dump(exclude_unset=True)
-    nulls = sorted(name for name, value in sent.items() if value is None and name not in NULLABLE)
-    if nulls:
-        raise ValidationError([
-            {"loc": ("body", name), "msg": "May not be null.", "type": "null_not_allowed"}
-            for name in nulls
-        ])
     # The service decides; these two checks only keep the lookups below from answering 404
     # to someone who may not make the change at all.
     if not access.can_edit_person(actor, person):

@@ -10,7 +10,7 @@ Outputs are ``ninja.Schema`` (read from model instances).
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -26,7 +26,6 @@ from pydantic import (
     StrictStr,
     StringConstraints,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from trellis.communities.models import Role, Status, Visibility
 from trellis.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -61,6 +60,18 @@ class QueryParams(BaseModel):
     """Base of query-parameter groups (unknown query parameters are ignored, as usual)."""
 
     model_config = ConfigDict(json_schema_extra=_strict_input)
+
+
+if TYPE_CHECKING:
+    from typing import Optional as Maybe
+else:
+
+    class Maybe:
+        """``field: Maybe[X] = None``: optional, but when sent it must be an X (null is not a
+        value). Type checkers see ``X | None``; pydantic and the OpenAPI document see ``X``."""
+
+        def __class_getitem__(cls, item: Any) -> Any:
+            return item
 
 
 # -- input field types --------------------------------------------------------------------
@@ -111,7 +122,6 @@ Tags = Annotated[list[Tag], Field(max_length=40)]
 Slug = Annotated[StrictStr, StringConstraints(min_length=1, max_length=80, pattern=SLUG)]
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Flag = StrictBool
-NotNull = SkipJsonSchema[None]  # `X | NotNull = None`: optional, but null is not a value
 
 # Query and path parameters arrive as text, so they are parsed (not strict) but bounded.
 SearchText = Annotated[str, _text(200)]

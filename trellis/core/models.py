@@ -33,3 +33,13 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} {self.verb} {self.object_type}:{self.object_id}"
+
+
+class ScheduledJob(models.Model):
+    """When the scheduler last enqueued a periodic job (shared by every scheduler process)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

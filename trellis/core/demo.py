@@ -1,0 +1,1408 @@
+"""A deterministic, fictional demo organisation: people, departments, communities and activity.
+
+Two halves:
+
+- `plan_org` is pure: from a size, a seed and "now" it builds the whole organisation in memory
+  (plain dataclasses, no database). The same seed always gives the same names, emails, titles,
+  reporting lines, memberships and activity.
+- `demo_generate` writes a plan with a handful of `bulk_create` calls inside one transaction:
+  people are inserted one reporting level at a time, so every manager already has a primary key
+  when their reports are inserted (no second pass to link managers).
+
+Everyone shares one password hash (hashing 50,000 passwords would take hours), so a visitor can
+log in as the demo admin or as any demo person with `DEMO_PASSWORD`.
+
+Names are built from our own lists, grouped by cultural origin and mixed per office the way a
+multinational's staff list is, not with a fake-data library.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+import time
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
+from typing import Any, Literal
+
+from django.contrib.auth.hashers import make_password
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from trellis.communities.models import Community, Membership, Role, Sponsorship, Status, Visibility
+from trellis.core.models import Activity
+from trellis.people.models import Department, Person
+
+ORG_NAME = "Larkspur"
+EMAIL_DOMAIN = "demo.trellis.local"
+ADMIN_EMAIL = f"admin@{EMAIL_DOMAIN}"
+DEMO_PASSWORD = "trellis-demo"
+DEFAULT_SIZE = 300
+DEFAULT_SEED = 42
+MIN_SIZE = 50
+MAX_SIZE = 200_000
+COMPANY_AGE_YEARS = 10.5
+BATCH_SIZE = 1000
+
+
+class DemoError(Exception):
+    """The demo cannot be generated here (the database already holds an organisation...)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Reference data: names, offices, departments, communities.
+# --------------------------------------------------------------------------------------------
+
+NAME_GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "anglo": (
+        ("Oliver", "Amelia", "Jack", "Olivia", "Harry", "Isla", "George", "Emily", "Noah",
+         "Grace", "James", "Sophie", "William", "Chloe", "Thomas", "Lucy", "Ethan", "Hannah",
+         "Liam", "Ella", "Daniel", "Megan", "Samuel", "Charlotte", "Ryan", "Abigail", "Owen",
+         "Zoe", "Aidan", "Siobhan", "Fiona", "Callum"),
+        ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
+         "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall",
+         "Wood", "Clarke", "Hughes", "Edwards", "Turner", "Murphy", "O'Brien", "Kelly",
+         "Campbell", "Stewart", "Anderson", "Bennett", "Fletcher", "MacLeod", "Gallagher"),
+    ),
+    "hispanic": (
+        ("Sofía", "Mateo", "Valentina", "Santiago", "Camila", "Diego", "Lucía", "Alejandro",
+         "Isabella", "Javier", "Mariana", "Carlos", "Daniela", "Andrés", "Paula", "Miguel",
+         "Elena", "Pablo", "Carmen", "Luis", "Ximena", "Rafael", "Gabriela", "Jorge"),
+        ("García", "Rodríguez", "Martínez", "Hernández", "López", "González", "Pérez",
+         "Sánchez", "Ramírez", "Torres", "Flores", "Rivera", "Gómez", "Díaz", "Morales", "Ortiz",
+         "Castillo", "Romero", "Vargas", "Mendoza", "Ruiz", "Herrera", "Medina", "Aguilar"),
+    ),
+    "lusophone": (
+        ("João", "Ana", "Pedro", "Beatriz", "Lucas", "Inês", "Tiago", "Larissa", "Gustavo",
+         "Juliana", "Bruno", "Thiago", "Fernanda", "Rodrigo", "Leonor", "Felipe", "Carolina",
+         "Vinícius", "Letícia", "André", "Bianca", "Matheus", "Rita", "Duarte"),
+        ("Silva", "Santos", "Oliveira", "Souza", "Costa", "Pereira", "Ferreira", "Almeida",
+         "Carvalho", "Ribeiro", "Rodrigues", "Gomes", "Martins", "Araújo", "Barbosa", "Rocha",
+         "Lima", "Cardoso", "Teixeira", "Moreira", "Nascimento", "Correia", "Pinto", "Fonseca"),
+    ),
+    "germanic": (
+        ("Lukas", "Hannah", "Jonas", "Lena", "Felix", "Mia", "Maximilian", "Lea", "Finn",
+         "Johanna", "Leon", "Clara", "Niklas", "Sven", "Ingrid", "Lars", "Freya", "Erik",
+         "Astrid", "Daan", "Sanne", "Bram", "Femke", "Matthias", "Katharina", "Anneke"),
+        ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
+         "Hoffmann", "Schulz", "Koch", "Richter", "Klein", "Wolf", "Neumann", "de Vries",
+         "van Dijk", "Bakker", "Jansen", "Visser", "Hansen", "Johansson", "Nielsen",
+         "Lindqvist", "Berg", "Andersen"),
+    ),
+    "romance": (
+        ("Camille", "Louis", "Chloé", "Hugo", "Manon", "Antoine", "Léa", "Julien", "Margaux",
+         "Théo", "Giulia", "Marco", "Francesca", "Luca", "Chiara", "Matteo", "Alessia",
+         "Lorenzo", "Elisa", "Giorgio", "Amélie", "Baptiste", "Sara", "Nicolas"),
+        ("Martin", "Bernard", "Dubois", "Robert", "Richard", "Petit", "Durand", "Leroy",
+         "Moreau", "Laurent", "Lefebvre", "Fontaine", "Rossi", "Russo", "Ferrari", "Esposito",
+         "Bianchi", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Conti"),
+    ),
+    "slavic": (
+        ("Anna", "Piotr", "Katarzyna", "Tomasz", "Agnieszka", "Marek", "Magdalena", "Jakub",
+         "Zofia", "Pavel", "Ivana", "Dmitri", "Olena", "Andriy", "Natalia", "Mikhail", "Tereza",
+         "Ondřej", "Ivan", "Milena", "Bogdan", "Yulia", "Stefan", "Daria", "Ioana", "Bence"),
+        ("Nowak", "Kowalski", "Wiśniewska", "Wójcik", "Kamiński", "Lewandowski", "Zielińska",
+         "Novák", "Svoboda", "Dvořák", "Horvat", "Kovačević", "Petrov", "Ivanova", "Shevchenko",
+         "Kovalenko", "Bondarenko", "Popescu", "Ionescu", "Nagy", "Szabó", "Kovács", "Georgiev",
+         "Marković"),
+    ),
+    "west_african": (
+        ("Chidi", "Adaeze", "Emeka", "Ngozi", "Oluwaseun", "Folake", "Kwame", "Ama", "Kofi",
+         "Abena", "Tunde", "Yetunde", "Chinedu", "Ifeoma", "Babajide", "Funmilayo", "Yaw",
+         "Efua", "Ousmane", "Aminata", "Moussa", "Fatou", "Ibrahima", "Awa"),
+        ("Okafor", "Adeyemi", "Okonkwo", "Eze", "Nwosu", "Balogun", "Adebayo", "Mensah",
+         "Owusu", "Boateng", "Asante", "Osei", "Diallo", "Ndiaye", "Traoré", "Coulibaly",
+         "Bello", "Obi", "Afolabi", "Ogunleye", "Danso", "Sow", "Keita", "Achebe"),
+    ),
+    "east_african": (
+        ("Wanjiru", "Kamau", "Akinyi", "Otieno", "Njeri", "Mwangi", "Achieng", "Kiprono",
+         "Amani", "Baraka", "Zawadi", "Juma", "Neema", "Tendai", "Chipo", "Tafadzwa", "Abebe",
+         "Selam", "Dawit", "Hirut", "Mekdes", "Tesfaye", "Faraji", "Imani"),
+        ("Mwangi", "Kamau", "Odhiambo", "Otieno", "Wanjiku", "Kiplagat", "Njoroge", "Mutua",
+         "Ochieng", "Cheruiyot", "Kibet", "Moyo", "Ncube", "Dlamini", "Nkosi", "Mokoena",
+         "Tesfaye", "Bekele", "Haile", "Girma", "Mengistu", "Alemu", "Nyambura", "Waweru"),
+    ),
+    "south_asian": (
+        ("Aarav", "Priya", "Rohan", "Ananya", "Arjun", "Diya", "Vikram", "Kavya", "Rahul",
+         "Sneha", "Aditya", "Meera", "Karthik", "Lakshmi", "Siddharth", "Pooja", "Imran",
+         "Ayesha", "Farhan", "Nadia", "Harpreet", "Gurpreet", "Nikhil", "Shreya", "Sanjay",
+         "Deepa", "Tanvir", "Nusrat"),
+        ("Sharma", "Patel", "Singh", "Kumar", "Gupta", "Reddy", "Iyer", "Nair", "Rao", "Menon",
+         "Mehta", "Joshi", "Chopra", "Banerjee", "Mukherjee", "Das", "Pillai", "Krishnan",
+         "Verma", "Agarwal", "Khan", "Hussain", "Chaudhry", "Siddiqui", "Desai", "Bhat",
+         "Rahman", "Perera"),
+    ),
+    "chinese": (
+        ("Wei", "Jing", "Hao", "Xinyi", "Yuxuan", "Mei", "Jun", "Ling", "Zhiwei", "Yan", "Lei",
+         "Fang", "Tao", "Hui", "Ming", "Qian", "Kai", "Xiu", "Bo", "Lan", "Jian", "Rui", "Yue",
+         "Shu"),
+        ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu",
+         "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Lin", "Gao", "Luo", "Tan", "Lim", "Ng", "Wong"),
+    ),
+    "japanese": (
+        ("Haruto", "Yui", "Sota", "Hina", "Ren", "Aoi", "Takumi", "Sakura", "Kenji", "Yuki",
+         "Hiroshi", "Emi", "Daichi", "Naomi", "Riku", "Mio"),
+        ("Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito", "Yamamoto", "Nakamura",
+         "Kobayashi", "Kato", "Yoshida", "Yamada", "Sasaki", "Inoue"),
+    ),
+    "korean": (
+        ("Min-jun", "Seo-yeon", "Ji-ho", "Ha-eun", "Ji-soo", "Hyun-woo", "Soo-ah", "Dong-hyun",
+         "Eun-ji", "Tae-yang", "Ye-jin", "Joon-young"),
+        ("Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Han", "Shin",
+         "Seo"),
+    ),
+    "vietnamese": (
+        ("Minh", "Linh", "Anh", "Thao", "Duc", "Huong", "Quang", "Mai", "Khanh", "Phuong",
+         "Tuan", "Trang"),
+        ("Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu", "Dang", "Bui", "Do", "Ngo"),
+    ),
+    "filipino": (
+        ("Maria", "Jose", "Angelica", "Mark", "Kristine", "Paolo", "Carmela", "Rafael",
+         "Bea", "Miguel", "Joy", "Jericho"),
+        ("Reyes", "Cruz", "Bautista", "Villanueva", "Dela Cruz", "Ramos", "Aquino", "Mercado",
+         "Castro", "Navarro"),
+    ),
+    "indonesian": (
+        ("Putri", "Budi", "Ayu", "Rizky", "Dewi", "Arif", "Siti", "Agus", "Intan", "Fajar"),
+        ("Wijaya", "Santoso", "Hidayat", "Pratama", "Saputra", "Kusuma", "Halim", "Setiawan"),
+    ),
+    "arabic": (
+        ("Omar", "Layla", "Youssef", "Fatima", "Ahmed", "Mariam", "Karim", "Yasmin", "Hassan",
+         "Noor", "Khalid", "Salma", "Tariq", "Rania"),
+        ("Haddad", "Khalil", "Nasser", "Saleh", "Mansour", "Farouk", "Hamdan", "Aziz",
+         "El-Amin", "Bakri", "Sabbagh", "Qasim"),
+    ),
+    "turkish": (
+        ("Mehmet", "Elif", "Emre", "Zeynep", "Can", "Ayşe", "Burak", "Defne", "Murat", "Selin"),
+        ("Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Öztürk", "Aydın", "Arslan", "Doğan"),
+    ),
+    "persian": (
+        ("Dariush", "Shirin", "Reza", "Parisa", "Arash", "Leila", "Kian", "Nasrin", "Babak",
+         "Roya"),
+        ("Ahmadi", "Hosseini", "Karimi", "Rahimi", "Moradi", "Jafari", "Tehrani", "Farahani"),
+    ),
+    "hebrew": (
+        ("Noa", "Yael", "Eitan", "Tamar", "Ari", "Shira", "Noam", "Maya", "Avi", "Talia"),
+        ("Cohen", "Levi", "Mizrahi", "Friedman", "Katz", "Peretz", "Ben-David", "Shapiro"),
+    ),
+}
+
+# Office -> (share of headcount, mix of name origins among the staff there).
+LOCATIONS: dict[str, tuple[float, dict[str, int]]] = {
+    "London": (0.16, {"anglo": 44, "south_asian": 14, "west_african": 8, "romance": 7,
+                      "slavic": 7, "germanic": 4, "arabic": 4, "chinese": 4, "hispanic": 3,
+                      "east_african": 2, "persian": 2, "hebrew": 1}),
+    "Berlin": (0.10, {"germanic": 52, "turkish": 12, "slavic": 12, "romance": 6, "anglo": 5,
+                      "arabic": 5, "persian": 3, "hispanic": 3, "vietnamese": 2}),
+    "Lisbon": (0.07, {"lusophone": 58, "hispanic": 10, "romance": 9, "anglo": 6, "germanic": 5,
+                      "slavic": 5, "west_african": 4, "south_asian": 3}),
+    "New York": (0.14, {"anglo": 34, "hispanic": 16, "south_asian": 10, "chinese": 8,
+                        "west_african": 6, "hebrew": 5, "korean": 4, "romance": 6, "slavic": 5,
+                        "filipino": 3, "arabic": 3}),
+    "Toronto": (0.07, {"anglo": 30, "south_asian": 16, "chinese": 12, "romance": 10,
+                       "filipino": 6, "persian": 6, "east_african": 4, "hispanic": 4,
+                       "korean": 4, "vietnamese": 4, "slavic": 4}),
+    "São Paulo": (0.06, {"lusophone": 74, "japanese": 7, "romance": 7, "hispanic": 6,
+                         "arabic": 4, "germanic": 2}),
+    "Bangalore": (0.10, {"south_asian": 96, "anglo": 2, "chinese": 2}),
+    "Singapore": (0.06, {"chinese": 50, "south_asian": 14, "indonesian": 10, "filipino": 8,
+                         "vietnamese": 6, "anglo": 6, "korean": 3, "japanese": 3}),
+    "Nairobi": (0.05, {"east_african": 82, "south_asian": 8, "west_african": 5, "anglo": 5}),
+    "Lagos": (0.04, {"west_african": 95, "anglo": 3, "arabic": 2}),
+    "Tokyo": (0.03, {"japanese": 84, "korean": 6, "anglo": 5, "chinese": 5}),
+    "Remote (Europe)": (0.07, {"germanic": 18, "slavic": 20, "romance": 20, "anglo": 14,
+                               "lusophone": 8, "hispanic": 8, "turkish": 6, "arabic": 6}),
+    "Remote (Americas)": (0.05, {"anglo": 40, "hispanic": 30, "lusophone": 10,
+                                 "south_asian": 8, "chinese": 6, "west_african": 6}),
+}
+
+EMEA = ("London", "Berlin", "Lisbon", "Nairobi", "Lagos", "Remote (Europe)")
+AMERICAS = ("New York", "Toronto", "São Paulo", "Remote (Americas)")
+APAC = ("Singapore", "Bangalore", "Tokyo")
+
+Ladder = Literal["tech", "biz", "pm", "legal", "none"]
+LADDERS: dict[str, tuple[str, str, str, str, str]] = {
+    "tech": ("Junior ", "", "Senior ", "Staff ", "Principal "),
+    "biz": ("Associate ", "", "Senior ", "Lead ", "Principal "),
+    "pm": ("Associate ", "", "Senior ", "Group ", "Principal "),
+    "legal": ("Associate ", "", "Senior ", "Senior ", "Lead "),
+    "none": ("", "", "", "", ""),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeptSpec:
+    slug: str
+    name: str
+    parent: str | None
+    weight: float
+    head_title: str
+    manager_noun: str
+    roles: tuple[tuple[str, Ladder], ...]
+    skills: tuple[str, ...]
+    locations: tuple[str, ...] = ()
+
+
+DEPARTMENTS: tuple[DeptSpec, ...] = (
+    DeptSpec("executive", "Executive Office", None, 0.004, "Chief Executive Officer",
+             "Executive Operations",
+             (("Chief of Staff", "none"), ("Executive Assistant", "none"),
+              ("Strategy Analyst", "biz")), ("strategy", "OKRs", "board reporting")),
+    DeptSpec("engineering", "Engineering", None, 0.012, "Chief Technology Officer",
+             "Engineering", (("Technical Program Manager", "biz"), ("Software Architect", "none")),
+             ("system design", "code review", "technical leadership")),
+    DeptSpec("platform", "Platform", "engineering", 0.07, "Head of Platform",
+             "Platform Engineering",
+             (("Platform Engineer", "tech"), ("Site Reliability Engineer", "tech")),
+             ("Linux", "networking", "on-call")),
+    DeptSpec("data", "Data", "engineering", 0.06, "Head of Data", "Data & Analytics",
+             (("Data Engineer", "tech"), ("Data Scientist", "tech"),
+              ("Analytics Engineer", "tech"), ("Data Analyst", "tech")),
+             ("SQL", "Python", "statistics")),
+    DeptSpec("product-engineering", "Product Engineering", "engineering", 0.015,
+             "VP of Product Engineering", "Engineering", (("Software Engineer", "tech"),),
+             ("code review", "system design")),
+    DeptSpec("web", "Web", "product-engineering", 0.10, "Head of Web Engineering", "Engineering",
+             (("Frontend Engineer", "tech"), ("Full-Stack Engineer", "tech"),
+              ("Backend Engineer", "tech"), ("QA Engineer", "tech")),
+             ("JavaScript", "REST APIs", "PostgreSQL")),
+    DeptSpec("mobile", "Mobile", "product-engineering", 0.055, "Head of Mobile Engineering",
+             "Mobile Engineering",
+             (("iOS Engineer", "tech"), ("Android Engineer", "tech"),
+              ("Mobile QA Engineer", "tech")), ("Swift", "Kotlin", "React Native")),
+    DeptSpec("security", "Security", "engineering", 0.025, "Chief Information Security Officer",
+             "Security", (("Security Engineer", "tech"), ("Security Analyst", "tech"),
+                          ("GRC Specialist", "biz")),
+             ("risk assessment", "vulnerability management")),
+    DeptSpec("design", "Design", None, 0.05, "VP of Design", "Design",
+             (("Product Designer", "tech"), ("UX Researcher", "tech"),
+              ("Content Designer", "tech"), ("Brand Designer", "tech")),
+             ("Figma", "visual design", "workshop facilitation")),
+    DeptSpec("product", "Product", None, 0.05, "Chief Product Officer", "Product",
+             (("Product Manager", "pm"), ("Product Analyst", "biz"),
+              ("Product Operations Manager", "none")),
+             ("roadmapping", "product discovery", "user stories")),
+    DeptSpec("sales", "Sales", None, 0.03, "Chief Revenue Officer", "Sales",
+             (("Sales Operations Analyst", "biz"), ("Deal Desk Specialist", "biz")),
+             ("Salesforce", "forecasting", "negotiation")),
+    DeptSpec("sales-emea", "Sales EMEA", "sales", 0.05, "VP of Sales, EMEA", "Sales",
+             (("Account Executive", "biz"), ("Sales Development Representative", "none"),
+              ("Solutions Engineer", "tech")), ("prospecting", "negotiation", "Salesforce"),
+             EMEA),
+    DeptSpec("sales-americas", "Sales Americas", "sales", 0.06, "VP of Sales, Americas",
+             "Sales", (("Account Executive", "biz"), ("Sales Development Representative", "none"),
+                       ("Solutions Engineer", "tech")),
+             ("prospecting", "negotiation", "Salesforce"), AMERICAS),
+    DeptSpec("sales-apac", "Sales APAC", "sales", 0.04, "VP of Sales, APAC", "Sales",
+             (("Account Executive", "biz"), ("Sales Development Representative", "none"),
+              ("Solutions Engineer", "tech")), ("prospecting", "negotiation", "Salesforce"),
+             APAC),
+    DeptSpec("marketing", "Marketing", None, 0.06, "Chief Marketing Officer", "Marketing",
+             (("Product Marketing Manager", "biz"), ("Content Marketer", "biz"),
+              ("Growth Marketer", "biz"), ("Events Manager", "none"),
+              ("Marketing Designer", "tech")), ("copywriting", "SEO", "campaign analytics")),
+    DeptSpec("finance", "Finance", None, 0.04, "Chief Financial Officer", "Finance",
+             (("Financial Analyst", "biz"), ("Accountant", "biz"), ("FP&A Analyst", "biz"),
+              ("Payroll Specialist", "none")), ("Excel", "financial modelling", "budgeting")),
+    DeptSpec("people", "People", None, 0.025, "Chief People Officer", "People Operations",
+             (("People Partner", "biz"), ("Learning & Development Specialist", "biz"),
+              ("People Operations Specialist", "biz")),
+             ("coaching", "employee relations", "learning design")),
+    DeptSpec("talent", "Talent Acquisition", "people", 0.02, "Head of Talent Acquisition",
+             "Talent Acquisition",
+             (("Recruiter", "biz"), ("Sourcer", "biz"), ("Recruiting Coordinator", "none")),
+             ("interviewing", "sourcing", "employer branding")),
+    DeptSpec("operations", "Operations", None, 0.025, "Chief Operating Officer",
+             "Business Operations",
+             (("Operations Analyst", "biz"), ("Procurement Specialist", "biz"),
+              ("Workplace Coordinator", "none"), ("Business Operations Manager", "none")),
+             ("process improvement", "vendor management", "Excel")),
+    DeptSpec("it", "IT", "operations", 0.025, "Head of IT", "IT",
+             (("IT Support Specialist", "biz"), ("Systems Administrator", "tech"),
+              ("IT Asset Coordinator", "none")), ("Okta", "Google Workspace", "device management")),
+    DeptSpec("legal", "Legal", None, 0.015, "General Counsel", "Legal Operations",
+             (("Counsel", "legal"), ("Paralegal", "biz"), ("Privacy Counsel", "legal"),
+              ("Contracts Manager", "none")), ("contract drafting", "GDPR", "negotiation")),
+    DeptSpec("customer-success", "Customer Success", None, 0.04, "VP of Customer Success",
+             "Customer Success",
+             (("Customer Success Manager", "biz"), ("Onboarding Specialist", "biz"),
+              ("Renewals Manager", "none")), ("account management", "onboarding", "QBRs")),
+    DeptSpec("support", "Support", "customer-success", 0.07, "Head of Support", "Support",
+             (("Support Specialist", "biz"), ("Support Engineer", "tech"),
+              ("Technical Account Manager", "none")),
+             ("troubleshooting", "Zendesk", "escalation handling")),
+)
+DEPT_INDEX = {spec.slug: i for i, spec in enumerate(DEPARTMENTS)}
+ADMIN_DEPARTMENT = "people"
+ADMIN_TITLE = "Knowledge & Community Programme Lead"
+
+
+@dataclass(frozen=True, slots=True)
+class CommunitySpec:
+    name: str
+    slug: str
+    domain: str
+    affinity: dict[str, float]
+    skills: tuple[str, ...]
+    topics: tuple[str, ...]
+    share: float = 0.0  # target membership as a fraction of the organisation (0: drawn)
+    status: str = ""  # "" = drawn
+    visibility: str = Visibility.PUBLIC
+    founded_years_ago: float = 0.0  # 0: drawn
+
+
+MAIN_COMMUNITIES: tuple[CommunitySpec, ...] = (
+    CommunitySpec(
+        "Data & Analytics Practice", "data-analytics",
+        "Turning data into decisions: SQL, modelling, dashboards and the judgement to read "
+        "them honestly.",
+        {"data": 1.0, "finance": 0.7, "marketing": 0.5, "product": 0.5, "operations": 0.4,
+         "customer-success": 0.3, "sales": 0.2},
+        ("SQL", "dbt", "Tableau", "Looker", "Excel", "statistics", "Airflow"),
+        ("data visualisation", "analytics", "experimentation"),
+        share=0.26, status=Status.THRIVING, founded_years_ago=7.2),
+    CommunitySpec(
+        "Python Guild", "python",
+        "Writing, testing and shipping Python well, from scripts and services to data "
+        "pipelines.",
+        {"data": 1.0, "platform": 0.7, "engineering": 0.6, "web": 0.5, "security": 0.3},
+        ("Python", "pytest", "Django", "FastAPI", "asyncio", "type hints", "packaging"),
+        ("python", "testing", "clean code"),
+        share=0.2, status=Status.THRIVING, founded_years_ago=8.1),
+    CommunitySpec(
+        "Customer Voice", "customer-voice",
+        "Bringing what customers tell us (tickets, calls, churn reasons) to the people who "
+        "build and sell the product.",
+        {"customer-success": 1.0, "support": 1.0, "sales": 0.6, "product": 0.6,
+         "marketing": 0.4},
+        ("customer interviews", "Zendesk", "Salesforce", "churn analysis", "onboarding",
+         "escalation handling"),
+        ("customer experience", "feedback", "retention"),
+        share=0.13, status=Status.GROWING, founded_years_ago=3.6),
+    CommunitySpec(
+        "Kubernetes & Cloud Native", "kubernetes",
+        "Running containers in production: Kubernetes, Helm, service meshes and the "
+        "operational habits that keep them boring.",
+        {"platform": 1.0, "engineering": 0.4, "security": 0.4, "it": 0.3, "web": 0.3},
+        ("Kubernetes", "Helm", "Terraform", "Docker", "AWS", "GCP", "Prometheus"),
+        ("cloud infrastructure", "devops", "observability"),
+        share=0.11, status=Status.THRIVING, founded_years_ago=6.3),
+    CommunitySpec(
+        "Frontend Craft", "frontend",
+        "Building fast, accessible interfaces for the web: TypeScript, React, CSS and browser "
+        "performance.",
+        {"web": 1.0, "product-engineering": 0.6, "mobile": 0.5, "design": 0.4},
+        ("TypeScript", "React", "CSS", "web performance", "Storybook", "htmx"),
+        ("frontend", "web performance", "design systems"),
+        share=0.09, status=Status.GROWING, founded_years_ago=5.1),
+    CommunitySpec(
+        "UX Research & Design", "ux-design",
+        "Understanding users and designing for them: research methods, interaction design and "
+        "design systems.",
+        {"design": 1.0, "product": 0.7, "web": 0.4, "mobile": 0.4, "marketing": 0.2},
+        ("Figma", "user research", "usability testing", "prototyping", "design systems",
+         "interaction design"),
+        ("user experience", "design thinking", "design systems"),
+        share=0.08, status=Status.GROWING, founded_years_ago=4.8),
+    CommunitySpec(
+        "Product Management Circle", "product-management",
+        "The craft of deciding what to build and why: discovery, prioritisation, roadmaps and "
+        "outcomes over output.",
+        {"product": 1.0, "design": 0.3, "marketing": 0.3, "engineering": 0.2,
+         "customer-success": 0.2},
+        ("product discovery", "roadmapping", "OKRs", "A/B testing", "stakeholder management",
+         "jobs to be done"),
+        ("product strategy", "discovery", "experimentation"),
+        share=0.06, status=Status.GROWING, founded_years_ago=4.2),
+    CommunitySpec(
+        "Machine Learning Reading Group", "ml-reading-group",
+        "Reading and reproducing machine-learning papers, and putting models into production "
+        "responsibly.",
+        {"data": 1.0, "engineering": 0.2, "product": 0.1},
+        ("machine learning", "PyTorch", "scikit-learn", "NLP", "MLOps", "LLMs"),
+        ("machine learning", "AI ethics", "research papers"),
+        share=0.05, status=Status.GROWING, founded_years_ago=2.7),
+    CommunitySpec(
+        "Agile & Ways of Working", "ways-of-working",
+        "How teams plan, run and improve their work: Scrum, Kanban, retrospectives and "
+        "facilitation.",
+        {"product": 0.5, "operations": 0.5, "engineering": 0.3, "people": 0.3},
+        ("Scrum", "Kanban", "facilitation", "retrospectives", "Jira", "lean"),
+        ("agile", "team health", "facilitation"),
+        share=0.045, status=Status.DORMANT, founded_years_ago=9.0),
+    CommunitySpec(
+        "Writing & Documentation", "docs-writing",
+        "Clear writing at work: docs, RFCs, runbooks, release notes and plain language for "
+        "everyone.",
+        {"product": 0.4, "design": 0.4, "marketing": 0.4, "engineering": 0.3, "legal": 0.3,
+         "people": 0.3, "support": 0.3},
+        ("technical writing", "RFCs", "editing", "Markdown", "information architecture",
+         "plain language"),
+        ("writing", "documentation", "knowledge sharing"),
+        share=0.035, status=Status.SEED, founded_years_ago=0.35),
+    CommunitySpec(
+        "Accessibility Champions", "accessibility",
+        "Making everything we build and publish usable by everyone: WCAG, assistive technology "
+        "and inclusive design.",
+        {"design": 0.8, "web": 0.8, "mobile": 0.6, "marketing": 0.3, "legal": 0.2},
+        ("WCAG", "screen readers", "inclusive design", "ARIA", "colour contrast"),
+        ("accessibility", "inclusion"),
+        share=0.025, status=Status.SEED, founded_years_ago=0.2),
+    CommunitySpec(
+        "Security Council", "security-council",
+        "Incident response and data security: threat models, the security on-call, and the "
+        "decisions we cannot discuss in the open.",
+        {"security": 1.0, "it": 0.5, "platform": 0.4, "legal": 0.3},
+        ("incident response", "threat modelling", "SIEM", "penetration testing", "IAM",
+         "SOC 2", "cryptography"),
+        ("security", "privacy", "incident response"),
+        share=0.014, status=Status.THRIVING, visibility=Visibility.PRIVATE,
+        founded_years_ago=6.0),
+)
+
+# More, smaller communities for bigger organisations (12 + size // 2000 in all).
+EXTRA_COMMUNITIES: tuple[CommunitySpec, ...] = (
+    CommunitySpec("Observability & SRE", "observability",
+                  "Knowing what production is doing: metrics, tracing, SLOs and calm on-call.",
+                  {"platform": 1.0, "web": 0.4, "support": 0.2},
+                  ("Prometheus", "OpenTelemetry", "Grafana", "SLOs", "on-call"),
+                  ("observability", "reliability")),
+    CommunitySpec("Mobile Developers", "mobile-dev",
+                  "Shipping great iOS and Android apps: architecture, releases and testing.",
+                  {"mobile": 1.0, "design": 0.2}, ("Swift", "Kotlin", "React Native",
+                                                    "app store releases"), ("mobile apps",)),
+    CommunitySpec("Testing & Quality", "testing-quality",
+                  "Confidence in what we ship: test strategy, automation and exploratory testing.",
+                  {"web": 0.6, "mobile": 0.6, "platform": 0.3},
+                  ("pytest", "Playwright", "test automation", "exploratory testing"),
+                  ("testing", "quality")),
+    CommunitySpec("API Design", "api-design",
+                  "Designing APIs people enjoy using: REST, OpenAPI, versioning and errors.",
+                  {"web": 0.7, "platform": 0.5, "product": 0.2},
+                  ("REST APIs", "OpenAPI", "GraphQL", "API versioning"), ("api design",)),
+    CommunitySpec("Databases & SQL", "databases",
+                  "PostgreSQL, query plans, migrations and keeping data correct under load.",
+                  {"data": 0.7, "platform": 0.6, "web": 0.5},
+                  ("PostgreSQL", "SQL", "query tuning", "migrations"), ("databases",)),
+    CommunitySpec("Compensation & Pay Equity Working Group", "pay-equity",
+                  "Fair, explainable pay: bands, reviews and equity audits (confidential).",
+                  {"people": 1.0, "finance": 0.6, "legal": 0.4},
+                  ("compensation", "pay equity", "people analytics"), ("fair pay",),
+                  visibility=Visibility.PRIVATE),
+    CommunitySpec("Sales Enablement", "sales-enablement",
+                  "Helping sellers win: playbooks, demos, objection handling and onboarding.",
+                  {"sales": 1.0, "marketing": 0.5, "customer-success": 0.3},
+                  ("Salesforce", "demo skills", "objection handling", "prospecting"),
+                  ("selling", "enablement")),
+    CommunitySpec("Negotiation Lab", "negotiation",
+                  "Practising negotiation for deals, vendors and everyday disagreements.",
+                  {"sales": 0.7, "legal": 0.6, "operations": 0.5},
+                  ("negotiation", "contract drafting", "vendor management"), ("negotiation",)),
+    CommunitySpec("Brand & Storytelling", "brand-storytelling",
+                  "Telling our story consistently, from the website to a conference talk.",
+                  {"marketing": 1.0, "design": 0.5}, ("copywriting", "brand strategy",
+                                                      "visual design"), ("storytelling",)),
+    CommunitySpec("SEO & Content", "seo-content",
+                  "Content people search for and find: SEO, editorial calendars and analytics.",
+                  {"marketing": 1.0}, ("SEO", "copywriting", "campaign analytics"),
+                  ("content marketing",)),
+    CommunitySpec("Financial Modelling", "financial-modelling",
+                  "Spreadsheets that survive contact with reality: models, forecasts, scenarios.",
+                  {"finance": 1.0, "operations": 0.4, "sales": 0.2},
+                  ("Excel", "financial modelling", "forecasting", "budgeting"),
+                  ("finance", "forecasting")),
+    CommunitySpec("Public Speaking Club", "public-speaking",
+                  "Getting better at talks, demos and all-hands updates, with friendly feedback.",
+                  {"sales": 0.3, "marketing": 0.3, "product": 0.3, "engineering": 0.2},
+                  ("public speaking", "presentation design", "storytelling"),
+                  ("public speaking", "storytelling")),
+    CommunitySpec("New Managers Forum", "new-managers",
+                  "First-time managers helping each other: one-to-ones, feedback and hiring.",
+                  {"people": 0.5, "engineering": 0.3, "sales": 0.3, "support": 0.3},
+                  ("coaching", "one-to-ones", "giving feedback", "hiring"),
+                  ("leadership", "management")),
+    CommunitySpec("Mentoring Circle", "mentoring",
+                  "Matching mentors and mentees across departments, and getting better at both.",
+                  {"people": 0.6, "talent": 0.3}, ("coaching", "mentoring", "career development"),
+                  ("mentoring", "career growth")),
+    CommunitySpec("Incident Postmortems", "postmortems",
+                  "Blameless postmortems: learning from incidents and sharing what we learned.",
+                  {"platform": 0.8, "security": 0.6, "support": 0.4},
+                  ("incident response", "root cause analysis", "on-call"),
+                  ("incident response", "reliability")),
+    CommunitySpec("Open Source Programme", "open-source",
+                  "Contributing upstream and releasing our own projects responsibly.",
+                  {"engineering": 0.6, "platform": 0.4, "legal": 0.3},
+                  ("open source", "licensing", "Git"), ("open source",)),
+    CommunitySpec("Privacy & Data Protection", "privacy",
+                  "GDPR in practice: privacy by design, DPIAs and data subject requests.",
+                  {"legal": 1.0, "security": 0.6, "data": 0.3},
+                  ("GDPR", "DPIA", "data retention", "privacy by design"), ("privacy",)),
+    CommunitySpec("Developer Experience", "developer-experience",
+                  "Faster feedback loops for engineers: tooling, CI, local environments, docs.",
+                  {"platform": 0.8, "web": 0.5, "mobile": 0.4},
+                  ("CI/CD", "GitHub Actions", "developer tooling", "Bazel"),
+                  ("developer productivity",)),
+    CommunitySpec("Procurement & Vendors", "procurement",
+                  "Buying well: vendor selection, contracts, renewals and software spend.",
+                  {"operations": 1.0, "finance": 0.5, "it": 0.5, "legal": 0.3},
+                  ("vendor management", "procurement", "contract negotiation"),
+                  ("procurement",)),
+    CommunitySpec("People Analytics", "people-analytics",
+                  "Evidence for people decisions: engagement surveys, attrition and hiring data.",
+                  {"people": 0.8, "talent": 0.7, "data": 0.3},
+                  ("people analytics", "survey design", "SQL"), ("people analytics",)),
+    CommunitySpec("Growth Marketing", "growth-marketing",
+                  "Experiments across the funnel: acquisition, activation and lifecycle email.",
+                  {"marketing": 1.0, "product": 0.3, "data": 0.2},
+                  ("A/B testing", "lifecycle email", "campaign analytics", "SEO"),
+                  ("growth", "experimentation")),
+    CommunitySpec("Design Systems", "design-systems",
+                  "One component library for every product: tokens, components and governance.",
+                  {"design": 0.9, "web": 0.8, "mobile": 0.4},
+                  ("design systems", "Figma", "Storybook", "design tokens"),
+                  ("design systems",)),
+    CommunitySpec("Support Engineering", "support-engineering",
+                  "Debugging customer problems deeply: logs, reproductions and tooling.",
+                  {"support": 1.0, "platform": 0.3, "web": 0.2},
+                  ("troubleshooting", "SQL", "log analysis", "escalation handling"),
+                  ("customer support",)),
+    CommunitySpec("IT Tips & Tools", "it-tools",
+                  "Getting the most out of our laptops, SSO, calendars and collaboration tools.",
+                  {"it": 1.0, "operations": 0.3}, ("Okta", "Google Workspace", "automation"),
+                  ("productivity tools",)),
+    CommunitySpec("Chaos Engineering", "chaos-engineering",
+                  "Breaking things on purpose, carefully, to learn how our systems fail.",
+                  {"platform": 1.0, "security": 0.2},
+                  ("chaos engineering", "fault injection", "Kubernetes"), ("reliability",)),
+    CommunitySpec("Event-Driven Architecture", "event-driven",
+                  "Queues, streams and events: Kafka, outbox patterns and eventual consistency.",
+                  {"web": 0.6, "platform": 0.6, "data": 0.5},
+                  ("Kafka", "event sourcing", "message queues"), ("software architecture",)),
+    CommunitySpec("Contracts & Commercial Law", "commercial-law",
+                  "Commercial contracts without surprises: templates, redlines and playbooks.",
+                  {"legal": 1.0, "sales": 0.3}, ("contract drafting", "redlining", "negotiation"),
+                  ("contracts",)),
+    CommunitySpec("Sustainability at Work", "sustainability",
+                  "Lowering our footprint: cloud carbon, travel and greener offices.",
+                  {"operations": 0.6, "platform": 0.2}, ("carbon accounting", "green software"),
+                  ("sustainability", "climate")),
+    CommunitySpec("Rust Users", "rust",
+                  "Rust at work: performance-critical services, tooling and safe concurrency.",
+                  {"platform": 0.6, "security": 0.3, "data": 0.2},
+                  ("Rust", "systems programming", "WebAssembly"), ("rust", "performance")),
+    CommunitySpec("Go Gophers", "go",
+                  "Writing Go services and tools: idioms, concurrency and profiling.",
+                  {"platform": 0.8, "web": 0.3}, ("Go", "gRPC", "profiling"), ("go",)),
+)
+
+PRACTICES = (
+    "A monthly brown-bag where a member shows how they solved a real problem.",
+    "An Ask the Expert channel, answered within a working day.",
+    "Problem-solving circles whose agenda is set by members' open questions and votes.",
+    "Show & tell every other Thursday: ten minutes, no slides required.",
+    "A curated library of guides, each with an owner and a review date.",
+    "Office hours for newcomers, twice a month.",
+    "Pairing sessions across teams, booked by anyone.",
+    "A yearly un-conference where members propose the sessions.",
+    "Talks from outside speakers once a quarter, to keep ideas fresh.",
+    "A value story whenever an answer saves someone real time.",
+)
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+# --------------------------------------------------------------------------------------------
+# The plan: the whole organisation in memory.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PersonPlan:
+    index: int
+    name: str
+    email: str
+    title: str
+    dept: int  # index into DEPARTMENTS
+    manager: int  # index into people, -1 for the CEO
+    depth: int  # 0 for the CEO
+    location: str
+    start_date: date
+    seniority: float  # 0-4 individual contributors, 2.5+ managers, 5 the CEO
+    skills: list[str] = field(default_factory=list)
+    interests: list[str] = field(default_factory=list)
+    bio: str = ""
+    is_admin: bool = False
+    is_exec: bool = False  # CEO, department heads and directors: the sponsor pool
+
+
+@dataclass(slots=True)
+class CommunityPlan:
+    name: str
+    slug: str
+    domain: str
+    charter: str
+    status: str
+    visibility: str
+    created_at: datetime
+    spec: CommunitySpec
+
+
+@dataclass(slots=True)
+class MembershipPlan:
+    community: int
+    person: int
+    role: str
+    joined_at: datetime
+    left_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class SponsorshipPlan:
+    community: int
+    person: int
+    since: datetime
+
+
+ObjectKind = Literal["community", "person", "membership", "sponsorship"]
+
+
+@dataclass(slots=True)
+class ActivityPlan:
+    actor: int
+    verb: str
+    kind: ObjectKind
+    ref: int  # index into the list of that kind
+    community: int  # -1 for none
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class DemoPlan:
+    size: int
+    seed: int
+    now: datetime
+    people: list[PersonPlan]
+    communities: list[CommunityPlan]
+    memberships: list[MembershipPlan]
+    sponsorships: list[SponsorshipPlan]
+    activities: list[ActivityPlan]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    size: int
+    seed: int
+    people: int
+    departments: int
+    communities: int
+    private_communities: int
+    memberships: int
+    sponsorships: int
+    activities: int
+    seconds: float
+    admin_email: str
+    sample_email: str
+
+
+def community_count(size: int) -> int:
+    """12 communities, and one more per 2,000 people (as many as there are specs for)."""
+    return min(12 + size // 2000, len(MAIN_COMMUNITIES) + len(EXTRA_COMMUNITIES))
+
+
+def _ascii_slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return "".join(ch for ch in plain.lower() if ch.isalnum())
+
+
+def _cum(weights: Sequence[float]) -> list[float]:
+    return list(accumulate(weights))
+
+
+def _allocate(size: int, weights: Sequence[float], minimum: Sequence[int]) -> list[int]:
+    """Split `size` into integer parts proportional to weights (largest remainder)."""
+    base = sum(minimum)
+    rest = size - base
+    total = sum(weights)
+    exact = [rest * w / total for w in weights]
+    parts = [m + int(x) for m, x in zip(minimum, exact, strict=True)]
+    short = size - sum(parts)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - int(exact[i])), i))
+    for i in order[:short]:
+        parts[i] += 1
+    return parts
+
+
+def _dept_tree(n: int, rng: random.Random, span: tuple[int, int]) -> list[int]:
+    """Parents (index within the department, -1 for the head) in breadth-first order."""
+    parents = [-1]
+    queue = [0]
+    head = 0
+    while len(parents) < n:
+        manager = queue[head]
+        head += 1
+        for _ in range(rng.randint(*span)):
+            if len(parents) >= n:
+                break
+            queue.append(len(parents))
+            parents.append(manager)
+    return parents
+
+
+def _dept_depths() -> list[int]:
+    depths: list[int] = []
+    for spec in DEPARTMENTS:
+        if spec.slug == "executive":
+            depths.append(0)
+        elif spec.parent is None:
+            depths.append(1)
+        else:
+            depths.append(depths[DEPT_INDEX[spec.parent]] + 1)
+    return depths
+
+
+def _dept_affinities(specs: Sequence[CommunitySpec]) -> list[list[float]]:
+    """Affinity [department][community], inherited from parent departments with decay."""
+    table: list[list[float]] = []
+    for spec in DEPARTMENTS:
+        row = []
+        for community in specs:
+            value, slug, decay = 0.0, spec.slug, 1.0
+            while slug:
+                value = max(value, community.affinity.get(slug, 0.0) * decay)
+                parent = DEPARTMENTS[DEPT_INDEX[slug]].parent
+                slug, decay = (parent or ""), decay * 0.6
+            row.append(value)
+        table.append(row)
+    return table
+
+
+class _Names:
+    """Names drawn per office, with a share of mixed-origin surnames, and unique emails."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.mix: dict[str, tuple[list[str], list[float]]] = {
+            place: (list(mix), _cum(list(mix.values()))) for place, (_, mix) in LOCATIONS.items()
+        }
+        self.seen: dict[str, int] = {}
+
+    def name(self, location: str) -> str:
+        groups, cum = self.mix[location]
+        group = self.rng.choices(groups, cum_weights=cum)[0]
+        first = self.rng.choice(NAME_GROUPS[group][0])
+        if self.rng.random() < 0.12:
+            group = self.rng.choices(groups, cum_weights=cum)[0]
+        return f"{first} {self.rng.choice(NAME_GROUPS[group][1])}"
+
+    def email(self, name: str) -> str:
+        first, _, last = name.partition(" ")
+        local = f"{_ascii_slug(first)}.{_ascii_slug(last)}"
+        n = self.seen.get(local, 0) + 1
+        self.seen[local] = n
+        return f"{local}{n if n > 1 else ''}@{EMAIL_DOMAIN}"
+
+
+def _start_dates(
+    n: int, rng: random.Random, today: date, founded: date, growth: float = 0.3
+) -> list[date]:
+    """Hire dates of a company growing ~35% a year: recent hires are the most numerous."""
+    years = (today - founded).days / 365.25
+    scale = math.expm1(growth * years)
+    dates = []
+    for _ in range(n):
+        t = math.log1p(rng.random() * scale) / growth
+        dates.append(founded + timedelta(days=int(t * 365.25)))
+    return dates
+
+
+def _title(spec: DeptSpec, rng: random.Random, level: int) -> str:
+    role, ladder = rng.choice(spec.roles)
+    return f"{LADDERS[ladder][level]}{role}"
+
+
+def _plan_people(
+    size: int, rng: random.Random, today: date, specs: Sequence[CommunitySpec]
+) -> list[PersonPlan]:
+    founded = today - timedelta(days=int(COMPANY_AGE_YEARS * 365.25))
+    minimum = [2 if spec.slug == ADMIN_DEPARTMENT else 1 for spec in DEPARTMENTS]
+    counts = _allocate(size, [spec.weight for spec in DEPARTMENTS], minimum)
+    dept_depth = _dept_depths()
+    names = _Names(rng)
+    place_names = list(LOCATIONS)
+    place_cum = _cum([share for share, _ in LOCATIONS.values()])
+    affinity = _dept_affinities(specs)
+    spec_cum = _cum([max(s.share, 0.01) for s in specs])
+    people: list[PersonPlan] = []
+    heads: dict[str, int] = {}
+
+    for d, spec in enumerate(DEPARTMENTS):
+        n = counts[d]
+        span = (4, 8) if n > 40 else (3, 7)
+        parents = _dept_tree(n, rng, span)
+        sizes = [1] * n  # subtree sizes, children always after parents
+        for i in range(n - 1, 0, -1):
+            sizes[parents[i]] += sizes[i]
+        has_reports = [False] * n
+        for p in parents[1:]:
+            has_reports[p] = True
+        # Earlier positions in the tree mostly went to earlier hires.
+        dates = sorted(_start_dates(n, rng, today, founded),
+                       key=lambda day: day.toordinal() + rng.gauss(0, 420))
+        if spec.slug == "executive":
+            dates[0] = founded
+        offset = len(people)
+        dept_affinity = affinity[d]
+        aff_cum = _cum([a + 0.02 for a in dept_affinity])
+        for i in range(n):
+            if i == 0:
+                manager = -1 if spec.slug == "executive" else heads[spec.parent or "executive"]
+            else:
+                manager = offset + parents[i]
+            # Location: often the manager's office, otherwise the department's usual spread.
+            if manager >= 0 and rng.random() < 0.55 and (
+                not spec.locations or people[manager].location in spec.locations
+            ):
+                location = people[manager].location
+            elif spec.locations:
+                location = rng.choice(spec.locations)
+            else:
+                location = rng.choices(place_names, cum_weights=place_cum)[0]
+            name = names.name(location)
+            start = min(dates[i], today)
+            tenure = (today - start).days / 365.25
+            is_exec = False
+            if i == 0:
+                title, seniority, is_exec = spec.head_title, 5.0 if manager < 0 else 4.5, True
+            elif has_reports[i]:
+                if sizes[i] >= 60:
+                    title, seniority, is_exec = f"Director of {spec.manager_noun}", 4.0, True
+                elif sizes[i] >= 20:
+                    title, seniority = f"Senior {spec.manager_noun} Manager", 3.2
+                else:
+                    title, seniority = f"{spec.manager_noun} Manager", 2.6
+            else:
+                hired_at = rng.choices((0, 1, 2, 3, 4), (25, 35, 25, 12, 3))[0]
+                level = min(4, hired_at + int(tenure / 3 + rng.random()))
+                title, seniority = _title(spec, rng, level), float(level)
+            person = PersonPlan(
+                index=offset + i, name=name, email="", title=title, dept=d, manager=manager,
+                depth=dept_depth[d] + (0 if i == 0 else _depth(parents, i)),
+                location=location, start_date=start, seniority=seniority, is_exec=is_exec,
+            )
+            # Skills: one or two of the department's own, then some from nearby domains.
+            own = rng.sample(spec.skills, k=min(len(spec.skills), rng.randint(1, 2)))
+            skills = dict.fromkeys(own)
+            for _ in range(rng.randint(1, 4)):
+                community = specs[rng.choices(range(len(specs)), cum_weights=aff_cum)[0]]
+                skills[rng.choice(community.skills)] = None
+            if has_reports[i] and rng.random() < 0.5:
+                skills[rng.choice(("coaching", "hiring", "one-to-ones"))] = None
+            person.skills = list(skills)
+            interests: dict[str, None] = {}
+            for _ in range(rng.randint(1, 4)):
+                cum = aff_cum if rng.random() < 0.6 else spec_cum
+                community = specs[rng.choices(range(len(specs)), cum_weights=cum)[0]]
+                interests[rng.choice(community.topics)] = None
+            person.interests = list(interests)
+            people.append(person)
+            if i == 0:
+                heads[spec.slug] = person.index
+    # Emails in a second pass, in a fixed order, so duplicates get 2, 3, ... deterministically.
+    for person in people:
+        person.email = names.email(person.name)
+        if rng.random() < 0.7:
+            person.bio = _bio(person, rng)
+    managers = {p.manager for p in people}
+    candidates = [
+        p for p in people
+        if DEPARTMENTS[p.dept].slug == ADMIN_DEPARTMENT and p.manager >= 0
+        and DEPARTMENTS[people[p.manager].dept].slug == ADMIN_DEPARTMENT
+    ]
+    admin = next((p for p in candidates if p.index not in managers), candidates[0])
+    admin.email, admin.title, admin.is_admin = ADMIN_EMAIL, ADMIN_TITLE, True
+    admin.bio = (
+        f"I run the community programme at {ORG_NAME}: ask me about starting a community, "
+        "finding a sponsor or anything Trellis."
+    )
+    return people
+
+
+def _depth(parents: list[int], i: int) -> int:
+    depth = 0
+    while parents[i] >= 0:
+        i, depth = parents[i], depth + 1
+    return depth
+
+
+def _bio(person: PersonPlan, rng: random.Random) -> str:
+    dept = DEPARTMENTS[person.dept].name
+    month = MONTHS[person.start_date.month - 1]
+    text = f"{person.title} in {dept}, based in {person.location}. "
+    text += f"At {ORG_NAME} since {month} {person.start_date.year}."
+    if len(person.skills) >= 2:
+        a, b = rng.sample(person.skills, 2)
+        text += f" Happy to help with {a} and {b}."
+    if person.interests:
+        text += f" Currently curious about {rng.choice(person.interests)}."
+    return text
+
+
+def _charter(spec: CommunitySpec, rng: random.Random) -> str:
+    practices = rng.sample(PRACTICES, 3)
+    return "\n".join(
+        [
+            "## Purpose",
+            spec.domain,
+            "",
+            "## How we work",
+            *(f"- {line}" for line in practices),
+            "",
+            "## Who it is for",
+            f"Anyone who works with {', '.join(spec.topics)}, or wants to. Reading along is "
+            "participating: lurk, ask, answer when you can.",
+            "",
+            "## Norms",
+            "- Ask in the open: someone has probably been down that road already.",
+            "- An answer that helps twice becomes a guide.",
+            "- Facilitation rotates across the core team.",
+        ]
+    )
+
+
+def _aware(day: date, rng: random.Random) -> datetime:
+    return datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC) + timedelta(
+        minutes=rng.randint(0, 600)
+    )
+
+
+def _between(start: datetime, end: datetime, rng: random.Random) -> datetime:
+    if end <= start:
+        return end
+    return start + timedelta(seconds=rng.random() * (end - start).total_seconds())
+
+
+def _plan_communities(
+    size: int, rng: random.Random, now: datetime, specs: Sequence[CommunitySpec]
+) -> list[CommunityPlan]:
+    plans = []
+    for spec in specs:
+        status = spec.status or rng.choices(
+            (Status.SEED, Status.GROWING, Status.THRIVING, Status.DORMANT), (35, 35, 10, 20)
+        )[0]
+        years = spec.founded_years_ago or {
+            Status.SEED: rng.uniform(0.05, 0.6),
+            Status.GROWING: rng.uniform(0.8, 4.0),
+            Status.THRIVING: rng.uniform(3.0, 8.0),
+            Status.DORMANT: rng.uniform(3.0, 9.5),
+        }[Status(status)]
+        created = now - timedelta(days=years * 365.25, minutes=rng.randint(0, 1440))
+        plans.append(
+            CommunityPlan(
+                name=spec.name, slug=spec.slug, domain=spec.domain, charter=_charter(spec, rng),
+                status=status, visibility=spec.visibility, created_at=created, spec=spec,
+            )
+        )
+    return plans
+
+
+def _target_size(spec: CommunitySpec, size: int, rng: random.Random) -> int:
+    share = spec.share or rng.uniform(0.004, 0.02)
+    return max(5, round(size * share * rng.uniform(0.9, 1.1)))
+
+
+def _plan_memberships(
+    people: list[PersonPlan],
+    communities: list[CommunityPlan],
+    rng: random.Random,
+    now: datetime,
+) -> tuple[list[MembershipPlan], list[SponsorshipPlan]]:
+    specs = [c.spec for c in communities]
+    affinity = _dept_affinities(specs)
+    by_dept: dict[int, list[int]] = {}
+    by_skill: dict[str, list[int]] = {}
+    by_topic: dict[str, list[int]] = {}
+    for p in people:
+        by_dept.setdefault(p.dept, []).append(p.index)
+        for skill in p.skills:
+            by_skill.setdefault(skill, []).append(p.index)
+        for topic in p.interests:
+            by_topic.setdefault(topic, []).append(p.index)
+    today = now.date()
+    newcomer = [(today - p.start_date).days < 90 for p in people]
+    execs_by_dept: dict[int, list[int]] = {}
+    for p in people:
+        if p.is_exec:
+            execs_by_dept.setdefault(p.dept, []).append(p.index)
+    memberships: list[MembershipPlan] = []
+    sponsorships: list[SponsorshipPlan] = []
+    everyone = len(people)
+
+    for c, community in enumerate(communities):
+        spec = community.spec
+        target = min(_target_size(spec, everyone, rng), everyone - 1)
+        weights: dict[int, float] = {}
+        for d, row in enumerate(affinity):
+            if row[c] > 0:
+                for i in by_dept.get(d, ()):
+                    weights[i] = weights.get(i, 0.2) + 3.0 * row[c]
+        for skill in spec.skills:
+            for i in by_skill.get(skill, ()):
+                weights[i] = weights.get(i, 0.2) + 2.0
+        for topic in spec.topics:
+            for i in by_topic.get(topic, ()):
+                weights[i] = weights.get(i, 0.2) + 1.5
+        private = spec.visibility == Visibility.PRIVATE
+        from_affinity = target if private else round(target * 0.8)
+        # Weighted sampling without replacement (Efraimidis-Spirakis): key = u ** (1 / w).
+        keyed = [
+            (rng.random() ** (1.0 / (w * (0.4 if newcomer[i] else 1.0))), i)
+            for i, w in weights.items()
+        ]
+        chosen = [i for _, i in heapq.nlargest(min(from_affinity, len(keyed)), keyed)]
+        members = dict.fromkeys(chosen)
+        while len(members) < target:
+            members.setdefault(rng.randrange(everyone))
+        member_list = list(members)
+
+        # Roles: the most senior, skilled, tenured members lead; CEO and heads sponsor instead.
+        def score(i: int) -> float:
+            p = people[i]
+            tenure = (today - p.start_date).days / 365.25
+            lead = min(p.seniority, 4.0) if not p.is_exec else 0.5
+            return lead + min(tenure, 4.0) * 0.4 + weights.get(i, 0.2) * 0.15 + rng.random() * 2
+
+        ranked = sorted(member_list, key=lambda i: (-score(i), i))
+        # The founder (first leader) must have worked here when the community started.
+        founded = community.created_at.date()
+        founder = next((i for i in ranked if people[i].start_date <= founded), ranked[0])
+        if people[founder].start_date > founded:
+            start = _aware(people[founder].start_date, rng) + timedelta(days=rng.randint(7, 60))
+            community.created_at = min(start, now - timedelta(days=1))
+        ranked.remove(founder)
+        ranked.insert(0, founder)
+        n = len(ranked)
+        leaders = 1 if n < 60 else 2 if n < 3000 else 3
+        facilitators = 0 if community.status == Status.SEED and n < 30 else min(5, max(1, n // 80))
+        core = min(40, max(1, n // 30))
+        roles: dict[int, str] = {}
+        for k, i in enumerate(ranked):
+            if k < leaders:
+                roles[i] = Role.LEADER
+            elif k < leaders + facilitators:
+                roles[i] = Role.FACILITATOR
+            elif k < leaders + facilitators + core:
+                roles[i] = Role.CORE
+            else:
+                break
+        for i in ranked:
+            p = people[i]
+            role = roles.get(i, Role.MEMBER)
+            since = max(community.created_at, _aware(p.start_date, rng))
+            joined = community.created_at if i == founder else _between(since, now, rng)
+            if role == Role.MEMBER and rng.random() < 0.04 and joined - since > timedelta(30):
+                # An earlier stint: joined, left, came back.
+                left = _between(since, joined, rng)
+                first = _between(since, left, rng)
+                memberships.append(MembershipPlan(c, i, Role.MEMBER, first, left))
+            memberships.append(MembershipPlan(c, i, role, joined, None))
+        # People who were members once and left.
+        for _ in range(max(1, n // 40)):
+            i = rng.randrange(everyone)
+            if i in members:
+                continue
+            since = max(community.created_at, _aware(people[i].start_date, rng))
+            if now - since < timedelta(days=30):
+                continue
+            first = _between(since, now - timedelta(days=14), rng)
+            memberships.append(MembershipPlan(c, i, Role.MEMBER, first, _between(first, now, rng)))
+
+        # Sponsors: the heads of the departments closest to the domain.
+        ranked_depts = sorted(range(len(DEPARTMENTS)), key=lambda d: (-affinity[d][c], d))
+        top = DEPARTMENTS[ranked_depts[0]]
+        sponsors = [execs_by_dept[ranked_depts[0]][0]]
+        if rng.random() < 0.35 or private:
+            second = DEPT_INDEX[top.parent] if top.parent else ranked_depts[1]
+            sponsors.append(execs_by_dept[second][0])
+        if rng.random() < 0.08:
+            sponsors.append(0)  # the CEO
+        for s in dict.fromkeys(sponsors):
+            since = _between(community.created_at, now, rng)
+            sponsorships.append(SponsorshipPlan(c, s, since))
+    return memberships, sponsorships
+
+
+STATUS_VIEWS = {Status.THRIVING: 1.6, Status.GROWING: 1.0, Status.SEED: 0.8, Status.DORMANT: 0.2}
+ROLE_VIEWS = {Role.LEADER: 6.0, Role.FACILITATOR: 5.0, Role.CORE: 4.0, Role.MEMBER: 0.8}
+
+
+def _plan_activity(
+    people: list[PersonPlan],
+    communities: list[CommunityPlan],
+    memberships: list[MembershipPlan],
+    sponsorships: list[SponsorshipPlan],
+    rng: random.Random,
+    now: datetime,
+) -> list[ActivityPlan]:
+    """Creation, joins, leaves, role changes, sponsorships, and views with a heavy tail."""
+    out: list[ActivityPlan] = []
+    first_leader: dict[int, int] = {}
+    for m in memberships:
+        if m.role == Role.LEADER and m.left_at is None:
+            first_leader.setdefault(m.community, m.person)
+    for c, community in enumerate(communities):
+        out.append(ActivityPlan(first_leader[c], "community.create", "community", c, c,
+                                community.created_at))
+    for k, m in enumerate(memberships):
+        leader = first_leader[m.community]
+        if m.person != leader:
+            out.append(ActivityPlan(m.person, "community.join", "community", m.community,
+                                    m.community, m.joined_at))
+        if m.left_at is not None:
+            out.append(ActivityPlan(m.person, "community.leave", "community", m.community,
+                                    m.community, m.left_at))
+            continue
+        if m.role != Role.MEMBER and m.person != leader:
+            when = min(m.joined_at + timedelta(days=rng.randint(1, 60)), now)
+            out.append(ActivityPlan(leader, f"membership.role.{m.role}", "membership", k,
+                                    m.community, when))
+        # Views: exponential counts, so a few members read a lot and most read a little.
+        status = Status(communities[m.community].status)
+        mean = ROLE_VIEWS[Role(m.role)] * STATUS_VIEWS[status]
+        recent = 400 if status == Status.DORMANT else 120
+        for _ in range(min(30, int(rng.expovariate(1.0 / mean)))):
+            when = now - timedelta(days=rng.uniform(0, recent), seconds=rng.randint(0, 86399))
+            out.append(ActivityPlan(m.person, "community.view", "community", m.community,
+                                    m.community, max(when, m.joined_at)))
+    for k, s in enumerate(sponsorships):
+        out.append(ActivityPlan(first_leader[s.community], "sponsor.add", "sponsorship", k,
+                                s.community, s.since))
+    # Peripheral readers: people looking at public communities they have not joined.
+    public = [c for c, com in enumerate(communities) if com.visibility == Visibility.PUBLIC]
+    public_cum = _cum([max(communities[c].spec.share, 0.01) for c in public])
+    everyone = len(people)
+    for _ in range(everyone // 3):
+        c = public[rng.choices(range(len(public)), cum_weights=public_cum)[0]]
+        when = now - timedelta(days=rng.uniform(0, 120), seconds=rng.randint(0, 86399))
+        viewer = rng.randrange(everyone)
+        when = max(when, communities[c].created_at, _aware(people[viewer].start_date, rng))
+        out.append(ActivityPlan(viewer, "community.view", "community", c, c, min(when, now)))
+    # Profile views, skewed towards managers and the people who lead communities.
+    popular = [m.person for m in memberships if m.role != Role.MEMBER and m.left_at is None]
+    popular += [p.index for p in people if p.is_exec]
+    for _ in range(everyone // 2):
+        target = rng.choice(popular) if rng.random() < 0.4 else rng.randrange(everyone)
+        viewer = rng.randrange(everyone)
+        if viewer == target:
+            continue
+        when = now - timedelta(days=rng.uniform(0, 120), seconds=rng.randint(0, 86399))
+        when = max(when, _aware(people[viewer].start_date, rng), _aware(people[target].start_date, rng))
+        out.append(ActivityPlan(viewer, "person.view", "person", target, -1, min(when, now)))
+    out.sort(key=lambda a: a.created_at)
+    return out
+
+
+def plan_org(size: int = DEFAULT_SIZE, seed: int = DEFAULT_SEED,
+             now: datetime | None = None) -> DemoPlan:
+    """The whole demo organisation, in memory. Pure: same arguments, same plan."""
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise DemoError(f"--size must be between {MIN_SIZE} and {MAX_SIZE:,}.")
+    now = now or timezone.now()
+    rng = random.Random(seed)
+    n_communities = community_count(size)
+    specs = list(MAIN_COMMUNITIES + EXTRA_COMMUNITIES)[:n_communities]
+    people = _plan_people(size, rng, now.date(), specs)
+    communities = _plan_communities(size, rng, now, specs)
+    memberships, sponsorships = _plan_memberships(people, communities, rng, now)
+    activities = _plan_activity(people, communities, memberships, sponsorships, rng, now)
+    return DemoPlan(size, seed, now, people, communities, memberships, sponsorships, activities)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing a plan to the database.
+# --------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _explicit_timestamps() -> Iterator[None]:
+    """Let bulk_create keep the historical dates we set instead of stamping "now".
+
+    `auto_now_add` / `auto_now` fields overwrite any value on insert, bulk_create included,
+    so for the length of the load they are switched off (this process only).
+    """
+    fields: list[models.DateField] = []
+    for model, name in ((Community, "created_at"), (Community, "updated_at"),
+                        (Membership, "joined_at"), (Sponsorship, "since"),
+                        (Activity, "created_at")):
+        f = model._meta.get_field(name)
+        assert isinstance(f, models.DateField)
+        fields.append(f)
+    saved = [(f.auto_now, f.auto_now_add) for f in fields]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, (auto_now, auto_now_add) in zip(fields, saved, strict=True):
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def _insert(model: type[models.Model], objs: list[Any]) -> list[Any]:
+    """bulk_create that guarantees primary keys on the returned objects."""
+    created = model._default_manager.bulk_create(objs, batch_size=BATCH_SIZE)
+    if created and created[0].pk is None:  # a backend that cannot return ids
+        raise DemoError(f"The database did not return ids for {model.__name__} rows.")
+    return created
+
+
+def _write(plan: DemoPlan, password_hash: str) -> list[int]:
+    """Insert the plan; return the primary keys of the people, in plan order."""
+    dept_ids: dict[str, int] = {}
+    for depth in sorted(set(_dept_depths())):
+        level = [
+            Department(name=spec.name, slug=spec.slug,
+                       parent_id=dept_ids[spec.parent] if spec.parent else None)
+            for spec, d in zip(DEPARTMENTS, _dept_depths(), strict=True) if d == depth
+        ]
+        for obj in _insert(Department, level):
+            dept_ids[obj.slug] = obj.pk
+    dept_pk = [dept_ids[spec.slug] for spec in DEPARTMENTS]
+
+    person_ids = [0] * len(plan.people)
+    by_depth: dict[int, list[PersonPlan]] = {}
+    for p in plan.people:
+        by_depth.setdefault(p.depth, []).append(p)
+    for depth in sorted(by_depth):
+        level_plans = by_depth[depth]
+        objs = [
+            Person(
+                email=p.email, name=p.name, title=p.title, department_id=dept_pk[p.dept],
+                manager_id=person_ids[p.manager] if p.manager >= 0 else None,
+                location=p.location, start_date=p.start_date, skills=p.skills,
+                interests=p.interests, bio=p.bio, password=password_hash,
+                is_staff=p.is_admin, is_superuser=p.is_admin, is_org_admin=p.is_admin,
+            )
+            for p in level_plans
+        ]
+        for p, obj in zip(level_plans, _insert(Person, objs), strict=True):
+            person_ids[p.index] = obj.pk
+
+    community_objs = _insert(Community, [
+        Community(name=c.name, slug=c.slug, domain=c.domain, charter=c.charter,
+                  visibility=c.visibility, status=c.status, created_at=c.created_at,
+                  updated_at=c.created_at)
+        for c in plan.communities
+    ])
+    community_ids = [c.pk for c in community_objs]
+    sponsorship_ids = [s.pk for s in _insert(Sponsorship, [
+        Sponsorship(community_id=community_ids[s.community], person_id=person_ids[s.person],
+                    since=s.since)
+        for s in plan.sponsorships
+    ])]
+    membership_ids = [m.pk for m in _insert(Membership, [
+        Membership(community_id=community_ids[m.community], person_id=person_ids[m.person],
+                   role=m.role, joined_at=m.joined_at, left_at=m.left_at)
+        for m in plan.memberships
+    ])]
+    ids: dict[str, list[int]] = {
+        "community": community_ids, "person": person_ids,
+        "membership": membership_ids, "sponsorship": sponsorship_ids,
+    }
+    Activity.objects.bulk_create(
+        (
+            Activity(actor_id=person_ids[a.actor], verb=a.verb, object_type=a.kind,
+                     object_id=ids[a.kind][a.ref],
+                     community_id=community_ids[a.community] if a.community >= 0 else None,
+                     created_at=a.created_at)
+            for a in plan.activities
+        ),
+        batch_size=BATCH_SIZE,
+    )
+    return person_ids
+
+
+def demo_people_exist() -> bool:
+    return Person.objects.exists()
+
+
+def demo_reset() -> None:
+    """Delete the organisation (activity, communities, people, departments).
+
+    Refuses when anyone outside the demo email domain is in the database: --reset is for demo
+    databases, never a way to wipe a real organisation.
+    """
+    real = Person.objects.exclude(email__iendswith=f"@{EMAIL_DOMAIN}")
+    if real.exists():
+        raise DemoError(
+            f"The database holds {real.count():,} people who are not demo people "
+            f"(not @{EMAIL_DOMAIN}); --reset only replaces a demo organisation. "
+            "Use an empty database (or `django-admin flush` if you really mean it)."
+        )
+    with transaction.atomic():
+        Activity.objects.all().delete()
+        Community.objects.all().delete()  # memberships, sponsorships, requests, invitations
+        Person.objects.filter(manager__isnull=False).update(manager=None)
+        Person.objects.all().delete()
+        Department.objects.filter(~Q(parent=None)).update(parent=None)
+        Department.objects.all().delete()
+
+
+def demo_generate(
+    *,
+    size: int = DEFAULT_SIZE,
+    seed: int = DEFAULT_SEED,
+    reset: bool = False,
+    now: datetime | None = None,
+) -> DemoResult:
+    """Generate the demo organisation into the (empty) database, in one transaction."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        if demo_people_exist():
+            if not reset:
+                raise DemoError(
+                    "The database already holds people: refusing to mix a demo organisation "
+                    "into it. Use --reset to replace a demo organisation, or --if-empty to "
+                    "skip quietly."
+                )
+            demo_reset()
+        plan = plan_org(size, seed, now)
+        password_hash = make_password(DEMO_PASSWORD)
+        with _explicit_timestamps():
+            _write(plan, password_hash)
+    return DemoResult(
+        size=size,
+        seed=seed,
+        people=len(plan.people),
+        departments=len(DEPARTMENTS),
+        communities=len(plan.communities),
+        private_communities=sum(c.visibility == Visibility.PRIVATE for c in plan.communities),
+        memberships=sum(m.left_at is None for m in plan.memberships),
+        sponsorships=len(plan.sponsorships),
+        activities=len(plan.activities),
+        seconds=time.perf_counter() - started,
+        admin_email=ADMIN_EMAIL,
+        sample_email=sample_member(plan),
+    )
+
+
+def sample_member(plan: DemoPlan) -> str:
+    """An ordinary person (no leading role, not an executive) in two or more communities."""
+    counts: dict[int, int] = {}
+    leading: set[int] = set()
+    for m in plan.memberships:
+        if m.left_at is None:
+            counts[m.person] = counts.get(m.person, 0) + 1
+            if m.role != Role.MEMBER:
+                leading.add(m.person)
+    for p in plan.people:
+        if counts.get(p.index, 0) >= 2 and p.index not in leading and not p.is_exec:
+            if not p.is_admin:
+                return p.email
+    return next(p.email for p in plan.people if not p.is_admin)
