@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja import Status as Reply
 from ninja.params import P, PathEx
 from pydantic import Field
 
@@ -160,11 +161,11 @@ def communities_list(request: HttpRequest, params: Query[CommunityParams]) -> Pa
     "/communities", response={201: CommunityOut, **error_responses(conflict=True)},
     summary="Start a community (you become its leader)",
 )
-def communities_create(request: HttpRequest, payload: CommunityCreate) -> tuple[int, Community]:
+def communities_create(request: HttpRequest, payload: CommunityCreate) -> Reply[Community]:
     actor = viewer(request)
     with conflicts():  # the slug is taken
         community = services.community_create(actor=actor, **payload.model_dump(exclude_none=True))
-    return 201, selectors.community_get(viewer=actor, slug=community.slug)
+    return Reply(201, selectors.community_get(viewer=actor, slug=community.slug))
 
 
 @router.get(
@@ -223,12 +224,12 @@ def members_join(request: HttpRequest, slug: CommunitySlug) -> Membership:
     description="Leaving a community you are not in changes nothing. The only leader of a "
     "community with other members must hand the lead on first (409).",
 )
-def members_leave(request: HttpRequest, slug: CommunitySlug) -> tuple[int, None]:
+def members_leave(request: HttpRequest, slug: CommunitySlug) -> Reply[None]:
     actor = viewer(request)
     community = selectors.community_get(viewer=actor, slug=slug)
     with conflicts():  # the only leader
         services.community_leave(actor=actor, community=community)
-    return 204, None
+    return Reply(204, None)
 
 
 @router.put(
@@ -265,14 +266,14 @@ def members_set_role(
 )
 def join_requests_create(
     request: HttpRequest, slug: CommunitySlug, payload: JoinRequestIn
-) -> tuple[int, JoinRequest]:
+) -> Reply[JoinRequest]:
     actor = viewer(request)
     community = selectors.community_get(viewer=actor, slug=slug)
     with conflicts():  # public, archived, or already a member
         join_request = services.join_request_create(
             actor=actor, community=community, message=payload.message
         )
-    return 201, reads.join_request_get(viewer=actor, request_id=join_request.pk)
+    return Reply(201, reads.join_request_get(viewer=actor, request_id=join_request.pk))
 
 
 @router.get(

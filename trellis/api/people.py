@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja import Status as Reply
 from ninja.params import P, PathEx
 from pydantic import Field
 
@@ -206,7 +207,7 @@ def people_list(request: HttpRequest, params: Query[PeopleParams]) -> Page[Perso
     "/people", response={201: PersonOut, **error_responses(conflict=True)},
     summary="Add a person (org admins)",
 )
-def people_create(request: HttpRequest, payload: PersonCreate) -> tuple[int, Person]:
+def people_create(request: HttpRequest, payload: PersonCreate) -> Reply[Person]:
     actor = viewer(request)
     if not access.can_manage_people(actor):  # before the lookups: 403, not a 404 on an id
         raise Forbidden("Only org admins add people.")
@@ -224,7 +225,7 @@ def people_create(request: HttpRequest, payload: PersonCreate) -> tuple[int, Per
             interests=payload.interests,
             send_invitation=payload.send_invitation,
         )
-    return 201, _person(actor, person.pk)
+    return Reply(201, _person(actor, person.pk))
 
 
 @router.get("/people/me", response={200: ProfileOut, **error_responses()}, summary="Your profile")
@@ -295,11 +296,11 @@ def departments_detail(request: HttpRequest, department_id: DepartmentId) -> Dep
     summary="Add a department (org admins)",
     description="Adding a name that exists under the same parent returns that department.",
 )
-def departments_create(request: HttpRequest, payload: DepartmentCreate) -> tuple[int, Department]:
+def departments_create(request: HttpRequest, payload: DepartmentCreate) -> Reply[Department]:
     actor = viewer(request)
     if not access.can_manage_people(actor):  # before the lookup: 403, not a 404 on an id
         raise Forbidden("Only org admins manage departments.")
     department = services.department_create(
         actor=actor, name=payload.name, parent=_department(payload.parent_id, "parent_id")
     )
-    return 201, reads.department_get(viewer=actor, department_id=department.pk)
+    return Reply(201, reads.department_get(viewer=actor, department_id=department.pk))

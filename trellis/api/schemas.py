@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Schema
+from pydantic_core import PydanticCustomError
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -22,7 +23,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     StrictStr,
     StringConstraints,
 )
@@ -90,6 +90,16 @@ def _email(value: str) -> str:
     return value
 
 
+def _json_integer(value: object) -> int:
+    """A JSON Schema integer: a number with no fractional part (``3`` or ``3.0``), never a
+    string or a boolean (pydantic's strict int refuses ``3.0``; its lax int takes ``"3"``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise PydanticCustomError("int_type", "Input should be a valid integer")
+
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -120,7 +130,7 @@ LongText = Annotated[StrictStr, _text(20_000)]
 Tag = Annotated[StrictStr, _text(100)]
 Tags = Annotated[list[Tag], Field(max_length=40)]
 Slug = Annotated[StrictStr, StringConstraints(min_length=1, max_length=80, pattern=SLUG)]
-Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=MAX_ID)]
 Flag = StrictBool
 
 # Query and path parameters arrive as text, so they are parsed (not strict) but bounded.

@@ -70,6 +70,7 @@ def _detail_context(request: HttpRequest, community: Community) -> dict[str, Any
         "role": access.active_role(viewer, community),
         "can_manage": access.can_manage_community(viewer, community),
         "can_join": access.can_join(viewer, community),
+        "can_request": access.can_request_to_join(viewer, community),
         "groups": selectors.members_by_role(viewer=viewer, community=community),
         "sponsors": selectors.community_sponsors(viewer=viewer, community=community),
         "pending": selectors.viewer_pending_request(viewer=viewer, community=community),
@@ -130,11 +131,11 @@ def community_request(request: HttpRequest, slug: str) -> HttpResponse:
     form = JoinRequestForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""
     community = Community.objects.filter(slug=slug).first()
-    if community is not None and access.can_view_community(request.user, community):
-        return redirect("community-detail", slug=slug)
     if community is not None and access.can_request_to_join(request.user, community):
         services.join_request_create(actor=request.user, community=community,  # type: ignore[arg-type]
                                      message=message)
+    elif community is not None and access.can_view_community(request.user, community):
+        return redirect("community-detail", slug=slug)
     context = {"slug": slug}
     template = "communities/_request_sent.html" if request.htmx else "communities/request_sent.html"
     return render(request, template, context)

@@ -42,7 +42,7 @@ from trellis.people.models import Department, Person
 ORG_NAME = "Larkspur"
 EMAIL_DOMAIN = "demo.trellis.local"
 ADMIN_EMAIL = f"admin@{EMAIL_DOMAIN}"
-DEMO_PASSWORD = "trellis-demo"
+DEMO_PASSWORD = "trellis-demo"  # noqa: S105 (the documented, public demo password)
 DEFAULT_SIZE = 300
 DEFAULT_SEED = 42
 MIN_SIZE = 50
@@ -58,6 +58,8 @@ class DemoError(Exception):
 # --------------------------------------------------------------------------------------------
 # Reference data: names, offices, departments, communities.
 # --------------------------------------------------------------------------------------------
+
+# fmt: off
 
 NAME_GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "anglo": (
@@ -180,7 +182,7 @@ NAME_GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "turkish": (
         ("Mehmet", "Elif", "Emre", "Zeynep", "Can", "Ayşe", "Burak", "Defne", "Murat", "Selin"),
-        ("Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Öztürk", "Aydın", "Arslan", "Doğan"),
+        ("Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Öztürk", "Aydın", "Arslan", "Doğan"),  # noqa: RUF001
     ),
     "persian": (
         ("Dariush", "Shirin", "Reza", "Parisa", "Arash", "Leila", "Kian", "Nasrin", "Babak",
@@ -615,8 +617,22 @@ PRACTICES = (
     "A value story whenever an answer saves someone real time.",
 )
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+# fmt: on
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -854,21 +870,26 @@ def _plan_people(
         for p in parents[1:]:
             has_reports[p] = True
         # Earlier positions in the tree mostly went to earlier hires.
-        dates = sorted(_start_dates(n, rng, today, founded),
-                       key=lambda day: day.toordinal() + rng.gauss(0, 420))
+        dates = sorted(
+            _start_dates(n, rng, today, founded),
+            key=lambda day: day.toordinal() + rng.gauss(0, 420),
+        )
         if spec.slug == "executive":
             dates[0] = founded
         offset = len(people)
         dept_affinity = affinity[d]
-        aff_cum = _cum([a + 0.02 for a in dept_affinity])
+        aff_cum = _cum([a + 0.005 for a in dept_affinity])
         for i in range(n):
             if i == 0:
                 manager = -1 if spec.slug == "executive" else heads[spec.parent or "executive"]
             else:
                 manager = offset + parents[i]
             # Location: often the manager's office, otherwise the department's usual spread.
-            if manager >= 0 and rng.random() < 0.55 and (
-                not spec.locations or people[manager].location in spec.locations
+            follow = 0.3 if i == 0 else 0.55
+            if (
+                manager >= 0
+                and rng.random() < follow
+                and (not spec.locations or people[manager].location in spec.locations)
             ):
                 location = people[manager].location
             elif spec.locations:
@@ -893,14 +914,22 @@ def _plan_people(
                 level = min(4, hired_at + int(tenure / 3 + rng.random()))
                 title, seniority = _title(spec, rng, level), float(level)
             person = PersonPlan(
-                index=offset + i, name=name, email="", title=title, dept=d, manager=manager,
+                index=offset + i,
+                name=name,
+                email="",
+                title=title,
+                dept=d,
+                manager=manager,
                 depth=dept_depth[d] + (0 if i == 0 else _depth(parents, i)),
-                location=location, start_date=start, seniority=seniority, is_exec=is_exec,
+                location=location,
+                start_date=start,
+                seniority=seniority,
+                is_exec=is_exec,
             )
             # Skills: one or two of the department's own, then some from nearby domains.
             own = rng.sample(spec.skills, k=min(len(spec.skills), rng.randint(1, 2)))
             skills = dict.fromkeys(own)
-            for _ in range(rng.randint(1, 4)):
+            for _ in range(rng.randint(1, 4) if spec.slug != "executive" else 1):
                 community = specs[rng.choices(range(len(specs)), cum_weights=aff_cum)[0]]
                 skills[rng.choice(community.skills)] = None
             if has_reports[i] and rng.random() < 0.5:
@@ -922,8 +951,10 @@ def _plan_people(
             person.bio = _bio(person, rng)
     managers = {p.manager for p in people}
     candidates = [
-        p for p in people
-        if DEPARTMENTS[p.dept].slug == ADMIN_DEPARTMENT and p.manager >= 0
+        p
+        for p in people
+        if DEPARTMENTS[p.dept].slug == ADMIN_DEPARTMENT
+        and p.manager >= 0
         and DEPARTMENTS[people[p.manager].dept].slug == ADMIN_DEPARTMENT
     ]
     admin = next((p for p in candidates if p.index not in managers), candidates[0])
@@ -994,20 +1025,32 @@ def _plan_communities(
 ) -> list[CommunityPlan]:
     plans = []
     for spec in specs:
-        status = spec.status or rng.choices(
-            (Status.SEED, Status.GROWING, Status.THRIVING, Status.DORMANT), (35, 35, 10, 20)
-        )[0]
-        years = spec.founded_years_ago or {
-            Status.SEED: rng.uniform(0.05, 0.6),
-            Status.GROWING: rng.uniform(0.8, 4.0),
-            Status.THRIVING: rng.uniform(3.0, 8.0),
-            Status.DORMANT: rng.uniform(3.0, 9.5),
-        }[Status(status)]
+        status = (
+            spec.status
+            or rng.choices(
+                (Status.SEED, Status.GROWING, Status.THRIVING, Status.DORMANT), (35, 35, 10, 20)
+            )[0]
+        )
+        years = (
+            spec.founded_years_ago
+            or {
+                Status.SEED: rng.uniform(0.05, 0.6),
+                Status.GROWING: rng.uniform(0.8, 4.0),
+                Status.THRIVING: rng.uniform(3.0, 8.0),
+                Status.DORMANT: rng.uniform(3.0, 9.5),
+            }[Status(status)]
+        )
         created = now - timedelta(days=years * 365.25, minutes=rng.randint(0, 1440))
         plans.append(
             CommunityPlan(
-                name=spec.name, slug=spec.slug, domain=spec.domain, charter=_charter(spec, rng),
-                status=status, visibility=spec.visibility, created_at=created, spec=spec,
+                name=spec.name,
+                slug=spec.slug,
+                domain=spec.domain,
+                charter=_charter(spec, rng),
+                status=status,
+                visibility=spec.visibility,
+                created_at=created,
+                spec=spec,
             )
         )
     return plans
@@ -1073,16 +1116,25 @@ def _plan_memberships(
         member_list = list(members)
 
         # Roles: the most senior, skilled, tenured members lead; CEO and heads sponsor instead.
-        def score(i: int) -> float:
-            p = people[i]
-            tenure = (today - p.start_date).days / 365.25
-            lead = min(p.seniority, 4.0) if not p.is_exec else 0.5
-            return lead + min(tenure, 4.0) * 0.4 + weights.get(i, 0.2) * 0.15 + rng.random() * 2
-
-        ranked = sorted(member_list, key=lambda i: (-score(i), i))
+        scores = {
+            i: (0.5 if people[i].is_exec else min(people[i].seniority, 4.0))
+            + min((today - people[i].start_date).days / 365.25, 4.0) * 0.4
+            + weights.get(i, 0.2) * 0.15
+            + rng.random() * 2
+            for i in member_list
+        }
+        ranked = sorted(member_list, key=lambda i: (-scores[i], i))
         # The founder (first leader) must have worked here when the community started.
         founded = community.created_at.date()
-        founder = next((i for i in ranked if people[i].start_date <= founded), ranked[0])
+        founder = next((i for i in ranked if people[i].start_date <= founded), -1)
+        if founder < 0:  # nobody here yet: bring in a long-serving expert, else move the date
+            old_hands = [
+                i for i in weights if people[i].start_date <= founded and not people[i].is_exec
+            ]
+            founder = max(old_hands, key=lambda i: (weights[i], -i), default=ranked[0])
+            if founder not in members:
+                members[founder] = None
+                ranked.append(founder)
         if people[founder].start_date > founded:
             start = _aware(people[founder].start_date, rng) + timedelta(days=rng.randint(7, 60))
             community.created_at = min(start, now - timedelta(days=1))
@@ -1158,32 +1210,55 @@ def _plan_activity(
         if m.role == Role.LEADER and m.left_at is None:
             first_leader.setdefault(m.community, m.person)
     for c, community in enumerate(communities):
-        out.append(ActivityPlan(first_leader[c], "community.create", "community", c, c,
-                                community.created_at))
+        out.append(
+            ActivityPlan(
+                first_leader[c], "community.create", "community", c, c, community.created_at
+            )
+        )
     for k, m in enumerate(memberships):
         leader = first_leader[m.community]
         if m.person != leader:
-            out.append(ActivityPlan(m.person, "community.join", "community", m.community,
-                                    m.community, m.joined_at))
+            out.append(
+                ActivityPlan(
+                    m.person, "community.join", "community", m.community, m.community, m.joined_at
+                )
+            )
         if m.left_at is not None:
-            out.append(ActivityPlan(m.person, "community.leave", "community", m.community,
-                                    m.community, m.left_at))
+            out.append(
+                ActivityPlan(
+                    m.person, "community.leave", "community", m.community, m.community, m.left_at
+                )
+            )
             continue
         if m.role != Role.MEMBER and m.person != leader:
             when = min(m.joined_at + timedelta(days=rng.randint(1, 60)), now)
-            out.append(ActivityPlan(leader, f"membership.role.{m.role}", "membership", k,
-                                    m.community, when))
+            out.append(
+                ActivityPlan(
+                    leader, f"membership.role.{m.role}", "membership", k, m.community, when
+                )
+            )
         # Views: exponential counts, so a few members read a lot and most read a little.
         status = Status(communities[m.community].status)
         mean = ROLE_VIEWS[Role(m.role)] * STATUS_VIEWS[status]
         recent = 400 if status == Status.DORMANT else 120
         for _ in range(min(30, int(rng.expovariate(1.0 / mean)))):
             when = now - timedelta(days=rng.uniform(0, recent), seconds=rng.randint(0, 86399))
-            out.append(ActivityPlan(m.person, "community.view", "community", m.community,
-                                    m.community, max(when, m.joined_at)))
+            out.append(
+                ActivityPlan(
+                    m.person,
+                    "community.view",
+                    "community",
+                    m.community,
+                    m.community,
+                    max(when, m.joined_at),
+                )
+            )
     for k, s in enumerate(sponsorships):
-        out.append(ActivityPlan(first_leader[s.community], "sponsor.add", "sponsorship", k,
-                                s.community, s.since))
+        out.append(
+            ActivityPlan(
+                first_leader[s.community], "sponsor.add", "sponsorship", k, s.community, s.since
+            )
+        )
     # Peripheral readers: people looking at public communities they have not joined.
     public = [c for c, com in enumerate(communities) if com.visibility == Visibility.PUBLIC]
     public_cum = _cum([max(communities[c].spec.share, 0.01) for c in public])
@@ -1203,14 +1278,17 @@ def _plan_activity(
         if viewer == target:
             continue
         when = now - timedelta(days=rng.uniform(0, 120), seconds=rng.randint(0, 86399))
-        when = max(when, _aware(people[viewer].start_date, rng), _aware(people[target].start_date, rng))
+        when = max(
+            when, _aware(people[viewer].start_date, rng), _aware(people[target].start_date, rng)
+        )
         out.append(ActivityPlan(viewer, "person.view", "person", target, -1, min(when, now)))
     out.sort(key=lambda a: a.created_at)
     return out
 
 
-def plan_org(size: int = DEFAULT_SIZE, seed: int = DEFAULT_SEED,
-             now: datetime | None = None) -> DemoPlan:
+def plan_org(
+    size: int = DEFAULT_SIZE, seed: int = DEFAULT_SEED, now: datetime | None = None
+) -> DemoPlan:
     """The whole demo organisation, in memory. Pure: same arguments, same plan."""
     if not MIN_SIZE <= size <= MAX_SIZE:
         raise DemoError(f"--size must be between {MIN_SIZE} and {MAX_SIZE:,}.")
@@ -1237,10 +1315,14 @@ def _explicit_timestamps() -> Iterator[None]:
     `auto_now_add` / `auto_now` fields overwrite any value on insert, bulk_create included,
     so for the length of the load they are switched off (this process only).
     """
-    fields: list[models.DateField] = []
-    for model, name in ((Community, "created_at"), (Community, "updated_at"),
-                        (Membership, "joined_at"), (Sponsorship, "since"),
-                        (Activity, "created_at")):
+    fields: list[models.DateField[Any, Any]] = []
+    for model, name in (
+        (Community, "created_at"),
+        (Community, "updated_at"),
+        (Membership, "joined_at"),
+        (Sponsorship, "since"),
+        (Activity, "created_at"),
+    ):
         f = model._meta.get_field(name)
         assert isinstance(f, models.DateField)
         fields.append(f)
@@ -1267,9 +1349,13 @@ def _write(plan: DemoPlan, password_hash: str) -> list[int]:
     dept_ids: dict[str, int] = {}
     for depth in sorted(set(_dept_depths())):
         level = [
-            Department(name=spec.name, slug=spec.slug,
-                       parent_id=dept_ids[spec.parent] if spec.parent else None)
-            for spec, d in zip(DEPARTMENTS, _dept_depths(), strict=True) if d == depth
+            Department(
+                name=spec.name,
+                slug=spec.slug,
+                parent_id=dept_ids[spec.parent] if spec.parent else None,
+            )
+            for spec, d in zip(DEPARTMENTS, _dept_depths(), strict=True)
+            if d == depth
         ]
         for obj in _insert(Department, level):
             dept_ids[obj.slug] = obj.pk
@@ -1283,44 +1369,89 @@ def _write(plan: DemoPlan, password_hash: str) -> list[int]:
         level_plans = by_depth[depth]
         objs = [
             Person(
-                email=p.email, name=p.name, title=p.title, department_id=dept_pk[p.dept],
+                email=p.email,
+                name=p.name,
+                title=p.title,
+                department_id=dept_pk[p.dept],
                 manager_id=person_ids[p.manager] if p.manager >= 0 else None,
-                location=p.location, start_date=p.start_date, skills=p.skills,
-                interests=p.interests, bio=p.bio, password=password_hash,
-                is_staff=p.is_admin, is_superuser=p.is_admin, is_org_admin=p.is_admin,
+                location=p.location,
+                start_date=p.start_date,
+                skills=p.skills,
+                interests=p.interests,
+                bio=p.bio,
+                password=password_hash,
+                is_staff=p.is_admin,
+                is_superuser=p.is_admin,
+                is_org_admin=p.is_admin,
             )
             for p in level_plans
         ]
         for p, obj in zip(level_plans, _insert(Person, objs), strict=True):
             person_ids[p.index] = obj.pk
 
-    community_objs = _insert(Community, [
-        Community(name=c.name, slug=c.slug, domain=c.domain, charter=c.charter,
-                  visibility=c.visibility, status=c.status, created_at=c.created_at,
-                  updated_at=c.created_at)
-        for c in plan.communities
-    ])
+    community_objs = _insert(
+        Community,
+        [
+            Community(
+                name=c.name,
+                slug=c.slug,
+                domain=c.domain,
+                charter=c.charter,
+                visibility=c.visibility,
+                status=c.status,
+                created_at=c.created_at,
+                updated_at=c.created_at,
+            )
+            for c in plan.communities
+        ],
+    )
     community_ids = [c.pk for c in community_objs]
-    sponsorship_ids = [s.pk for s in _insert(Sponsorship, [
-        Sponsorship(community_id=community_ids[s.community], person_id=person_ids[s.person],
-                    since=s.since)
-        for s in plan.sponsorships
-    ])]
-    membership_ids = [m.pk for m in _insert(Membership, [
-        Membership(community_id=community_ids[m.community], person_id=person_ids[m.person],
-                   role=m.role, joined_at=m.joined_at, left_at=m.left_at)
-        for m in plan.memberships
-    ])]
+    sponsorship_ids = [
+        s.pk
+        for s in _insert(
+            Sponsorship,
+            [
+                Sponsorship(
+                    community_id=community_ids[s.community],
+                    person_id=person_ids[s.person],
+                    since=s.since,
+                )
+                for s in plan.sponsorships
+            ],
+        )
+    ]
+    membership_ids = [
+        m.pk
+        for m in _insert(
+            Membership,
+            [
+                Membership(
+                    community_id=community_ids[m.community],
+                    person_id=person_ids[m.person],
+                    role=m.role,
+                    joined_at=m.joined_at,
+                    left_at=m.left_at,
+                )
+                for m in plan.memberships
+            ],
+        )
+    ]
     ids: dict[str, list[int]] = {
-        "community": community_ids, "person": person_ids,
-        "membership": membership_ids, "sponsorship": sponsorship_ids,
+        "community": community_ids,
+        "person": person_ids,
+        "membership": membership_ids,
+        "sponsorship": sponsorship_ids,
     }
     Activity.objects.bulk_create(
         (
-            Activity(actor_id=person_ids[a.actor], verb=a.verb, object_type=a.kind,
-                     object_id=ids[a.kind][a.ref],
-                     community_id=community_ids[a.community] if a.community >= 0 else None,
-                     created_at=a.created_at)
+            Activity(
+                actor_id=person_ids[a.actor],
+                verb=a.verb,
+                object_type=a.kind,
+                object_id=ids[a.kind][a.ref],
+                community_id=community_ids[a.community] if a.community >= 0 else None,
+                created_at=a.created_at,
+            )
             for a in plan.activities
         ),
         batch_size=BATCH_SIZE,
@@ -1402,7 +1533,7 @@ def sample_member(plan: DemoPlan) -> str:
             if m.role != Role.MEMBER:
                 leading.add(m.person)
     for p in plan.people:
-        if counts.get(p.index, 0) >= 2 and p.index not in leading and not p.is_exec:
-            if not p.is_admin:
-                return p.email
+        ordinary = p.index not in leading and not p.is_exec and not p.is_admin
+        if ordinary and counts.get(p.index, 0) >= 2:
+            return p.email
     return next(p.email for p in plan.people if not p.is_admin)

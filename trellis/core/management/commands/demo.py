@@ -24,24 +24,36 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--size", type=int, default=DEFAULT_SIZE,
-                            help=f"Number of people (default {DEFAULT_SIZE}).")
-        parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                            help=f"Random seed: same seed, same organisation (default "
-                                 f"{DEFAULT_SEED}).")
+        parser.add_argument(
+            "--size",
+            type=int,
+            default=DEFAULT_SIZE,
+            help=f"Number of people (default {DEFAULT_SIZE}).",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help=f"Random seed: same seed, same organisation (default {DEFAULT_SEED}).",
+        )
         group = parser.add_mutually_exclusive_group()
-        group.add_argument("--reset", action="store_true",
-                           help="Delete an existing demo organisation first.")
-        group.add_argument("--if-empty", action="store_true",
-                           help="Do nothing (and succeed) if the database already holds people.")
+        group.add_argument(
+            "--reset", action="store_true", help="Delete an existing demo organisation first."
+        )
+        group.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and succeed) if the database already holds people.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and demo_people_exist():
             self.stdout.write("The database already holds people: demo organisation not created.")
             return
         try:
-            result = demo_generate(size=options["size"], seed=options["seed"],
-                                   reset=options["reset"])
+            result = demo_generate(
+                size=options["size"], seed=options["seed"], reset=options["reset"]
+            )
         except DemoError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(

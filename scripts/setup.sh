@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Creates .venv on Python 3.12 and installs Trellis from the pinned constraints.
+# Usage: scripts/setup.sh [dev]   ("dev" adds the test and lint tools). Re-running is cheap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_python() {
+  local candidate
+  for candidate in "${TRELLIS_PYTHON:-}" "$(command -v python3.12 2>/dev/null || true)" \
+      "$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"/versions/3.12*/bin/python3.12 \
+      /usr/bin/python3.12 /usr/local/bin/python3.12; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ]; then echo "$candidate"; return 0; fi
+  done
+  return 1
+}
+
+extras="${1:-}"
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+  python=$(find_python) || { echo "Trellis needs Python 3.12 (pyenv install 3.12, or apt-get install python3.12)." >&2; exit 1; }
+  echo "Creating .venv with $python"
+  rm -rf .venv
+  "$python" -m venv .venv
+fi
+
+spec="."
+[ "$extras" = "dev" ] && spec=".[dev]"
+stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-${extras:-run}"
+if [ ! -f "$stamp" ]; then
+  echo "Installing Trellis${extras:+ with $extras tools} (pinned by constraints.txt)..."
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e "$spec"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi

@@ -1,0 +1,269 @@
+"""Every URL pattern has a permission case; a new page without one fails here.
+
+Each case says, for each persona, the status code and whether the request may change anything.
+Denied writes must leave the database exactly as it was.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.personas import PASSWORD, Org, build_org
+from trellis.accounts.models import ApiToken
+from trellis.communities.models import (
+    Community,
+    CommunityInvitation,
+    JoinRequest,
+    Membership,
+    Sponsorship,
+)
+from trellis.people.models import Person
+
+PERSONAS = ("anonymous", "outsider", "member", "sponsor", "leader", "admin")
+ALLOWED, DENIED = "allowed", "denied"
+
+
+@dataclass
+class Case:
+    method: str
+    url: Callable[[Org], str]
+    status: dict[str, int]
+    data: Callable[[Org], dict[str, str]] = lambda org: {}
+    writes: dict[str, str] = field(default_factory=dict)  # persona -> allowed/denied
+
+
+def everyone(code: int, anonymous: int = 302) -> dict[str, int]:
+    return {p: code for p in PERSONAS} | {"anonymous": anonymous}
+
+
+def private(org: Org) -> str:
+    return org.private.slug
+
+
+def denied_for_all_but(*allowed: str) -> dict[str, str]:
+    return {p: (ALLOWED if p in allowed else DENIED) for p in PERSONAS}
+
+
+LEADERS_ONLY = {"anonymous": 302, "outsider": 404, "member": 404, "sponsor": 404, "leader": 200,
+                "admin": 200}
+VISIBLE_PRIVATE = {"anonymous": 302, "outsider": 404, "member": 200, "sponsor": 200,
+                   "leader": 200, "admin": 200}
+# A write on the private community: outsiders get the 404 of a missing community, the others a
+# redirect back with a message saying what happened.
+PRIVATE_WRITE = {"anonymous": 302, "outsider": 404, "member": 302, "sponsor": 302,
+                 "leader": 302, "admin": 302}
+
+
+def _pending_request(org: Org) -> JoinRequest:
+    return JoinRequest.objects.get_or_create(community=org.private, person=org.newcomer,
+                                             status="pending")[0]
+
+
+def _invitation(org: Org) -> CommunityInvitation:
+    return CommunityInvitation.objects.get_or_create(
+        community=org.private, person=org.outsider, status="pending",
+        defaults={"invited_by": org.leader},
+    )[0]
+
+
+def _token(org: Org) -> ApiToken:
+    return ApiToken.objects.create(person=org.leader, name="ci", prefix="trl_x",
+                                   token_hash="x" * 64)
+
+
+CASES: dict[str, list[Case]] = {
+    "home": [Case("GET", lambda o: reverse("home"), everyone(200))],
+    "community-directory": [Case("GET", lambda o: reverse("community-directory"), everyone(200))],
+    "community-create": [
+        Case("GET", lambda o: reverse("community-create"), everyone(200)),
+        Case("POST", lambda o: reverse("community-create"), everyone(302),
+             data=lambda o: {"name": "New one", "domain": "Things", "visibility": "public",
+                             "status": "seed"},
+             writes=denied_for_all_but(*PERSONAS[1:])),
+    ],
+    "community-detail": [
+        Case("GET", lambda o: reverse("community-detail", args=[private(o)]), VISIBLE_PRIVATE),
+        Case("GET", lambda o: reverse("community-detail", args=[o.public.slug]), everyone(200)),
+    ],
+    "community-join": [
+        Case("POST", lambda o: reverse("community-join", args=[private(o)]), PRIVATE_WRITE,
+             writes=denied_for_all_but()),
+        Case("POST", lambda o: reverse("community-join", args=[o.public.slug]), everyone(302),
+             writes=denied_for_all_but("outsider", "sponsor", "admin")),
+    ],
+    "community-leave": [
+        Case("POST", lambda o: reverse("community-leave", args=[private(o)]), PRIVATE_WRITE,
+             # the only leader cannot leave a community that has members
+             writes=denied_for_all_but("member")),
+    ],
+    "community-request": [
+        Case("POST", lambda o: reverse("community-request", args=[private(o)]),
+             {"anonymous": 302, "outsider": 200, "member": 302, "sponsor": 200,
+              "leader": 302, "admin": 200},
+             writes=denied_for_all_but("outsider", "sponsor", "admin")),
+    ],
+    "community-settings": [
+        Case("GET", lambda o: reverse("community-settings", args=[private(o)]), LEADERS_ONLY),
+        Case("POST", lambda o: reverse("community-settings", args=[private(o)]),
+             LEADERS_ONLY | {"leader": 302, "admin": 302},
+             data=lambda o: {"name": "Renamed", "domain": "d", "visibility": "private",
+                             "status": "growing"},
+             writes=denied_for_all_but("leader", "admin")),
+    ],
+    "community-invite": [
+        Case("POST", lambda o: reverse("community-invite", args=[private(o)]), PRIVATE_WRITE,
+             data=lambda o: {"email": o.newcomer.email, "role": "member"},
+             writes=denied_for_all_but("leader", "admin")),
+    ],
+    "membership-role": [
+        Case("POST", lambda o: reverse("membership-role", args=[private(o), o.member.pk]),
+             PRIVATE_WRITE, data=lambda o: {"role": "core"},
+             writes=denied_for_all_but("leader", "admin")),
+    ],
+    "sponsor-add": [
+        Case("POST", lambda o: reverse("sponsor-add", args=[private(o)]), PRIVATE_WRITE,
+             data=lambda o: {"email": o.newcomer.email},
+             writes=denied_for_all_but("leader", "admin")),
+    ],
+    "sponsor-remove": [
+        Case("POST", lambda o: reverse("sponsor-remove", args=[private(o), o.sponsor.pk]),
+             PRIVATE_WRITE, writes=denied_for_all_but("leader", "admin")),
+    ],
+    "join-request-decide": [
+        Case("POST", lambda o: reverse("join-request-decide", args=[_pending_request(o).pk]),
+             {"anonymous": 302, "outsider": 404, "member": 404, "sponsor": 404,
+              "leader": 302, "admin": 302},
+             data=lambda o: {"decision": "approve"},
+             writes=denied_for_all_but("leader", "admin")),
+    ],
+    "invitation-respond": [
+        # Only the invitee (the outsider here) can answer; for anyone else it does not exist.
+        Case("POST", lambda o: reverse("invitation-respond", args=[_invitation(o).pk]),
+             {"anonymous": 302, "outsider": 302, "member": 404, "sponsor": 404,
+              "leader": 404, "admin": 404},
+             data=lambda o: {"decision": "accept"},
+             writes=denied_for_all_but("outsider")),
+    ],
+    "person-directory": [Case("GET", lambda o: reverse("person-directory"), everyone(200))],
+    "person-detail": [
+        Case("GET", lambda o: reverse("person-detail", args=[o.member.pk]), everyone(200))
+    ],
+    "profile-edit": [Case("GET", lambda o: reverse("profile-edit"), everyone(200))],
+    "admin-people": [
+        Case("GET", lambda o: reverse("admin-people"), everyone(404) | {"admin": 200}),
+        Case("POST", lambda o: reverse("admin-people"), everyone(404) | {"admin": 302},
+             data=lambda o: {"name": "New Person", "email": "new@example.com"},
+             writes=denied_for_all_but("admin")),
+    ],
+    "admin-invite": [
+        Case("POST", lambda o: reverse("admin-invite", args=[o.newcomer.pk]),
+             everyone(404) | {"admin": 302}, writes=denied_for_all_but("admin")),
+    ],
+    "admin-import": [
+        Case("GET", lambda o: reverse("admin-import"), everyone(404) | {"admin": 200}),
+    ],
+    "login": [Case("GET", lambda o: reverse("login"), everyone(302, anonymous=200))],
+    "logout": [Case("POST", lambda o: reverse("logout"), everyone(302))],
+    "password_reset": [Case("GET", lambda o: reverse("password_reset"), everyone(200, 200))],
+    "password_reset_done": [
+        Case("GET", lambda o: reverse("password_reset_done"), everyone(200, 200))
+    ],
+    "password_reset_confirm": [
+        Case("GET", lambda o: reverse("password_reset_confirm", args=["MQ", "bad-token"]),
+             everyone(200, 200))
+    ],
+    "password_reset_complete": [
+        Case("GET", lambda o: reverse("password_reset_complete"), everyone(200, 200))
+    ],
+    "accept-invitation": [
+        Case("GET", lambda o: reverse("accept-invitation", args=["not-a-token"]),
+             everyone(404, 404))
+    ],
+    "api-tokens": [Case("GET", lambda o: reverse("api-tokens"), everyone(200))],
+    "api-token-revoke": [
+        # Someone else's token does not exist for you: 302 back with an error, nothing revoked.
+        Case("POST", lambda o: reverse("api-token-revoke", args=[_token(o).pk]), everyone(302),
+             writes=denied_for_all_but("leader")),
+    ],
+}
+
+
+def _url_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if route.startswith(("django-admin/", "api/")):
+                continue  # Django's own admin (staff only); the API has its own matrix
+            names |= _url_names(pattern.url_patterns, route)
+        elif pattern.name:
+            names.add(pattern.name)
+        else:
+            names.add(route)
+    return names
+
+
+def test_every_url_pattern_has_a_permission_case() -> None:
+    names = _url_names(get_resolver().url_patterns)
+    missing = sorted(names - set(CASES))
+    assert not missing, f"URL patterns without a permission case: {missing}"
+    assert not sorted(set(CASES) - names), "cases for URL names that no longer exist"
+
+
+def _fingerprint() -> tuple[object, ...]:
+    return (
+        sorted(Membership.objects.values_list("community_id", "person_id", "role", "left_at")),
+        sorted(JoinRequest.objects.values_list("id", "status")),
+        sorted(CommunityInvitation.objects.values_list("id", "status")),
+        sorted(Sponsorship.objects.values_list("community_id", "person_id")),
+        sorted(Community.objects.values_list("id", "name", "domain", "visibility", "status")),
+        Person.objects.count(),
+        sorted(ApiToken.objects.values_list("id", "revoked_at")),
+        sorted(Person.objects.exclude(account_invitations=None).values_list("id", flat=True)),
+    )
+
+
+def _client(org: Org, persona: str) -> Client:
+    client = Client()
+    if persona != "anonymous":
+        assert client.login(email=getattr(org, persona).email, password=PASSWORD)
+    return client
+
+
+MATRIX = [
+    pytest.param(name, index, persona, id=f"{name}[{index}]-{persona}")
+    for name, cases in CASES.items()
+    for index in range(len(cases))
+    for persona in PERSONAS
+]
+
+
+@pytest.mark.parametrize(("name", "index", "persona"), MATRIX)
+def test_permission(name: str, index: int, persona: str, db: None) -> None:
+    org = build_org()
+    case = CASES[name][index]
+    url = case.url(org)  # may create the objects it points at
+    client = _client(org, persona)
+    before = _fingerprint()
+    response = client.generic(case.method, url, data=_encode(case.data(org)),
+                              content_type="application/x-www-form-urlencoded")
+    assert response.status_code == case.status[persona], (
+        f"{case.method} {url} as {persona}: {response.status_code}"
+    )
+    if persona == "anonymous" and response.status_code == 302:
+        assert response["Location"].startswith(reverse("login"))
+    if case.method == "POST" and case.writes.get(persona) == DENIED:
+        assert _fingerprint() == before, f"{case.method} {url} as {persona} changed data"
+    elif case.method == "POST" and case.writes.get(persona) == ALLOWED:
+        assert _fingerprint() != before, f"{case.method} {url} as {persona} changed nothing"
+    if persona == "outsider":
+        assert org.private.name not in response.content.decode()
+
+
+def _encode(data: dict[str, str]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(data)
