@@ -130,7 +130,7 @@ LongText = Annotated[StrictStr, _text(20_000)]
 Tag = Annotated[StrictStr, _text(100)]
 Tags = Annotated[list[Tag], Field(max_length=40)]
 Slug = Annotated[StrictStr, StringConstraints(min_length=1, max_length=80, pattern=SLUG)]
-Id = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
 Flag = StrictBool
 
 # Query and path parameters arrive as text, so they are parsed (not strict) but bounded.

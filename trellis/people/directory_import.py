@@ -79,7 +79,7 @@ def _header_key(raw: str) -> str:
 
 def parse(text: str) -> tuple[list[ParsedRow], list[RowError]]:
     """Split the file into good rows and row errors; line numbers count the header as 1."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except StopIteration:

@@ -1,0 +1,89 @@
+"""Background work through the real database queue: enqueue on commit, run by db_worker."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from tests.personas import Org
+from trellis.accounts.models import AccountInvitation
+from trellis.core.models import ScheduledJob
+from trellis.core.scheduling import run_due_jobs
+from trellis.people import services as people_services
+
+DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture
+def database_queue(settings):  # type: ignore[no-untyped-def]
+    settings.TASKS = DB_QUEUE
+
+
+def test_invitation_email_is_queued_on_commit_and_sent_by_the_worker(
+    org: Org, database_queue: None, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        person = people_services.person_create(
+            actor=org.admin, email="new.hire@example.com", name="New Hire",
+            send_invitation=True,
+        )
+        assert DBTaskResult.objects.count() == 0  # nothing enqueued before commit
+    for callback in callbacks:
+        callback()
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    assert mail.outbox == []
+
+    call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
+
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    assert [m.to for m in mail.outbox] == [["new.hire@example.com"]]
+    link = re.search(r"http://\S+/invite/(\S+)/", mail.outbox[0].body)
+    assert link, mail.outbox[0].body
+    invitation = AccountInvitation.objects.get(person=person)
+    assert link.group(1) not in invitation.token_hash  # only the hash is stored
+
+    # The link lets the new hire choose a password and signs them in.
+    client = Client()
+    response = client.post(reverse("accept-invitation", args=[link.group(1)]),
+                           {"password": "a-long-unusual-passphrase"})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+    # ...once only.
+    again = Client().get(reverse("accept-invitation", args=[link.group(1)]))
+    assert again.status_code == 404
+
+    # Running the task again does not send a second email.
+    from trellis.accounts.tasks import send_account_invitation
+
+    assert send_account_invitation.call(invitation.pk) is False
+    assert len(mail.outbox) == 1
+
+
+def test_scheduler_enqueues_each_job_once_per_interval(db: None, database_queue: None) -> None:
+    first = run_due_jobs()
+    assert first == ["prune-task-results", "clean-stale-uploads"]
+    assert run_due_jobs() == []  # a second scheduler, or the next tick, finds nothing due
+    assert DBTaskResult.objects.count() == 2
+    ScheduledJob.objects.filter(name="clean-stale-uploads").update(last_enqueued_at=None)
+    assert run_due_jobs() == ["clean-stale-uploads"]
+    call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+def test_password_reset_sends_a_working_link(org: Org) -> None:
+    client = Client()
+    client.post(reverse("password_reset"), {"email": org.member.email})
+    assert [m.to for m in mail.outbox] == [[org.member.email]]
+    link = re.search(r"https?://[^/]+(/password-reset/\S+/)", mail.outbox[0].body)
+    assert link
+    response = client.get(link.group(1), follow=True)
+    assert b"Choose a new password" in response.content
+    form_url = response.redirect_chain[-1][0]
+    done = client.post(form_url, {"new_password1": "another-long-passphrase",
+                                  "new_password2": "another-long-passphrase"})
+    assert done.status_code == 302
+    assert Client().login(email=org.member.email, password="another-long-passphrase")

@@ -1,0 +1,139 @@
+"""CSV directory import: good rows kept, bad rows reported by line, re-runs change nothing."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from tests.personas import Org
+from trellis.core.errors import Invalid
+from trellis.people.directory_import import people_import_csv
+from trellis.people.models import Department, Person
+
+GOOD_AND_BAD = (
+    "name,email,department,title,manager_email,start_date\n"
+    "Grace Hopper,grace@example.com,Engineering / Compilers,Rear admiral,,1944-07-01\n"
+    "Alan Turing,alan@example.com,Engineering / Compilers,Researcher,grace@example.com,1945-01-01\n"
+    "No Email,,Design,Designer,,\n"
+    "Bad Date,bad.date@example.com,Design,Designer,,31/12/2020\n"
+    "Ada Lovelace,ada@example.com,Engineering,Analyst,nobody@example.com,\n"
+    "Short Row,short@example.com\n"
+    "Alan Again,ALAN@example.com,Design,,,\n"
+    "Katherine Johnson,katherine@example.com,Engineering,Mathematician,grace@example.com,"
+    "1953-06-01\n"
+)
+
+
+def test_import_keeps_good_rows_and_reports_bad_ones_by_line(org: Org) -> None:
+    report = people_import_csv(actor=org.admin, data=GOOD_AND_BAD.encode())
+    assert (report.created, report.updated, report.unchanged) == (4, 0, 0)
+    reasons = {e.line: e.reason for e in report.errors}
+    assert set(reasons) == {4, 5, 6, 7, 8}
+    assert "invalid email" in reasons[4]
+    assert "not a date" in reasons[5]
+    assert "nobody@example.com is not in the file" in reasons[6]
+    assert "expected 6 columns, found 2" in reasons[7]
+    assert "duplicate of line 3" in reasons[8]
+    alan = Person.objects.get(email="alan@example.com")
+    assert alan.manager is not None and alan.manager.email == "grace@example.com"
+    compilers = Department.objects.get(name="Compilers")
+    assert compilers.parent is not None and compilers.parent.name == "Engineering"
+    assert alan.department == compilers
+    assert Person.objects.get(email="ada@example.com").manager is None  # kept, no manager
+
+
+def test_reimport_changes_nothing(org: Org) -> None:
+    people_import_csv(actor=org.admin, data=GOOD_AND_BAD.encode())
+    before = list(Person.objects.order_by("pk").values())
+    report = people_import_csv(actor=org.admin, data=GOOD_AND_BAD.encode())
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 4)
+    assert list(Person.objects.order_by("pk").values()) == before
+
+
+def test_changed_row_updates_the_person(org: Org) -> None:
+    people_import_csv(actor=org.admin, data=GOOD_AND_BAD.encode())
+    changed = GOOD_AND_BAD.replace("Rear admiral", "Commodore")
+    report = people_import_csv(actor=org.admin, data=changed.encode())
+    assert report.updated == 1
+    assert Person.objects.get(email="grace@example.com").title == "Commodore"
+
+
+def test_dry_run_writes_nothing(org: Org) -> None:
+    count = Person.objects.count()
+    report = people_import_csv(actor=org.admin, data=GOOD_AND_BAD.encode(), dry_run=True)
+    assert report.created == 4
+    assert Person.objects.count() == count
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"name,title\nA,B\n", "Missing column(s): email"),
+        ("name,email\nJos\xe9,jose@example.com\n".encode("latin-1"), "not UTF-8"),
+        (b"PK\x03\x04\x00\x00binary", "binary file"),
+        (b'name,email\n"unterminated,a@example.com\n', "not valid CSV"),
+    ],
+)
+def test_unreadable_files_are_refused_whole_with_a_reason(org: Org, data: bytes,
+                                                          message: str) -> None:
+    count = Person.objects.count()
+    with pytest.raises(Invalid, match=message.replace("(", r"\(").replace(")", r"\)")):
+        people_import_csv(actor=org.admin, data=data)
+    assert Person.objects.count() == count
+
+
+def test_utf8_with_bom_and_header_variants(org: Org) -> None:
+    data = "\ufeffName,E-mail,Manager Email\nJosé Núñez,jose@example.com,\n".replace(
+        "E-mail", "Email").encode()
+    report = people_import_csv(actor=org.admin, data=data)
+    assert report.created == 1 and not report.errors
+    assert Person.objects.get(email="jose@example.com").name == "José Núñez"
+
+
+def test_only_org_admins_import(org: Org) -> None:
+    from trellis.core.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        people_import_csv(actor=org.leader, data=GOOD_AND_BAD.encode())
+
+
+def test_oversized_upload_is_refused_with_a_clear_message(org: Org, client_for,
+                                                          settings) -> None:
+    settings.TRELLIS_MAX_UPLOAD_BYTES = 1000
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    big = SimpleUploadedFile("people.csv", b"name,email\n" + b"x,x@example.com\n" * 200)
+    response = client_for(org.admin).post(reverse("admin-import"), {"file": big})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Nothing was imported" in page and "the limit is" in page
+
+
+def test_web_preview_then_import(org: Org, client_for) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(org.admin)
+    upload = SimpleUploadedFile("people.csv", GOOD_AND_BAD.encode())
+    preview = client.post(reverse("admin-import"), {"file": upload}).content.decode()
+    assert "Preview of people.csv" in preview and "<strong>4</strong> new" in preview
+    assert not Person.objects.filter(email="grace@example.com").exists()
+    upload_id = preview.split('name="upload_id" value="')[1].split('"')[0]
+    done = client.post(reverse("admin-import"), {"upload_id": upload_id}).content.decode()
+    assert "Import finished" in done
+    assert Person.objects.filter(email="grace@example.com").exists()
+    again = client.post(reverse("admin-import"), {"upload_id": upload_id}).content.decode()
+    assert "upload has expired" in again
+
+
+def test_cli_import_reports_rows_and_exits_non_zero_on_row_errors(org: Org, tmp_path,
+                                                                  capsys) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(GOOD_AND_BAD)
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("import_people", str(path))
+    assert exit_info.value.code == 1
+    out = capsys.readouterr()
+    assert "4 new" in out.out and "line 5: bad.date@example.com" in out.err
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_people", str(tmp_path / "missing.csv"))
