@@ -59,6 +59,13 @@ class TrellisAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         if not str(schema.get("openapi", "")).startswith("3.1"):  # ninja 1.x emits 3.1.0
             schema["openapi"] = "3.1.0"
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for parameter in operation.get("parameters", []):
+                    # Ninja copies a JSON Schema `examples` list onto the parameter, where
+                    # OpenAPI wants a map of Example Objects; the schema keeps the list.
+                    if isinstance(parameter.get("examples"), list):
+                        del parameter["examples"]
         return schema
 
 

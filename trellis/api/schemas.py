@@ -137,7 +137,11 @@ Flag = StrictBool
 SearchText = Annotated[str, _text(200)]
 SlugFilter = Annotated[str, StringConstraints(max_length=140, pattern=SLUG_FILTER)]
 QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
-SlugPath = Annotated[str, StringConstraints(min_length=1, max_length=140, pattern=SLUG_FILTER)]
+SlugPath = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=140, pattern=SLUG_FILTER),
+    Field(examples=["kubernetes"]),
+]
 
 
 class PageParams(QueryParams):
