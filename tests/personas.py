@@ -25,16 +25,20 @@ class Org:
 
 
 def person(email: str, name: str, department: Department, **extra: object) -> Person:
-    return Person.objects.create_user(
-        email, PASSWORD, name=name, department=department, **extra
-    )
+    return Person.objects.create_user(email, PASSWORD, name=name, department=department, **extra)
 
 
 def build_org() -> Org:
     engineering = Department.objects.create(name="Engineering", slug="engineering")
     design = Department.objects.create(name="Design", slug="design")
-    admin = person("admin@example.com", "Ada Admin", engineering, is_org_admin=True,
-                   is_staff=True, is_superuser=True)
+    admin = person(
+        "admin@example.com",
+        "Ada Admin",
+        engineering,
+        is_org_admin=True,
+        is_staff=True,
+        is_superuser=True,
+    )
     leader = person("leader@example.com", "Lena Leader", engineering, title="Staff engineer")
     facilitator = person("facilitator@example.com", "Femi Facilitator", design)
     member = person("member@example.com", "Mo Member", design, manager=leader)
@@ -43,12 +47,18 @@ def build_org() -> Org:
     outsider = person("outsider@example.com", "Otto Outsider", design)
 
     public = community_services.community_create(
-        actor=leader, name="Kubernetes Guild", slug="kubernetes",
-        domain="Running containers in production", charter="We help each other ship safely.",
+        actor=leader,
+        name="Kubernetes Guild",
+        slug="kubernetes",
+        domain="Running containers in production",
+        charter="We help each other ship safely.",
     )
     private = community_services.community_create(
-        actor=leader, name="Security Council", slug="security-council",
-        domain="Incident response and data security", visibility=Visibility.PRIVATE,
+        actor=leader,
+        name="Security Council",
+        slug="security-council",
+        domain="Incident response and data security",
+        visibility=Visibility.PRIVATE,
     )
     community_services.community_join(actor=member, community=public)
     community_services.community_join(actor=facilitator, community=public)
@@ -63,5 +73,16 @@ def build_org() -> Org:
         community_services.invitation_respond(actor=invitee, invitation=invitation, accept=True)
     for community in (public, private):
         community_services.sponsor_add(actor=admin, community=community, person=sponsor)
-    return Org(admin, leader, facilitator, member, sponsor, newcomer, outsider, engineering,
-               design, public, private)
+    return Org(
+        admin,
+        leader,
+        facilitator,
+        member,
+        sponsor,
+        newcomer,
+        outsider,
+        engineering,
+        design,
+        public,
+        private,
+    )

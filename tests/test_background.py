@@ -28,7 +28,9 @@ def test_invitation_email_is_queued_on_commit_and_sent_by_the_worker(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         person = people_services.person_create(
-            actor=org.admin, email="new.hire@example.com", name="New Hire",
+            actor=org.admin,
+            email="new.hire@example.com",
+            name="New Hire",
             send_invitation=True,
         )
         assert DBTaskResult.objects.count() == 0  # nothing enqueued before commit
@@ -48,8 +50,10 @@ def test_invitation_email_is_queued_on_commit_and_sent_by_the_worker(
 
     # The link lets the new hire choose a password and signs them in.
     client = Client()
-    response = client.post(reverse("accept-invitation", args=[link.group(1)]),
-                           {"password": "a-long-unusual-passphrase"})
+    response = client.post(
+        reverse("accept-invitation", args=[link.group(1)]),
+        {"password": "a-long-unusual-passphrase"},
+    )
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200
     # ...once only.
@@ -83,7 +87,9 @@ def test_password_reset_sends_a_working_link(org: Org) -> None:
     response = client.get(link.group(1), follow=True)
     assert b"Choose a new password" in response.content
     form_url = response.redirect_chain[-1][0]
-    done = client.post(form_url, {"new_password1": "another-long-passphrase",
-                                  "new_password2": "another-long-passphrase"})
+    done = client.post(
+        form_url,
+        {"new_password1": "another-long-passphrase", "new_password2": "another-long-passphrase"},
+    )
     assert done.status_code == 302
     assert Client().login(email=org.member.email, password="another-long-passphrase")

@@ -75,8 +75,9 @@ def test_dry_run_writes_nothing(org: Org) -> None:
         (b'name,email\n"unterminated,a@example.com\n', "not valid CSV"),
     ],
 )
-def test_unreadable_files_are_refused_whole_with_a_reason(org: Org, data: bytes,
-                                                          message: str) -> None:
+def test_unreadable_files_are_refused_whole_with_a_reason(
+    org: Org, data: bytes, message: str
+) -> None:
     count = Person.objects.count()
     with pytest.raises(Invalid, match=message.replace("(", r"\(").replace(")", r"\)")):
         people_import_csv(actor=org.admin, data=data)
@@ -85,7 +86,8 @@ def test_unreadable_files_are_refused_whole_with_a_reason(org: Org, data: bytes,
 
 def test_utf8_with_bom_and_header_variants(org: Org) -> None:
     data = "\ufeffName,E-mail,Manager Email\nJosé Núñez,jose@example.com,\n".replace(
-        "E-mail", "Email").encode()
+        "E-mail", "Email"
+    ).encode()
     report = people_import_csv(actor=org.admin, data=data)
     assert report.created == 1 and not report.errors
     assert Person.objects.get(email="jose@example.com").name == "José Núñez"
@@ -98,8 +100,7 @@ def test_only_org_admins_import(org: Org) -> None:
         people_import_csv(actor=org.leader, data=GOOD_AND_BAD.encode())
 
 
-def test_oversized_upload_is_refused_with_a_clear_message(org: Org, client_for,
-                                                          settings) -> None:
+def test_oversized_upload_is_refused_with_a_clear_message(org: Org, client_for, settings) -> None:
     settings.TRELLIS_MAX_UPLOAD_BYTES = 1000
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -126,8 +127,9 @@ def test_web_preview_then_import(org: Org, client_for) -> None:
     assert "upload has expired" in again
 
 
-def test_cli_import_reports_rows_and_exits_non_zero_on_row_errors(org: Org, tmp_path,
-                                                                  capsys) -> None:
+def test_cli_import_reports_rows_and_exits_non_zero_on_row_errors(
+    org: Org, tmp_path, capsys
+) -> None:
     path = tmp_path / "people.csv"
     path.write_text(GOOD_AND_BAD)
     with pytest.raises(SystemExit) as exit_info:

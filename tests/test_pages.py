@@ -65,15 +65,19 @@ def test_private_community_page_is_the_same_404_as_a_missing_one(org: Org, clien
 
 def test_request_to_join_private_then_leader_approves(org: Org, client_for) -> None:
     outsider = client_for(org.outsider)
-    response = outsider.post(reverse("community-request", args=[org.private.slug]),
-                             {"message": "I handle incidents in Design"})
+    response = outsider.post(
+        reverse("community-request", args=[org.private.slug]),
+        {"message": "I handle incidents in Design"},
+    )
     assert response.status_code == 200 and "Request sent" in response.content.decode()
     request = JoinRequest.objects.get(person=org.outsider, status=RequestStatus.PENDING)
-    settings_page = client_for(org.leader).get(reverse("community-settings",
-                                                        args=[org.private.slug]))
+    settings_page = client_for(org.leader).get(
+        reverse("community-settings", args=[org.private.slug])
+    )
     assert "I handle incidents in Design" in settings_page.content.decode()
-    client_for(org.leader).post(reverse("join-request-decide", args=[request.pk]),
-                                {"decision": "approve"})
+    client_for(org.leader).post(
+        reverse("join-request-decide", args=[request.pk]), {"decision": "approve"}
+    )
     page = outsider.get(reverse("community-detail", args=[org.private.slug]))
     assert page.status_code == 200 and "Security Council" in page.content.decode()
 
@@ -93,8 +97,10 @@ def test_leader_invites_and_email_is_sent(
     org: Org, client_for, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        client_for(org.leader).post(reverse("community-invite", args=[org.private.slug]),
-                                    {"email": org.newcomer.email, "role": "member"})
+        client_for(org.leader).post(
+            reverse("community-invite", args=[org.private.slug]),
+            {"email": org.newcomer.email, "role": "member"},
+        )
     assert [m.to for m in mail.outbox] == [[org.newcomer.email]]
     assert "Security Council" in mail.outbox[0].subject
     home = client_for(org.newcomer).get(reverse("home")).content.decode()

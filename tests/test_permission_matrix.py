@@ -47,31 +47,53 @@ def denied_for_all_but(*allowed: str) -> dict[str, str]:
     return {p: (ALLOWED if p in allowed else DENIED) for p in PERSONAS}
 
 
-LEADERS_ONLY = {"anonymous": 302, "outsider": 404, "member": 404, "sponsor": 404, "leader": 200,
-                "admin": 200}
-VISIBLE_PRIVATE = {"anonymous": 302, "outsider": 404, "member": 200, "sponsor": 200,
-                   "leader": 200, "admin": 200}
+LEADERS_ONLY = {
+    "anonymous": 302,
+    "outsider": 404,
+    "member": 404,
+    "sponsor": 404,
+    "leader": 200,
+    "admin": 200,
+}
+VISIBLE_PRIVATE = {
+    "anonymous": 302,
+    "outsider": 404,
+    "member": 200,
+    "sponsor": 200,
+    "leader": 200,
+    "admin": 200,
+}
 # A write on the private community: outsiders get the 404 of a missing community, the others a
 # redirect back with a message saying what happened.
-PRIVATE_WRITE = {"anonymous": 302, "outsider": 404, "member": 302, "sponsor": 302,
-                 "leader": 302, "admin": 302}
+PRIVATE_WRITE = {
+    "anonymous": 302,
+    "outsider": 404,
+    "member": 302,
+    "sponsor": 302,
+    "leader": 302,
+    "admin": 302,
+}
 
 
 def _pending_request(org: Org) -> JoinRequest:
-    return JoinRequest.objects.get_or_create(community=org.private, person=org.newcomer,
-                                             status="pending")[0]
+    return JoinRequest.objects.get_or_create(
+        community=org.private, person=org.newcomer, status="pending"
+    )[0]
 
 
 def _invitation(org: Org) -> CommunityInvitation:
     return CommunityInvitation.objects.get_or_create(
-        community=org.private, person=org.outsider, status="pending",
+        community=org.private,
+        person=org.outsider,
+        status="pending",
         defaults={"invited_by": org.leader},
     )[0]
 
 
 def _token(org: Org) -> ApiToken:
-    return ApiToken.objects.create(person=org.leader, name="ci", prefix="trl_x",
-                                   token_hash="x" * 64)
+    return ApiToken.objects.create(
+        person=org.leader, name="ci", prefix="trl_x", token_hash="x" * 64
+    )
 
 
 CASES: dict[str, list[Case]] = {
@@ -79,73 +101,143 @@ CASES: dict[str, list[Case]] = {
     "community-directory": [Case("GET", lambda o: reverse("community-directory"), everyone(200))],
     "community-create": [
         Case("GET", lambda o: reverse("community-create"), everyone(200)),
-        Case("POST", lambda o: reverse("community-create"), everyone(302),
-             data=lambda o: {"name": "New one", "domain": "Things", "visibility": "public",
-                             "status": "seed"},
-             writes=denied_for_all_but(*PERSONAS[1:])),
+        Case(
+            "POST",
+            lambda o: reverse("community-create"),
+            everyone(302),
+            data=lambda o: {
+                "name": "New one",
+                "domain": "Things",
+                "visibility": "public",
+                "status": "seed",
+            },
+            writes=denied_for_all_but(*PERSONAS[1:]),
+        ),
     ],
     "community-detail": [
         Case("GET", lambda o: reverse("community-detail", args=[private(o)]), VISIBLE_PRIVATE),
         Case("GET", lambda o: reverse("community-detail", args=[o.public.slug]), everyone(200)),
     ],
     "community-join": [
-        Case("POST", lambda o: reverse("community-join", args=[private(o)]), PRIVATE_WRITE,
-             writes=denied_for_all_but()),
-        Case("POST", lambda o: reverse("community-join", args=[o.public.slug]), everyone(302),
-             writes=denied_for_all_but("outsider", "sponsor", "admin")),
+        Case(
+            "POST",
+            lambda o: reverse("community-join", args=[private(o)]),
+            PRIVATE_WRITE,
+            writes=denied_for_all_but(),
+        ),
+        Case(
+            "POST",
+            lambda o: reverse("community-join", args=[o.public.slug]),
+            everyone(302),
+            writes=denied_for_all_but("outsider", "sponsor", "admin"),
+        ),
     ],
     "community-leave": [
-        Case("POST", lambda o: reverse("community-leave", args=[private(o)]), PRIVATE_WRITE,
-             # the only leader cannot leave a community that has members
-             writes=denied_for_all_but("member")),
+        Case(
+            "POST",
+            lambda o: reverse("community-leave", args=[private(o)]),
+            PRIVATE_WRITE,
+            # the only leader cannot leave a community that has members
+            writes=denied_for_all_but("member"),
+        ),
     ],
     "community-request": [
-        Case("POST", lambda o: reverse("community-request", args=[private(o)]),
-             {"anonymous": 302, "outsider": 200, "member": 302, "sponsor": 200,
-              "leader": 302, "admin": 200},
-             writes=denied_for_all_but("outsider", "sponsor", "admin")),
+        Case(
+            "POST",
+            lambda o: reverse("community-request", args=[private(o)]),
+            {
+                "anonymous": 302,
+                "outsider": 200,
+                "member": 302,
+                "sponsor": 200,
+                "leader": 302,
+                "admin": 200,
+            },
+            writes=denied_for_all_but("outsider", "sponsor", "admin"),
+        ),
     ],
     "community-settings": [
         Case("GET", lambda o: reverse("community-settings", args=[private(o)]), LEADERS_ONLY),
-        Case("POST", lambda o: reverse("community-settings", args=[private(o)]),
-             LEADERS_ONLY | {"leader": 302, "admin": 302},
-             data=lambda o: {"name": "Renamed", "domain": "d", "visibility": "private",
-                             "status": "growing"},
-             writes=denied_for_all_but("leader", "admin")),
+        Case(
+            "POST",
+            lambda o: reverse("community-settings", args=[private(o)]),
+            LEADERS_ONLY | {"leader": 302, "admin": 302},
+            data=lambda o: {
+                "name": "Renamed",
+                "domain": "d",
+                "visibility": "private",
+                "status": "growing",
+            },
+            writes=denied_for_all_but("leader", "admin"),
+        ),
     ],
     "community-invite": [
-        Case("POST", lambda o: reverse("community-invite", args=[private(o)]), PRIVATE_WRITE,
-             data=lambda o: {"email": o.newcomer.email, "role": "member"},
-             writes=denied_for_all_but("leader", "admin")),
+        Case(
+            "POST",
+            lambda o: reverse("community-invite", args=[private(o)]),
+            PRIVATE_WRITE,
+            data=lambda o: {"email": o.newcomer.email, "role": "member"},
+            writes=denied_for_all_but("leader", "admin"),
+        ),
     ],
     "membership-role": [
-        Case("POST", lambda o: reverse("membership-role", args=[private(o), o.member.pk]),
-             PRIVATE_WRITE, data=lambda o: {"role": "core"},
-             writes=denied_for_all_but("leader", "admin")),
+        Case(
+            "POST",
+            lambda o: reverse("membership-role", args=[private(o), o.member.pk]),
+            PRIVATE_WRITE,
+            data=lambda o: {"role": "core"},
+            writes=denied_for_all_but("leader", "admin"),
+        ),
     ],
     "sponsor-add": [
-        Case("POST", lambda o: reverse("sponsor-add", args=[private(o)]), PRIVATE_WRITE,
-             data=lambda o: {"email": o.newcomer.email},
-             writes=denied_for_all_but("leader", "admin")),
+        Case(
+            "POST",
+            lambda o: reverse("sponsor-add", args=[private(o)]),
+            PRIVATE_WRITE,
+            data=lambda o: {"email": o.newcomer.email},
+            writes=denied_for_all_but("leader", "admin"),
+        ),
     ],
     "sponsor-remove": [
-        Case("POST", lambda o: reverse("sponsor-remove", args=[private(o), o.sponsor.pk]),
-             PRIVATE_WRITE, writes=denied_for_all_but("leader", "admin")),
+        Case(
+            "POST",
+            lambda o: reverse("sponsor-remove", args=[private(o), o.sponsor.pk]),
+            PRIVATE_WRITE,
+            writes=denied_for_all_but("leader", "admin"),
+        ),
     ],
     "join-request-decide": [
-        Case("POST", lambda o: reverse("join-request-decide", args=[_pending_request(o).pk]),
-             {"anonymous": 302, "outsider": 404, "member": 404, "sponsor": 404,
-              "leader": 302, "admin": 302},
-             data=lambda o: {"decision": "approve"},
-             writes=denied_for_all_but("leader", "admin")),
+        Case(
+            "POST",
+            lambda o: reverse("join-request-decide", args=[_pending_request(o).pk]),
+            {
+                "anonymous": 302,
+                "outsider": 404,
+                "member": 404,
+                "sponsor": 404,
+                "leader": 302,
+                "admin": 302,
+            },
+            data=lambda o: {"decision": "approve"},
+            writes=denied_for_all_but("leader", "admin"),
+        ),
     ],
     "invitation-respond": [
         # Only the invitee (the outsider here) can answer; for anyone else it does not exist.
-        Case("POST", lambda o: reverse("invitation-respond", args=[_invitation(o).pk]),
-             {"anonymous": 302, "outsider": 302, "member": 404, "sponsor": 404,
-              "leader": 404, "admin": 404},
-             data=lambda o: {"decision": "accept"},
-             writes=denied_for_all_but("outsider")),
+        Case(
+            "POST",
+            lambda o: reverse("invitation-respond", args=[_invitation(o).pk]),
+            {
+                "anonymous": 302,
+                "outsider": 302,
+                "member": 404,
+                "sponsor": 404,
+                "leader": 404,
+                "admin": 404,
+            },
+            data=lambda o: {"decision": "accept"},
+            writes=denied_for_all_but("outsider"),
+        ),
     ],
     "person-directory": [Case("GET", lambda o: reverse("person-directory"), everyone(200))],
     "person-detail": [
@@ -154,13 +246,21 @@ CASES: dict[str, list[Case]] = {
     "profile-edit": [Case("GET", lambda o: reverse("profile-edit"), everyone(200))],
     "admin-people": [
         Case("GET", lambda o: reverse("admin-people"), everyone(404) | {"admin": 200}),
-        Case("POST", lambda o: reverse("admin-people"), everyone(404) | {"admin": 302},
-             data=lambda o: {"name": "New Person", "email": "new@example.com"},
-             writes=denied_for_all_but("admin")),
+        Case(
+            "POST",
+            lambda o: reverse("admin-people"),
+            everyone(404) | {"admin": 302},
+            data=lambda o: {"name": "New Person", "email": "new@example.com"},
+            writes=denied_for_all_but("admin"),
+        ),
     ],
     "admin-invite": [
-        Case("POST", lambda o: reverse("admin-invite", args=[o.newcomer.pk]),
-             everyone(404) | {"admin": 302}, writes=denied_for_all_but("admin")),
+        Case(
+            "POST",
+            lambda o: reverse("admin-invite", args=[o.newcomer.pk]),
+            everyone(404) | {"admin": 302},
+            writes=denied_for_all_but("admin"),
+        ),
     ],
     "admin-import": [
         Case("GET", lambda o: reverse("admin-import"), everyone(404) | {"admin": 200}),
@@ -172,21 +272,29 @@ CASES: dict[str, list[Case]] = {
         Case("GET", lambda o: reverse("password_reset_done"), everyone(200, 200))
     ],
     "password_reset_confirm": [
-        Case("GET", lambda o: reverse("password_reset_confirm", args=["MQ", "bad-token"]),
-             everyone(200, 200))
+        Case(
+            "GET",
+            lambda o: reverse("password_reset_confirm", args=["MQ", "bad-token"]),
+            everyone(200, 200),
+        )
     ],
     "password_reset_complete": [
         Case("GET", lambda o: reverse("password_reset_complete"), everyone(200, 200))
     ],
     "accept-invitation": [
-        Case("GET", lambda o: reverse("accept-invitation", args=["not-a-token"]),
-             everyone(404, 404))
+        Case(
+            "GET", lambda o: reverse("accept-invitation", args=["not-a-token"]), everyone(404, 404)
+        )
     ],
     "api-tokens": [Case("GET", lambda o: reverse("api-tokens"), everyone(200))],
     "api-token-revoke": [
         # Someone else's token does not exist for you: 302 back with an error, nothing revoked.
-        Case("POST", lambda o: reverse("api-token-revoke", args=[_token(o).pk]), everyone(302),
-             writes=denied_for_all_but("leader")),
+        Case(
+            "POST",
+            lambda o: reverse("api-token-revoke", args=[_token(o).pk]),
+            everyone(302),
+            writes=denied_for_all_but("leader"),
+        ),
     ],
 }
 
@@ -248,8 +356,12 @@ def test_permission(name: str, index: int, persona: str, db: None) -> None:
     url = case.url(org)  # may create the objects it points at
     client = _client(org, persona)
     before = _fingerprint()
-    response = client.generic(case.method, url, data=_encode(case.data(org)),
-                              content_type="application/x-www-form-urlencoded")
+    response = client.generic(
+        case.method,
+        url,
+        data=_encode(case.data(org)),
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == case.status[persona], (
         f"{case.method} {url} as {persona}: {response.status_code}"
     )

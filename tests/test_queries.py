@@ -20,16 +20,19 @@ def _queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
 def _grow(org: Org, n: int, start: int) -> None:
     for i in range(start, start + n):
         person = Person.objects.create_user(
-            f"p{i}@example.com", None, name=f"Person {i}", department=org.design,
+            f"p{i}@example.com",
+            None,
+            name=f"Person {i}",
+            department=org.design,
             manager=org.leader,
         )
         services.community_join(actor=person, community=org.public)
-        community = services.community_create(actor=person, name=f"Community {i}",
-                                              domain="Things")
+        community = services.community_create(actor=person, name=f"Community {i}", domain="Things")
         services.community_join(actor=org.member, community=community)
         if i % 2:
-            services.membership_set_role(actor=org.leader, community=org.public, person=person,
-                                         role=Role.CORE)
+            services.membership_set_role(
+                actor=org.leader, community=org.public, person=person, role=Role.CORE
+            )
 
 
 def test_directory_community_and_person_pages_query_count_is_flat(org: Org, client_for) -> None:

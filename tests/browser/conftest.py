@@ -33,8 +33,12 @@ def browser() -> Iterator[object]:
             executable_path=CHROMIUM,
             headless=True,
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
                 "--disable-sync",
             ],
         )
@@ -52,7 +56,9 @@ def _collected_static() -> None:
 
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
-    folder = Path(os.environ.get("TRELLIS_SCREENSHOTS") or tempfile.mkdtemp(prefix="trellis-shots-"))
+    folder = Path(
+        os.environ.get("TRELLIS_SCREENSHOTS") or tempfile.mkdtemp(prefix="trellis-shots-")
+    )
     folder.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {folder}")
     return folder

@@ -26,16 +26,29 @@ def sign_in(page: Page, base: str, email: str) -> None:
 
 
 def test_join_a_community_and_request_the_private_one(
-    browser: Browser, live_server, org: Org, screenshots: Path  # type: ignore[no-untyped-def]
+    browser: Browser,
+    live_server,
+    org: Org,
+    screenshots: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     base = live_server.url
     errors: list[str] = []
     member = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
     page = member.new_page()
-    page.on("console", lambda m: errors.append(m.text)
-            if m.type == "error" and "404 (Not Found)" not in m.text else None)
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and f"/c/{org.private.slug}/" not in r.url else None)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and "404 (Not Found)" not in m.text else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and f"/c/{org.private.slug}/" not in r.url
+            else None
+        ),
+    )
     page.on("pageerror", lambda e: errors.append(str(e)))
 
     sign_in(page, base, org.outsider.email)

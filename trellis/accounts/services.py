@@ -15,7 +15,7 @@ from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid, NotFound
 from trellis.people.models import Person
 
-TOKEN_PREFIX = "trl_"
+TOKEN_PREFIX = "trl_"  # noqa: S105 (a label, not a secret)
 INVITATION_DAYS = 14
 
 
@@ -94,13 +94,16 @@ def account_invitation_mint(invitation: AccountInvitation) -> str:
 def account_invitation_get(raw: str) -> AccountInvitation:
     invitation = (
         AccountInvitation.objects.select_related("person")
-        .filter(token_hash=hash_secret(raw), accepted_at__isnull=True,
-                expires_at__gt=timezone.now())
+        .filter(
+            token_hash=hash_secret(raw), accepted_at__isnull=True, expires_at__gt=timezone.now()
+        )
         .first()
     )
     if invitation is None:
-        raise NotFound("This invitation link is invalid, used or expired. Ask an admin for a "
-                       "new one, or reset your password from the sign-in page.")
+        raise NotFound(
+            "This invitation link is invalid, used or expired. Ask an admin for a "
+            "new one, or reset your password from the sign-in page."
+        )
     return invitation
 
 
@@ -111,8 +114,9 @@ def account_invitation_accept(*, raw_token: str, password: str) -> Person:
     try:
         validate_password(password, person)
     except ValidationError as error:
-        raise Invalid("Choose a stronger password.",
-                      field_errors={"password": " ".join(error.messages)}) from error
+        raise Invalid(
+            "Choose a stronger password.", field_errors={"password": " ".join(error.messages)}
+        ) from error
     person.set_password(password)
     person.save(update_fields=["password"])
     invitation.accepted_at = timezone.now()

@@ -4,7 +4,9 @@ from trellis.communities.models import Role, Status, Visibility
 
 
 class CommunityForm(forms.Form):
-    name = forms.CharField(max_length=120, help_text="Short and recognisable, e.g. “Kubernetes Guild”.")
+    name = forms.CharField(
+        max_length=120, help_text="Short and recognisable, e.g. “Kubernetes Guild”."
+    )
     domain = forms.CharField(
         max_length=500,
         label="Domain",
@@ -15,8 +17,9 @@ class CommunityForm(forms.Form):
         widget=forms.Textarea,
         help_text="Why the community exists, who it is for, how it works. Optional.",
     )
-    visibility = forms.ChoiceField(choices=Visibility.choices, widget=forms.RadioSelect,
-                                   initial=Visibility.PUBLIC)
+    visibility = forms.ChoiceField(
+        choices=Visibility.choices, widget=forms.RadioSelect, initial=Visibility.PUBLIC
+    )
     status = forms.ChoiceField(choices=Status.choices, initial=Status.SEED)
 
 
@@ -31,7 +34,9 @@ class CommunityFilterForm(forms.Form):
 
 class JoinRequestForm(forms.Form):
     message = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         label="Message to the leaders (optional)",
     )
 

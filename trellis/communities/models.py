@@ -75,6 +75,9 @@ class Sponsorship(models.Model):
             models.UniqueConstraint(fields=["community", "person"], name="sponsorship_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} sponsors {self.community_id}"
+
 
 class Membership(models.Model):
     """One stint of a person in a community; leaving closes it, rejoining opens a new one.
@@ -118,9 +121,7 @@ class RequestStatus(models.TextChoices):
 class JoinRequest(models.Model):
     """A request to join a private community, decided by its leaders."""
 
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="join_requests"
-    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="join_requests")
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests"
     )
@@ -131,7 +132,10 @@ class JoinRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -143,6 +147,9 @@ class JoinRequest(models.Model):
                 name="join_request_one_pending",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} asks to join {self.community_id}: {self.status}"
 
 
 class InvitationStatus(models.TextChoices):
@@ -176,3 +183,6 @@ class CommunityInvitation(models.Model):
                 name="community_invitation_one_pending",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} invited to {self.community_id}: {self.status}"

@@ -25,7 +25,7 @@ ACTIVE = Q(memberships__left_at__isnull=True)
 
 def _with_counts(viewer: access.Viewer, communities: QuerySet[Community]) -> QuerySet[Community]:
     viewer_role = Membership.objects.filter(
-        community=OuterRef("pk"), person_id=viewer.pk, left_at__isnull=True
+        community=OuterRef("pk"), person_id=access.viewer_id(viewer), left_at__isnull=True
     ).values("role")[:1]
     return communities.annotate(
         member_count=Count("memberships", filter=ACTIVE),
@@ -54,13 +54,10 @@ def community_directory(
     if visibility:
         communities = communities.filter(visibility=visibility)
     if mine:
-        communities = communities.filter(
-            pk__in=Membership.objects.filter(person_id=viewer.pk, left_at__isnull=True).values(
-                "community_id"
-            )
-        )
-    return paginate(_with_counts(viewer, communities).order_by("name", "pk"), page=page,
-                    page_size=page_size)
+        communities = communities.filter(pk__in=access.joined_community_ids(viewer))
+    return paginate(
+        _with_counts(viewer, communities).order_by("name", "pk"), page=page, page_size=page_size
+    )
 
 
 def community_get(*, viewer: access.Viewer, slug: str) -> Community:
@@ -86,8 +83,9 @@ class RoleGroup:
     members: list[Membership] = field(default_factory=list)
 
 
-def members_by_role(*, viewer: access.Viewer, community: Community, limit: int = 60
-                    ) -> list[RoleGroup]:
+def members_by_role(
+    *, viewer: access.Viewer, community: Community, limit: int = 60
+) -> list[RoleGroup]:
     """Leaders first; the plain member list is capped (the API pages through all of them)."""
     if not access.can_view_community(viewer, community):
         raise NotFound("No such community, or it is private.")
@@ -125,7 +123,7 @@ def viewer_pending_request(*, viewer: access.Viewer, community: Community) -> Jo
     if not access.is_signed_in(viewer):
         return None
     return JoinRequest.objects.filter(
-        community=community, person_id=viewer.pk, status=RequestStatus.PENDING
+        community=community, person_id=access.viewer_id(viewer), status=RequestStatus.PENDING
     ).first()
 
 
@@ -133,7 +131,9 @@ def my_pending_invitations(*, viewer: access.Viewer) -> list[CommunityInvitation
     if not access.is_signed_in(viewer):
         return []
     return list(
-        CommunityInvitation.objects.filter(person_id=viewer.pk, status=InvitationStatus.PENDING)
+        CommunityInvitation.objects.filter(
+            person_id=access.viewer_id(viewer), status=InvitationStatus.PENDING
+        )
         .select_related("community", "invited_by")
         .order_by("-created_at")
     )
@@ -144,7 +144,7 @@ def my_pending_requests(*, viewer: access.Viewer) -> list[JoinRequest]:
     if not access.is_signed_in(viewer):
         return []
     return list(
-        JoinRequest.objects.filter(person_id=viewer.pk, status=RequestStatus.PENDING)
+        JoinRequest.objects.filter(person_id=access.viewer_id(viewer), status=RequestStatus.PENDING)
         .select_related("community")
         .order_by("-created_at")
     )
@@ -153,11 +153,7 @@ def my_pending_requests(*, viewer: access.Viewer) -> list[JoinRequest]:
 def my_communities(*, viewer: access.Viewer) -> list[Community]:
     if not access.is_signed_in(viewer):
         return []
-    mine = Community.objects.filter(
-        pk__in=Membership.objects.filter(person_id=viewer.pk, left_at__isnull=True).values(
-            "community_id"
-        )
-    )
+    mine = Community.objects.filter(pk__in=access.joined_community_ids(viewer))
     return list(_with_counts(viewer, mine).order_by("name"))
 
 
@@ -165,9 +161,7 @@ def suggested_communities(*, viewer: access.Viewer, limit: int = 6) -> list[Comm
     """Open communities the viewer is not in, where colleagues from their department gather."""
     if not access.is_signed_in(viewer):
         return []
-    joined = Membership.objects.filter(person_id=viewer.pk, left_at__isnull=True).values(
-        "community_id"
-    )
+    joined = access.joined_community_ids(viewer)
     candidates = (
         access.visible_communities(viewer)
         .exclude(pk__in=joined)
@@ -180,4 +174,5 @@ def suggested_communities(*, viewer: access.Viewer, limit: int = 6) -> list[Comm
             filter=ACTIVE & Q(memberships__person__department_id=department_id),
         )
     )
-    return list(annotated.order_by("-colleagues", "-member_count", "name")[:limit])
+    ranked = annotated.order_by("-colleagues", "-member_count", "name")  # type: ignore[misc]
+    return list(ranked[:limit])

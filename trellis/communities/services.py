@@ -22,6 +22,7 @@ from trellis.core.errors import Forbidden, Invalid, NotFound
 from trellis.people.models import Person
 
 EDITABLE_FIELDS = ("name", "domain", "charter", "visibility", "status")
+TEXT_FIELDS = ("name", "domain", "charter")
 
 
 def _unique_slug(name: str) -> str:
@@ -88,7 +89,7 @@ def community_update(*, actor: Person, community: Community, **changes: str) -> 
         raise Invalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
     _validate(changes)
     for field, value in changes.items():
-        setattr(community, field, value.strip() if field in ("name", "domain", "charter") else value)
+        setattr(community, field, value.strip() if field in TEXT_FIELDS else value)
     community.save()
     activity_record(actor=actor, verb="community.update", obj=community, community_id=community.pk)
     return community
@@ -181,9 +182,7 @@ def join_request_create(*, actor: Person, community: Community, message: str = "
         status=RequestStatus.PENDING,
         defaults={"message": message.strip()[:2000]},
     )
-    activity_record(
-        actor=actor, verb="join_request.create", obj=request, community_id=community.pk
-    )
+    activity_record(actor=actor, verb="join_request.create", obj=request, community_id=community.pk)
     return request
 
 
@@ -254,7 +253,9 @@ def invitation_respond(
         ).update(status=RequestStatus.APPROVED, decided_at=timezone.now())
         actor.__dict__.pop("_trellis_roles", None)
     activity_record(
-        actor=actor, verb=f"invitation.{locked.status}", obj=locked,
+        actor=actor,
+        verb=f"invitation.{locked.status}",
+        obj=locked,
         community_id=locked.community_id,
     )
     return locked

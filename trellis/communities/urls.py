@@ -12,13 +12,21 @@ urlpatterns = [
     path("c/<slug:slug>/request/", views.community_request, name="community-request"),
     path("c/<slug:slug>/settings/", views.community_settings, name="community-settings"),
     path("c/<slug:slug>/invite/", views.community_invite, name="community-invite"),
-    path("c/<slug:slug>/members/<int:person_id>/role/", views.membership_role,
-         name="membership-role"),
+    path(
+        "c/<slug:slug>/members/<int:person_id>/role/", views.membership_role, name="membership-role"
+    ),
     path("c/<slug:slug>/sponsors/", views.sponsor_add, name="sponsor-add"),
-    path("c/<slug:slug>/sponsors/<int:person_id>/remove/", views.sponsor_remove,
-         name="sponsor-remove"),
-    path("requests/<int:request_id>/decide/", views.join_request_decide,
-         name="join-request-decide"),
-    path("invitations/<int:invitation_id>/respond/", views.invitation_respond,
-         name="invitation-respond"),
+    path(
+        "c/<slug:slug>/sponsors/<int:person_id>/remove/",
+        views.sponsor_remove,
+        name="sponsor-remove",
+    ),
+    path(
+        "requests/<int:request_id>/decide/", views.join_request_decide, name="join-request-decide"
+    ),
+    path(
+        "invitations/<int:invitation_id>/respond/",
+        views.invitation_respond,
+        name="invitation-respond",
+    ),
 ]

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,12 +20,12 @@ from trellis.communities.models import Community, CommunityInvitation, JoinReque
 from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import NotFound, ServiceError
-from trellis.core.web import add_form_errors, int_param, report_error
+from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.people.models import Person
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     viewer = request.user
     context = {
         "nav": "home",
@@ -38,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def community_directory(request: HttpRequest) -> HttpResponse:
+def community_directory(request: AuthedRequest) -> HttpResponse:
     form = CommunityFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
     if form.is_valid():
@@ -52,17 +52,19 @@ def community_directory(request: HttpRequest) -> HttpResponse:
         viewer=request.user, page=int_param(request, "page"), **filters
     )
     context = {"nav": "communities", "form": form, "page": page, "filtered": any(filters.values())}
-    template = "communities/_directory_results.html" if request.htmx else "communities/directory.html"
+    template = (
+        "communities/_directory_results.html" if request.htmx else "communities/directory.html"
+    )
     return render(request, template, context)
 
 
-def _not_found(request: HttpRequest, slug: str) -> HttpResponse:
+def _not_found(request: AuthedRequest, slug: str) -> HttpResponse:
     """The same answer whether the community is private or does not exist: nothing leaks."""
     context = {"slug": slug, "form": JoinRequestForm()}
     return render(request, "communities/not_found.html", context, status=404)
 
 
-def _detail_context(request: HttpRequest, community: Community) -> dict[str, Any]:
+def _detail_context(request: AuthedRequest, community: Community) -> dict[str, Any]:
     viewer = request.user
     return {
         "nav": "communities",
@@ -79,17 +81,21 @@ def _detail_context(request: HttpRequest, community: Community) -> dict[str, Any
 
 
 @require_GET
-def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def community_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     try:
         community = selectors.community_get(viewer=request.user, slug=slug)
     except NotFound:
         return _not_found(request, slug)
-    activity_record(actor=request.user, verb="community.view", obj=community,  # type: ignore[arg-type]
-                    community_id=community.pk)
+    activity_record(
+        actor=request.user,
+        verb="community.view",
+        obj=community,
+        community_id=community.pk,
+    )
     return render(request, "communities/detail.html", _detail_context(request, community))
 
 
-def _membership_panel(request: HttpRequest, slug: str) -> HttpResponse:
+def _membership_panel(request: AuthedRequest, slug: str) -> HttpResponse:
     community = selectors.community_get(viewer=request.user, slug=slug)
     if request.htmx:
         return render(request, "communities/_membership.html", _detail_context(request, community))
@@ -97,10 +103,10 @@ def _membership_panel(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def community_join(request: HttpRequest, slug: str) -> HttpResponse:
+def community_join(request: AuthedRequest, slug: str) -> HttpResponse:
     try:
         community = selectors.community_get(viewer=request.user, slug=slug)
-        services.community_join(actor=request.user, community=community)  # type: ignore[arg-type]
+        services.community_join(actor=request.user, community=community)
         messages.success(request, f"Welcome to {community.name}!")
     except NotFound:
         return _not_found(request, slug)
@@ -110,10 +116,10 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
+def community_leave(request: AuthedRequest, slug: str) -> HttpResponse:
     try:
         community = selectors.community_get(viewer=request.user, slug=slug)
-        services.community_leave(actor=request.user, community=community)  # type: ignore[arg-type]
+        services.community_leave(actor=request.user, community=community)
         messages.info(request, f"You left {community.name}.")
     except NotFound:
         return _not_found(request, slug)
@@ -126,14 +132,17 @@ def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def community_request(request: HttpRequest, slug: str) -> HttpResponse:
+def community_request(request: AuthedRequest, slug: str) -> HttpResponse:
     """Ask to join a private community whose address someone shared with you."""
     form = JoinRequestForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""
     community = Community.objects.filter(slug=slug).first()
     if community is not None and access.can_request_to_join(request.user, community):
-        services.join_request_create(actor=request.user, community=community,  # type: ignore[arg-type]
-                                     message=message)
+        services.join_request_create(
+            actor=request.user,
+            community=community,
+            message=message,
+        )
     elif community is not None and access.can_view_community(request.user, community):
         return redirect("community-detail", slug=slug)
     context = {"slug": slug}
@@ -142,11 +151,11 @@ def community_request(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def community_create(request: HttpRequest) -> HttpResponse:
+def community_create(request: AuthedRequest) -> HttpResponse:
     form = CommunityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            community = services.community_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            community = services.community_create(actor=request.user, **form.cleaned_data)
         except ServiceError as error:
             add_form_errors(form, error)
         else:
@@ -155,7 +164,7 @@ def community_create(request: HttpRequest) -> HttpResponse:
     return render(request, "communities/create.html", {"form": form, "nav": "communities"})
 
 
-def _manageable(request: HttpRequest, slug: str) -> Community | None:
+def _manageable(request: AuthedRequest, slug: str) -> Community | None:
     try:
         community = selectors.community_get(viewer=request.user, slug=slug)
     except NotFound:
@@ -164,7 +173,7 @@ def _manageable(request: HttpRequest, slug: str) -> Community | None:
 
 
 @require_http_methods(["GET", "POST"])
-def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
+def community_settings(request: AuthedRequest, slug: str) -> HttpResponse:
     community = _manageable(request, slug)
     if community is None:
         return _not_found(request, slug)
@@ -172,8 +181,11 @@ def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
     form = CommunityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.community_update(actor=request.user, community=community,  # type: ignore[arg-type]
-                                      **form.cleaned_data)
+            services.community_update(
+                actor=request.user,
+                community=community,
+                **form.cleaned_data,
+            )
         except ServiceError as error:
             add_form_errors(form, error)
         else:
@@ -196,7 +208,7 @@ def _person_by_email(email: str) -> Person:
 
 
 @require_POST
-def community_invite(request: HttpRequest, slug: str) -> HttpResponse:
+def community_invite(request: AuthedRequest, slug: str) -> HttpResponse:
     community = get_object_or_404(access.visible_communities(request.user), slug=slug)
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -204,8 +216,12 @@ def community_invite(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("community-settings", slug=slug)
     try:
         person = _person_by_email(form.cleaned_data["email"])
-        services.invitation_create(actor=request.user, community=community, person=person,  # type: ignore[arg-type]
-                                   role=form.cleaned_data["role"])
+        services.invitation_create(
+            actor=request.user,
+            community=community,
+            person=person,
+            role=form.cleaned_data["role"],
+        )
         messages.success(request, f"Invitation sent to {person.name}.")
     except ServiceError as error:
         report_error(request, error)
@@ -213,7 +229,7 @@ def community_invite(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def membership_role(request: HttpRequest, slug: str, person_id: int) -> HttpResponse:
+def membership_role(request: AuthedRequest, slug: str, person_id: int) -> HttpResponse:
     community = get_object_or_404(access.visible_communities(request.user), slug=slug)
     person = get_object_or_404(Person, pk=person_id)
     form = RoleForm(request.POST)
@@ -221,8 +237,12 @@ def membership_role(request: HttpRequest, slug: str, person_id: int) -> HttpResp
         messages.error(request, "Choose a valid role.")
         return redirect("community-settings", slug=slug)
     try:
-        services.membership_set_role(actor=request.user, community=community, person=person,  # type: ignore[arg-type]
-                                     role=form.cleaned_data["role"])
+        services.membership_set_role(
+            actor=request.user,
+            community=community,
+            person=person,
+            role=form.cleaned_data["role"],
+        )
         messages.success(request, f"{person.name} is now {form.cleaned_data['role']}.")
     except ServiceError as error:
         report_error(request, error)
@@ -230,14 +250,14 @@ def membership_role(request: HttpRequest, slug: str, person_id: int) -> HttpResp
 
 
 @require_POST
-def sponsor_add(request: HttpRequest, slug: str) -> HttpResponse:
+def sponsor_add(request: AuthedRequest, slug: str) -> HttpResponse:
     community = get_object_or_404(access.visible_communities(request.user), slug=slug)
     form = SponsorForm(request.POST)
     try:
         if not form.is_valid():
             raise NotFound("Give the sponsor's email address.")
         person = _person_by_email(form.cleaned_data["email"])
-        services.sponsor_add(actor=request.user, community=community, person=person)  # type: ignore[arg-type]
+        services.sponsor_add(actor=request.user, community=community, person=person)
         messages.success(request, f"{person.name} now sponsors {community.name}.")
     except ServiceError as error:
         report_error(request, error)
@@ -245,18 +265,18 @@ def sponsor_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def sponsor_remove(request: HttpRequest, slug: str, person_id: int) -> HttpResponse:
+def sponsor_remove(request: AuthedRequest, slug: str, person_id: int) -> HttpResponse:
     community = get_object_or_404(access.visible_communities(request.user), slug=slug)
     person = get_object_or_404(Person, pk=person_id)
     try:
-        services.sponsor_remove(actor=request.user, community=community, person=person)  # type: ignore[arg-type]
+        services.sponsor_remove(actor=request.user, community=community, person=person)
     except ServiceError as error:
         report_error(request, error)
     return redirect("community-settings", slug=slug)
 
 
 @require_POST
-def join_request_decide(request: HttpRequest, request_id: int) -> HttpResponse:
+def join_request_decide(request: AuthedRequest, request_id: int) -> HttpResponse:
     join_request = get_object_or_404(
         JoinRequest.objects.select_related("community", "person"), pk=request_id
     )
@@ -265,8 +285,11 @@ def join_request_decide(request: HttpRequest, request_id: int) -> HttpResponse:
         return _not_found(request, community.slug)
     approve = request.POST.get("decision") == "approve"
     try:
-        decided = services.join_request_decide(actor=request.user, join_request=join_request,  # type: ignore[arg-type]
-                                               approve=approve)
+        decided = services.join_request_decide(
+            actor=request.user,
+            join_request=join_request,
+            approve=approve,
+        )
     except ServiceError as error:
         report_error(request, error)
         decided = join_request
@@ -278,14 +301,15 @@ def join_request_decide(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @require_POST
-def invitation_respond(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def invitation_respond(request: AuthedRequest, invitation_id: int) -> HttpResponse:
     invitation = get_object_or_404(
         CommunityInvitation.objects.select_related("community"),
-        pk=invitation_id, person_id=request.user.pk,
+        pk=invitation_id,
+        person_id=request.user.pk,
     )
     accept = request.POST.get("decision") == "accept"
     try:
-        services.invitation_respond(actor=request.user, invitation=invitation, accept=accept)  # type: ignore[arg-type]
+        services.invitation_respond(actor=request.user, invitation=invitation, accept=accept)
     except ServiceError as error:
         report_error(request, error)
         return redirect("home")

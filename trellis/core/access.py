@@ -6,7 +6,7 @@ the outsider who belongs to no community. A private community and everything in 
 only to its members, its sponsors and org admins.
 """
 
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
@@ -29,6 +29,11 @@ MANAGING_ROLES = frozenset({Role.LEADER})
 TEAM_ROLES = frozenset({Role.LEADER, Role.FACILITATOR, Role.CORE})
 
 
+def viewer_id(viewer: Viewer) -> int:
+    """The viewer's person id, or 0 (no such person) when signed out."""
+    return int(viewer.pk or 0)
+
+
 def is_signed_in(viewer: Viewer) -> bool:
     return bool(viewer.is_authenticated and viewer.is_active)
 
@@ -44,7 +49,7 @@ def active_role(viewer: Viewer, community: Community) -> str | None:
     if community.pk not in cache:
         cache[community.pk] = (
             Membership.objects.filter(
-                community=community, person_id=viewer.pk, left_at__isnull=True
+                community=community, person_id=viewer_id(viewer), left_at__isnull=True
             )
             .values_list("role", flat=True)
             .first()
@@ -53,9 +58,17 @@ def active_role(viewer: Viewer, community: Community) -> str | None:
 
 
 def is_sponsor(viewer: Viewer, community: Community) -> bool:
-    return is_signed_in(viewer) and Sponsorship.objects.filter(
-        community=community, person_id=viewer.pk
-    ).exists()
+    return (
+        is_signed_in(viewer)
+        and Sponsorship.objects.filter(community=community, person_id=viewer_id(viewer)).exists()
+    )
+
+
+def joined_community_ids(viewer: Viewer) -> QuerySet[Membership, Any]:
+    """A subquery of the communities the viewer is an active member of."""
+    return Membership.objects.filter(person_id=viewer_id(viewer), left_at__isnull=True).values(
+        "community_id"
+    )
 
 
 def visible_communities(viewer: Viewer) -> QuerySet[Community]:
@@ -65,13 +78,9 @@ def visible_communities(viewer: Viewer) -> QuerySet[Community]:
         return communities.none()
     if is_org_admin(viewer):
         return communities
-    own = Membership.objects.filter(person_id=viewer.pk, left_at__isnull=True).values(
-        "community_id"
-    )
-    sponsored = Sponsorship.objects.filter(person_id=viewer.pk).values("community_id")
-    return communities.filter(
-        Q(visibility=Visibility.PUBLIC) | Q(pk__in=own) | Q(pk__in=sponsored)
-    )
+    own = joined_community_ids(viewer)
+    sponsored = Sponsorship.objects.filter(person_id=viewer_id(viewer)).values("community_id")
+    return communities.filter(Q(visibility=Visibility.PUBLIC) | Q(pk__in=own) | Q(pk__in=sponsored))
 
 
 def can_view_community(viewer: Viewer, community: Community) -> bool:

@@ -21,7 +21,7 @@ def activity_record(
     return Activity.objects.create(
         actor_id=actor_id,
         verb=verb,
-        object_type=obj._meta.model_name if obj is not None else "",
+        object_type=(obj._meta.model_name or "") if obj is not None else "",
         object_id=obj.pk if obj is not None else None,
         community_id=community_id,
     )

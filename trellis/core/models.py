@@ -12,14 +12,20 @@ class Activity(models.Model):
     """
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="activities",
     )
     verb = models.CharField(max_length=40)
     object_type = models.CharField(max_length=40)
     object_id = models.BigIntegerField(null=True, blank=True)
     community = models.ForeignKey(
-        "communities.Community", null=True, blank=True, on_delete=models.CASCADE,
+        "communities.Community",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="activities",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

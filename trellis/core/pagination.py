@@ -1,7 +1,7 @@
 """Offset pagination shared by pages and the API: one count, one slice."""
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 
@@ -12,7 +12,7 @@ MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
-class Page(Generic[T]):
+class Page[T: Model]:
     items: list[T]
     count: int
     page: int
@@ -31,7 +31,9 @@ class Page(Generic[T]):
         return self.page > 1
 
 
-def paginate(queryset: QuerySet[T], *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[T]:
+def paginate[T: Model](
+    queryset: QuerySet[T], *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+) -> Page[T]:
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     count = queryset.count()
     last = max(1, -(-count // page_size))

@@ -1,9 +1,22 @@
 """Small helpers shared by the HTML views."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from trellis.core.errors import ServiceError
+
+if TYPE_CHECKING:
+    from trellis.people.models import Person
+
+
+class AuthedRequest(HttpRequest):
+    """A request past LoginRequiredMiddleware: the user is a signed-in person."""
+
+    user: "Person"
+    htmx: HtmxDetails
 
 
 def int_param(request: HttpRequest, name: str, default: int = 1) -> int:

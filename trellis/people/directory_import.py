@@ -62,8 +62,10 @@ def decode(data: bytes) -> str:
             f"{settings.TRELLIS_MAX_UPLOAD_BYTES / 1e6:.0f} MB. Split it and import the parts."
         )
     if b"\x00" in data[:4096]:
-        raise Invalid("This looks like a binary file (a spreadsheet?), not CSV text. "
-                      "Export it as 'CSV UTF-8' and try again.")
+        raise Invalid(
+            "This looks like a binary file (a spreadsheet?), not CSV text. "
+            "Export it as 'CSV UTF-8' and try again."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -104,8 +106,9 @@ def parse(text: str) -> tuple[list[ParsedRow], list[RowError]]:
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(keys):
-                errors.append(RowError(line, "", f"expected {len(keys)} columns, found "
-                                                  f"{len(values)}"))
+                errors.append(
+                    RowError(line, "", f"expected {len(keys)} columns, found {len(values)}")
+                )
                 continue
             record = {k: v.strip() for k, v in zip(keys, values, strict=True)}
             try:
@@ -124,8 +127,13 @@ def parse(text: str) -> tuple[list[ParsedRow], list[RowError]]:
                 try:
                     start = date.fromisoformat(record["start_date"])
                 except ValueError:
-                    errors.append(RowError(line, email, f"start_date '{record['start_date']}' "
-                                                        "is not a date like 2024-03-01"))
+                    errors.append(
+                        RowError(
+                            line,
+                            email,
+                            f"start_date '{record['start_date']}' is not a date like 2024-03-01",
+                        )
+                    )
                     continue
             manager_raw = record.get("manager_email", "")
             manager_email = ""
@@ -133,19 +141,31 @@ def parse(text: str) -> tuple[list[ParsedRow], list[RowError]]:
                 try:
                     manager_email = normalise_email(manager_raw)
                 except Invalid:
-                    errors.append(RowError(line, email, f"manager email '{manager_raw}' is "
-                                                        "not an email address"))
+                    errors.append(
+                        RowError(
+                            line, email, f"manager email '{manager_raw}' is not an email address"
+                        )
+                    )
                     continue
             if manager_email == email:
                 errors.append(RowError(line, email, "a person cannot be their own manager"))
                 continue
             seen[email] = line
-            rows.append(ParsedRow(line, record["name"][:200], email,
-                                  record.get("department", "")[:300],
-                                  record.get("title", "")[:200], manager_email, start))
+            rows.append(
+                ParsedRow(
+                    line,
+                    record["name"][:200],
+                    email,
+                    record.get("department", "")[:300],
+                    record.get("title", "")[:200],
+                    manager_email,
+                    start,
+                )
+            )
     except csv.Error as error:
-        raise Invalid(f"Line {reader.line_num} is not valid CSV: {error}. Nothing was imported."
-                      ) from error
+        raise Invalid(
+            f"Line {reader.line_num} is not valid CSV: {error}. Nothing was imported."
+        ) from error
     return rows, errors
 
 
@@ -190,7 +210,11 @@ def _apply(actor: Person, rows: list[ParsedRow], report: ImportReport) -> None:
         person = existing.get(row.email)
         if person is None:
             person = Person.objects.create_user(
-                row.email, None, name=row.name, title=row.title, department=department,
+                row.email,
+                None,
+                name=row.name,
+                title=row.title,
+                department=department,
                 start_date=row.start_date,
             )
             report.created += 1
@@ -222,9 +246,15 @@ def _link_managers(rows: list[ParsedRow], people: dict[str, Person], report: Imp
         person = people[row.email]
         manager = people.get(row.manager_email) or known.get(row.manager_email)
         if row.manager_email and manager is None:
-            report.errors.append(RowError(row.line, row.email, f"manager {row.manager_email} is "
-                                          "not in the file or the directory (person kept "
-                                          "without a manager)"))
+            report.errors.append(
+                RowError(
+                    row.line,
+                    row.email,
+                    f"manager {row.manager_email} is "
+                    "not in the file or the directory (person kept "
+                    "without a manager)",
+                )
+            )
             continue
         manager_id = manager.pk if manager else None
         if person.manager_id != manager_id:

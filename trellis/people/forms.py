@@ -9,8 +9,9 @@ class PersonForm(forms.Form):
     name = forms.CharField(max_length=200)
     email = forms.EmailField()
     title = forms.CharField(max_length=200, required=False)
-    department = forms.ModelChoiceField(queryset=Department.objects.order_by("name"),
-                                        required=False)
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.order_by("name"), required=False
+    )
     manager_email = forms.EmailField(required=False, label="Manager's email")
     location = forms.CharField(max_length=120, required=False)
     start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -30,15 +31,14 @@ class ProfileForm(forms.Form):
     interests = forms.CharField(
         required=False, max_length=2000, help_text="What you'd like to learn or talk about."
     )
-    bio = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                          max_length=4000)
+    bio = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text="Columns: name, email, department, title, manager_email, start_date "
-                  "(YYYY-MM-DD). UTF-8. Re-importing the same file changes nothing.",
+        "(YYYY-MM-DD). UTF-8. Re-importing the same file changes nothing.",
     )
 
 

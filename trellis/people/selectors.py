@@ -59,9 +59,9 @@ def person_profile(*, viewer: access.Viewer, person_id: int) -> Profile:
         .order_by("name")[:50]
     )
     sponsored = list(
-        access.visible_communities(viewer).filter(sponsorship__person=person).values_list(
-            "pk", flat=True
-        )
+        access.visible_communities(viewer)
+        .filter(sponsorship__person=person)
+        .values_list("pk", flat=True)
     )
     return Profile(person, memberships, reports, sponsored)
 

@@ -36,8 +36,9 @@ def normalise_email(raw: str) -> str:
     try:
         validate_email(email)
     except ValidationError as error:
-        raise Invalid(f"'{raw}' is not an email address.", field_errors={"email": "Invalid email."}
-                      ) from error
+        raise Invalid(
+            f"'{raw}' is not an email address.", field_errors={"email": "Invalid email."}
+        ) from error
     return email
 
 

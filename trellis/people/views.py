@@ -6,14 +6,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Invalid, NotFound, ServiceError
-from trellis.core.web import add_form_errors, int_param, report_error
+from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.people import selectors, services
 from trellis.people.directory_import import people_import_csv
 from trellis.people.forms import ImportForm, PeopleFilterForm, PersonForm, ProfileForm
@@ -22,13 +22,13 @@ from trellis.people.models import Person
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def _require_admin(request: HttpRequest) -> None:
+def _require_admin(request: AuthedRequest) -> None:
     if not access.can_manage_people(request.user):
         raise Http404("Not found.")
 
 
 @require_GET
-def person_directory(request: HttpRequest) -> HttpResponse:
+def person_directory(request: AuthedRequest) -> HttpResponse:
     form = PeopleFilterForm(request.GET or None)
     query = department = ""
     if form.is_valid():
@@ -48,12 +48,12 @@ def person_directory(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         profile = selectors.person_profile(viewer=request.user, person_id=pk)
     except NotFound as error:
         raise Http404(error.message) from error
-    activity_record(actor=request.user, verb="person.view", obj=profile.person)  # type: ignore[arg-type]
+    activity_record(actor=request.user, verb="person.view", obj=profile.person)
     context = {
         "nav": "people",
         "profile": profile,
@@ -64,8 +64,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest) -> HttpResponse:
-    person: Person = request.user  # type: ignore[assignment]
+def profile_edit(request: AuthedRequest) -> HttpResponse:
+    person: Person = request.user
     initial = {
         "name": person.name,
         "location": person.location,
@@ -86,7 +86,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def admin_people(request: HttpRequest) -> HttpResponse:
+def admin_people(request: AuthedRequest) -> HttpResponse:
     _require_admin(request)
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -97,10 +97,14 @@ def admin_people(request: HttpRequest) -> HttpResponse:
             if manager_email:
                 manager = Person.objects.filter(email=manager_email.lower()).first()
                 if manager is None:
-                    raise Invalid("Unknown manager.", field_errors={
-                        "manager_email": f"Nobody with the email {manager_email} is in the "
-                                         "directory yet."})
-            person = services.person_create(actor=request.user, manager=manager, **data)  # type: ignore[arg-type]
+                    raise Invalid(
+                        "Unknown manager.",
+                        field_errors={
+                            "manager_email": f"Nobody with the email {manager_email} is in the "
+                            "directory yet."
+                        },
+                    )
+            person = services.person_create(actor=request.user, manager=manager, **data)
         except ServiceError as error:
             add_form_errors(form, error)
         else:
@@ -114,7 +118,7 @@ def admin_people(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def admin_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def admin_invite(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_admin(request)
     from trellis.accounts.services import account_invitation_send
 
@@ -122,7 +126,7 @@ def admin_invite(request: HttpRequest, pk: int) -> HttpResponse:
     if person is None:
         raise Http404("No such person.")
     try:
-        account_invitation_send(actor=request.user, person=person)  # type: ignore[arg-type]
+        account_invitation_send(actor=request.user, person=person)
         messages.success(request, f"Invitation emailed to {person.email}.")
     except ServiceError as error:
         report_error(request, error)
@@ -136,7 +140,7 @@ def _upload_path(upload_id: str) -> Path:
 
 
 @require_http_methods(["GET", "POST"])
-def admin_import(request: HttpRequest) -> HttpResponse:
+def admin_import(request: AuthedRequest) -> HttpResponse:
     """Upload → preview (a dry run) → import. The preview and the import give the same report."""
     _require_admin(request)
     form = ImportForm()
@@ -147,7 +151,7 @@ def admin_import(request: HttpRequest) -> HttpResponse:
                 path = _upload_path(request.POST["upload_id"])
                 if not path.exists():
                     raise Invalid("That upload has expired: choose the file again.")
-                report = people_import_csv(actor=request.user, data=path.read_bytes())  # type: ignore[arg-type]
+                report = people_import_csv(actor=request.user, data=path.read_bytes())
                 path.unlink(missing_ok=True)
                 context |= {"report": report, "done": True}
             else:
@@ -161,13 +165,12 @@ def admin_import(request: HttpRequest) -> HttpResponse:
                         "the parts."
                     )
                 data = upload.read()
-                report = people_import_csv(actor=request.user, data=data, dry_run=True)  # type: ignore[arg-type]
+                report = people_import_csv(actor=request.user, data=data, dry_run=True)
                 upload_id = uuid.uuid4().hex
                 path = _upload_path(upload_id)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
-                context |= {"report": report, "upload_id": upload_id,
-                            "filename": upload.name}
+                context |= {"report": report, "upload_id": upload_id, "filename": upload.name}
         except ServiceError as error:
             context["error"] = error.message
     return render(request, "people/admin_import.html", context)

@@ -14,12 +14,14 @@ class Command(BaseCommand):
         parser.add_argument("--email", required=True)
         parser.add_argument("--name", default="")
         parser.add_argument(
-            "--password", default=None,
+            "--password",
+            default=None,
             help="Defaults to $TRELLIS_ADMIN_PASSWORD, else asks on the terminal.",
         )
 
-    def handle(self, *args: Any, email: str, name: str, password: str | None, **options: Any
-               ) -> None:
+    def handle(
+        self, *args: Any, email: str, name: str, password: str | None, **options: Any
+    ) -> None:
         email = email.strip().lower()
         password = password or os.environ.get("TRELLIS_ADMIN_PASSWORD")
         person = Person.objects.filter(email=email).first()

@@ -18,8 +18,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Report only; change nothing.")
-        parser.add_argument("--as", dest="actor", default="",
-                            help="Email of the org admin doing the import (default: the first).")
+        parser.add_argument(
+            "--as",
+            dest="actor",
+            default="",
+            help="Email of the org admin doing the import (default: the first).",
+        )
 
     def handle(self, *args: Any, file: Path, dry_run: bool, actor: str, **options: Any) -> None:
         admins = Person.objects.filter(is_org_admin=True, is_active=True).order_by("pk")
@@ -39,7 +43,7 @@ class Command(BaseCommand):
             f"{prefix} {report.rows} rows: {report.created} new, {report.updated} updated, "
             f"{report.unchanged} unchanged, {len(report.errors)} with problems."
         )
-        for error in report.errors:
-            self.stderr.write(f"  line {error.line}: {error.email or '-'}: {error.reason}")
+        for row in report.errors:
+            self.stderr.write(f"  line {row.line}: {row.email or '-'}: {row.reason}")
         if report.errors:
             raise SystemExit(1)

@@ -12,8 +12,9 @@ class Command(BaseCommand):
     help = "Enqueue periodic jobs when they are due (safe to run on several machines)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--interval", type=float, default=30.0,
-                            help="Seconds between checks (default 30).")
+        parser.add_argument(
+            "--interval", type=float, default=30.0, help="Seconds between checks (default 30)."
+        )
         parser.add_argument("--once", action="store_true", help="Check once and exit.")
 
     def handle(self, *args: Any, interval: float, once: bool, **options: Any) -> None:

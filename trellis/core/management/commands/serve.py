@@ -22,8 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=2)
         parser.add_argument("--no-worker", action="store_true", help="Run no task worker.")
         parser.add_argument("--no-scheduler", action="store_true", help="Run no scheduler.")
-        parser.add_argument("--no-migrate", action="store_true",
-                            help="Skip applying database migrations first.")
+        parser.add_argument(
+            "--no-migrate", action="store_true", help="Skip applying database migrations first."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_migrate"]:
@@ -32,15 +33,32 @@ class Command(BaseCommand):
         python = sys.executable
         commands = {
             "web": [
-                python, "-m", "gunicorn", "trellis.wsgi:application",
-                "--bind", f"{options['host']}:{options['port']}",
-                "--workers", str(options["web_workers"]), "--threads", "4",
-                "--access-logfile", "-", "--graceful-timeout", "10",
+                python,
+                "-m",
+                "gunicorn",
+                "trellis.wsgi:application",
+                "--bind",
+                f"{options['host']}:{options['port']}",
+                "--workers",
+                str(options["web_workers"]),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "10",
             ],
         }
         if not options["no_worker"]:
-            commands["worker"] = [python, "-m", "trellis.cli", "db_worker", "--no-reload",
-                                  "--interval", "1"]
+            commands["worker"] = [
+                python,
+                "-m",
+                "trellis.cli",
+                "db_worker",
+                "--no-reload",
+                "--interval",
+                "1",
+            ]
         if not options["no_scheduler"]:
             commands["scheduler"] = [python, "-m", "trellis.cli", "scheduler"]
         children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
