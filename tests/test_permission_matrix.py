@@ -379,3 +379,15 @@ def _encode(data: dict[str, str]) -> str:
     from urllib.parse import urlencode
 
     return urlencode(data)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_django_admin_is_for_org_admins_only(persona: str, db: None) -> None:
+    """Django's own admin sits outside the matrix above; only org admins (staff) get in."""
+    org = build_org()
+    response = _client(org, persona).get("/django-admin/communities/community/")
+    if persona == "admin":
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+        assert "/login/" in response["Location"]
