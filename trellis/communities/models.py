@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Visibility(models.TextChoices):
@@ -37,10 +38,13 @@ class Community(models.Model):
         max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SEED)
+    # Kept by the services that open and close memberships (F() updates in the same
+    # transaction); `community_recount_members` rebuilds it after bulk loads.
+    member_count = models.PositiveIntegerField(default=0)
     sponsors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Sponsorship", related_name="sponsored_communities"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -68,7 +72,7 @@ class Sponsorship(models.Model):
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE)
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    since = models.DateTimeField(auto_now_add=True)
+    since = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
@@ -90,7 +94,7 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.MEMBER)
-    joined_at = models.DateTimeField(auto_now_add=True)
+    joined_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -104,7 +108,12 @@ class Membership(models.Model):
         ]
         indexes = [
             models.Index(fields=["person", "left_at"]),
-            models.Index(fields=["community", "left_at", "role"]),
+            # The community page lists the newest members of each role.
+            models.Index(
+                fields=["community", "role", "-joined_at"],
+                condition=Q(left_at__isnull=True),
+                name="membership_active_by_role",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,10 +27,7 @@ def _with_counts(viewer: access.Viewer, communities: QuerySet[Community]) -> Que
     viewer_role = Membership.objects.filter(
         community=OuterRef("pk"), person_id=access.viewer_id(viewer), left_at__isnull=True
     ).values("role")[:1]
-    return communities.annotate(
-        member_count=Count("memberships", filter=ACTIVE),
-        viewer_role=Subquery(viewer_role),
-    )
+    return communities.annotate(viewer_role=Subquery(viewer_role))
 
 
 def community_directory(
@@ -86,7 +83,7 @@ class RoleGroup:
 def members_by_role(
     *, viewer: access.Viewer, community: Community, limit: int = 60
 ) -> list[RoleGroup]:
-    """Leaders first; the plain member list is capped (the API pages through all of them)."""
+    """Leaders first, newest members first; each list is capped (the API pages through all)."""
     if not access.can_view_community(viewer, community):
         raise NotFound("No such community, or it is private.")
     base = Membership.objects.filter(community=community, left_at__isnull=True).select_related(
@@ -94,7 +91,7 @@ def members_by_role(
     )
     groups = []
     for role in ROLE_ORDER:
-        members = list(base.filter(role=role).order_by("person__name", "pk")[:limit])
+        members = list(base.filter(role=role).order_by("-joined_at", "-pk")[:limit])
         groups.append(RoleGroup(role=role.value, label=role.label, members=members))
     return groups
 
@@ -174,5 +171,5 @@ def suggested_communities(*, viewer: access.Viewer, limit: int = 6) -> list[Comm
             filter=ACTIVE & Q(memberships__person__department_id=department_id),
         )
     )
-    ranked = annotated.order_by("-colleagues", "-member_count", "name")  # type: ignore[misc]
+    ranked = annotated.order_by("-colleagues", "-member_count", "name")
     return list(ranked[:limit])

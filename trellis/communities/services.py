@@ -1,6 +1,8 @@
 """Every write to communities and memberships: checked, transactional, recorded."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -75,7 +77,7 @@ def community_create(
         visibility=visibility,
         status=status,
     )
-    Membership.objects.create(community=community, person=actor, role=Role.LEADER)
+    _open_membership(community, actor, Role.LEADER)
     activity_record(actor=actor, verb="community.create", obj=community, community_id=community.pk)
     return community
 
@@ -98,10 +100,22 @@ def community_update(*, actor: Person, community: Community, **changes: str) -> 
 def _open_membership(community: Community, person: Person, role: str) -> Membership:
     try:
         with transaction.atomic():
-            return Membership.objects.create(community=community, person=person, role=role)
+            membership = Membership.objects.create(community=community, person=person, role=role)
     except IntegrityError:
         # Already a member (a double click, or a race): joining twice changes nothing.
         return Membership.objects.get(community=community, person=person, left_at__isnull=True)
+    Community.objects.filter(pk=community.pk).update(member_count=F("member_count") + 1)
+    return membership
+
+
+def community_recount_members(community_ids: list[int] | None = None) -> None:
+    """Rebuild the stored member counts from the memberships (after bulk loads or imports)."""
+    active = Membership.objects.filter(community=OuterRef("pk"), left_at__isnull=True)
+    counts = active.order_by().values("community").annotate(n=Count("pk")).values("n")
+    communities = Community.objects.all()
+    if community_ids is not None:
+        communities = communities.filter(pk__in=community_ids)
+    communities.update(member_count=Coalesce(Subquery(counts), 0))
 
 
 @transaction.atomic
@@ -138,6 +152,7 @@ def community_leave(*, actor: Person, community: Community) -> None:
             raise Invalid("You are the only leader: hand the lead to someone else before leaving.")
     membership.left_at = timezone.now()
     membership.save(update_fields=["left_at"])
+    Community.objects.filter(pk=community.pk).update(member_count=F("member_count") - 1)
     actor.__dict__.pop("_trellis_roles", None)
     activity_record(actor=actor, verb="community.leave", obj=community, community_id=community.pk)
 

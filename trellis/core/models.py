@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Activity(models.Model):
@@ -28,7 +29,7 @@ class Activity(models.Model):
         on_delete=models.CASCADE,
         related_name="activities",
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         indexes = [

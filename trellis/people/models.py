@@ -64,8 +64,13 @@ class Person(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: ClassVar[list[str]] = ["name"]
 
     class Meta:
-        ordering = ["name", "id"]
-        indexes = [models.Index(Lower("name"), name="person_name_lower")]
+        indexes = [models.Index(fields=["name", "id"], name="person_name_id")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="person_email_ci_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(manager=models.F("pk")), name="person_not_own_manager"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email
