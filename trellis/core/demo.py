@@ -1580,6 +1580,10 @@ def demo_generate(
         plan = plan_org(size, seed, now)
         _write(plan, make_password(DEMO_PASSWORD))
         community_recount_members()
+    with connection.cursor() as cursor:
+        # Fresh statistics after a bulk load, or the planners guess row counts of 1 and pick
+        # plans that are 50x slower until autovacuum (PostgreSQL) or never (SQLite) catches up.
+        cursor.execute("ANALYZE")
     return DemoResult(
         size=size,
         seed=seed,
