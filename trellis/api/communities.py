@@ -21,9 +21,9 @@ from trellis.api.schemas import (
     Flag,
     Input,
     LongText,
+    Maybe,
     MembershipOut,
     Message,
-    Maybe,
     Paged,
     PageParams,
     PersonRef,
@@ -146,19 +146,25 @@ class DecisionIn(Input):
 
 
 @router.get(
-    "/communities", response={200: CommunityPage, **error_responses()},
+    "/communities",
+    response={200: CommunityPage, **error_responses()},
     summary="List communities",
 )
 def communities_list(request: HttpRequest, params: Query[CommunityParams]) -> Page[Community]:
     return selectors.community_directory(
-        viewer=viewer(request), query=params.q, status=params.status or "",
-        visibility=params.visibility or "", mine=params.mine, page=params.page,
+        viewer=viewer(request),
+        query=params.q,
+        status=params.status or "",
+        visibility=params.visibility or "",
+        mine=params.mine,
+        page=params.page,
         page_size=params.page_size,
     )
 
 
 @router.post(
-    "/communities", response={201: CommunityOut, **error_responses(conflict=True)},
+    "/communities",
+    response={201: CommunityOut, **error_responses(conflict=True)},
     summary="Start a community (you become its leader)",
 )
 def communities_create(request: HttpRequest, payload: CommunityCreate) -> Reply[Community]:
@@ -169,7 +175,8 @@ def communities_create(request: HttpRequest, payload: CommunityCreate) -> Reply[
 
 
 @router.get(
-    "/communities/{slug}", response={200: CommunityOut, **error_responses()},
+    "/communities/{slug}",
+    response={200: CommunityOut, **error_responses()},
     summary="A community",
 )
 def communities_detail(request: HttpRequest, slug: CommunitySlug) -> Community:
@@ -177,7 +184,8 @@ def communities_detail(request: HttpRequest, slug: CommunitySlug) -> Community:
 
 
 @router.patch(
-    "/communities/{slug}", response={200: CommunityOut, **error_responses()},
+    "/communities/{slug}",
+    response={200: CommunityOut, **error_responses()},
     summary="Change a community's settings (leaders, org admins)",
 )
 def communities_update(
@@ -194,7 +202,8 @@ def communities_update(
 
 
 @router.get(
-    "/communities/{slug}/members", response={200: MemberPage, **error_responses()},
+    "/communities/{slug}/members",
+    response={200: MemberPage, **error_responses()},
     summary="A community's active members, leaders first",
 )
 def members_list(
@@ -207,7 +216,8 @@ def members_list(
 
 
 @router.post(
-    "/communities/{slug}/join", response={200: MembershipOut, **error_responses()},
+    "/communities/{slug}/join",
+    response={200: MembershipOut, **error_responses()},
     summary="Join a public community",
     description="Joining twice changes nothing. Private communities take requests instead.",
 )
@@ -219,7 +229,8 @@ def members_join(request: HttpRequest, slug: CommunitySlug) -> Membership:
 
 
 @router.post(
-    "/communities/{slug}/leave", response={204: None, **error_responses(conflict=True)},
+    "/communities/{slug}/leave",
+    response={204: None, **error_responses(conflict=True)},
     summary="Leave a community",
     description="Leaving a community you are not in changes nothing. The only leader of a "
     "community with other members must hand the lead on first (409).",
@@ -289,6 +300,8 @@ def join_requests_list(
     if not access.can_manage_community(actor, community):
         raise Forbidden("Only the community's leaders see its join requests.")
     pending = selectors.pending_join_requests(viewer=actor, community=community)
+    for join_request in pending:
+        join_request.community = community  # the selector does not join it; no query per row
     return reads.paginate_list(pending, page=params.page, page_size=params.page_size)
 
 
@@ -313,6 +326,6 @@ def join_requests_decide(
 
 
 def _membership(membership_id: int) -> Membership:
-    return Membership.objects.select_related(
-        "community", "person", "person__department"
-    ).get(pk=membership_id)
+    return Membership.objects.select_related("community", "person", "person__department").get(
+        pk=membership_id
+    )

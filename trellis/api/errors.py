@@ -47,31 +47,44 @@ def error_responses(*, conflict: bool = False) -> dict[int, type[ErrorOut]]:
 
 
 @contextmanager
-def conflicts() -> Iterator[None]:
+def conflicts(*, rename: dict[str, str] | None = None) -> Iterator[None]:
     """Report a service's ``Invalid`` as 409 Conflict.
 
     Use it only around service calls whose input the request schema has already validated in
-    full: what the service can still refuse then depends on the state of the data, not on the
-    request (RFC 9110 §15.5.10), and a 400 would tell the client to fix a request that is fine.
+    full: what the service can still refuse then depends on the state of the data (a taken
+    email, the last leader), not on the request (RFC 9110 §15.5.10), and a 400 would tell the
+    client to fix a request that is fine. ``rename`` maps the service's field names to the API's
+    (``manager`` -> ``manager_id``).
     """
     try:
         yield
     except Invalid as error:
-        raise Conflict(error.message, field_errors=error.field_errors) from error
+        names = rename or {}
+        fields = {names.get(field, field): msg for field, msg in error.field_errors.items()}
+        raise Conflict(error.message, field_errors=fields) from error
 
 
-_TYPES = {400: "invalid", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 422: "validation_error", 500: "server_error"}
+_TYPES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "validation_error",
+    500: "server_error",
+}
 
 
-def error_body(
-    detail: str, errors: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
+def error_body(detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"detail": detail, "errors": errors or []}
 
 
 def _respond(
-    api: NinjaAPI, request: HttpRequest, status: int, detail: str,
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    detail: str,
     errors: list[dict[str, Any]] | None = None,
 ) -> HttpResponse:
     response = api.create_response(request, error_body(detail, errors), status=status)
@@ -105,13 +118,18 @@ def _authentication_error(
     api: NinjaAPI, request: HttpRequest, exc: AuthenticationError
 ) -> HttpResponse:
     return _respond(
-        api, request, 401,
+        api,
+        request,
+        401,
         "Authentication required: sign in, or send 'Authorization: Bearer <token>'.",
     )
 
 
 def _http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _respond(api, request, exc.status_code, exc.message)
+    errors = None
+    if exc.status_code == 400 and exc.message.startswith("Cannot parse request body"):
+        errors = [{"loc": ["body"], "msg": "The body is not valid JSON.", "type": "json_invalid"}]
+    return _respond(api, request, exc.status_code, exc.message, errors)
 
 
 def _not_found(api: NinjaAPI, request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -26,6 +26,7 @@ from trellis.api.schemas import (
     Maybe,
     Paged,
     PageParams,
+    PersonBrief,
     PersonName,
     PersonRef,
     QueryId,
@@ -57,7 +58,7 @@ class PersonOut(Schema):
     name: str
     title: str
     department: DepartmentRef | None
-    manager: PersonRef | None
+    manager: PersonBrief | None
     location: str
     start_date: date | None
     skills: list[str]
@@ -198,13 +199,17 @@ def _person(viewer_: Person, person_id: int) -> Person:
 @router.get("/people", response={200: PersonPage, **error_responses()}, summary="List people")
 def people_list(request: HttpRequest, params: Query[PeopleParams]) -> Page[Person]:
     return selectors.person_directory(
-        viewer=viewer(request), query=params.q, department=params.department,
-        page=params.page, page_size=params.page_size,
+        viewer=viewer(request),
+        query=params.q,
+        department=params.department,
+        page=params.page,
+        page_size=params.page_size,
     )
 
 
 @router.post(
-    "/people", response={201: PersonOut, **error_responses(conflict=True)},
+    "/people",
+    response={201: PersonOut, **error_responses(conflict=True)},
     summary="Add a person (org admins)",
 )
 def people_create(request: HttpRequest, payload: PersonCreate) -> Reply[Person]:
@@ -235,7 +240,8 @@ def people_me(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get(
-    "/people/{person_id}", response={200: ProfileOut, **error_responses()},
+    "/people/{person_id}",
+    response={200: ProfileOut, **error_responses()},
     summary="A person's profile",
 )
 def people_detail(request: HttpRequest, person_id: PersonId) -> dict[str, Any]:
@@ -243,7 +249,8 @@ def people_detail(request: HttpRequest, person_id: PersonId) -> dict[str, Any]:
 
 
 @router.patch(
-    "/people/{person_id}", response={200: PersonOut, **error_responses(conflict=True)},
+    "/people/{person_id}",
+    response={200: PersonOut, **error_responses(conflict=True)},
     summary="Edit a profile",
 )
 def people_update(request: HttpRequest, person_id: PersonId, payload: PersonUpdate) -> Person:
@@ -261,7 +268,8 @@ def people_update(request: HttpRequest, person_id: PersonId, payload: PersonUpda
         changes["department"] = _department(sent["department_id"], "department_id")
     if "manager_id" in sent:
         changes["manager"] = _manager(actor, sent["manager_id"])
-    with conflicts():  # a taken email, a reporting loop
+    with conflicts(rename={"manager": "manager_id", "department": "department_id"}):
+        # a taken email, a reporting loop
         services.person_update(actor=actor, person=person, **changes)
     return _person(actor, person.pk)
 
@@ -270,7 +278,8 @@ def people_update(request: HttpRequest, person_id: PersonId, payload: PersonUpda
 
 
 @router.get(
-    "/departments", response={200: DepartmentPage, **error_responses()},
+    "/departments",
+    response={200: DepartmentPage, **error_responses()},
     summary="List departments",
 )
 def departments_list(request: HttpRequest, params: Query[DepartmentParams]) -> Page[Department]:
@@ -284,7 +293,8 @@ def departments_list(request: HttpRequest, params: Query[DepartmentParams]) -> P
 
 
 @router.get(
-    "/departments/{department_id}", response={200: DepartmentDetail, **error_responses()},
+    "/departments/{department_id}",
+    response={200: DepartmentDetail, **error_responses()},
     summary="A department",
 )
 def departments_detail(request: HttpRequest, department_id: DepartmentId) -> Department:
@@ -292,7 +302,8 @@ def departments_detail(request: HttpRequest, department_id: DepartmentId) -> Dep
 
 
 @router.post(
-    "/departments", response={201: DepartmentDetail, **error_responses()},
+    "/departments",
+    response={201: DepartmentDetail, **error_responses()},
     summary="Add a department (org admins)",
     description="Adding a name that exists under the same parent returns that department.",
 )

@@ -4,16 +4,16 @@ Each one asks `core.access` first, like a selector would; they belong in the dom
 `selectors.py` and should move there.
 """
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Model, Q, QuerySet, Value, When
 
 from trellis.communities.models import ROLE_ORDER, Community, JoinRequest, Membership
 from trellis.core import access
 from trellis.core.errors import Forbidden, NotFound
-from trellis.core.pagination import MAX_PAGE_SIZE, Page, T
+from trellis.core.pagination import MAX_PAGE_SIZE, Page
 from trellis.people.models import Department
 
 
-def paginate_list(rows: list[T], *, page: int, page_size: int) -> Page[T]:
+def paginate_list[T: Model](rows: list[T], *, page: int, page_size: int) -> Page[T]:
     """`core.pagination.paginate` for a list a selector already loaded."""
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     count = len(rows)

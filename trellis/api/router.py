@@ -78,7 +78,7 @@ def _api_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
         if response.status_code == 405 and not response.get("Content-Type", "").startswith(
             "application/json"
         ):
-            allowed = response.get("Allow", "")
+            allowed = ", ".join(sorted(m.strip() for m in response.get("Allow", "").split(",")))
             response = JsonResponse(
                 error_body(f"Method {request.method} is not allowed here; use {allowed}."),
                 status=405,

@@ -10,12 +10,11 @@ Outputs are ``ninja.Schema`` (read from model instances).
 
 import re
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Schema
-from pydantic_core import PydanticCustomError
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -26,6 +25,7 @@ from pydantic import (
     StrictStr,
     StringConstraints,
 )
+from pydantic_core import PydanticCustomError
 
 from trellis.communities.models import Role, Status, Visibility
 from trellis.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -63,7 +63,7 @@ class QueryParams(BaseModel):
 
 
 if TYPE_CHECKING:
-    from typing import Optional as Maybe
+    type Maybe[X] = X | None
 else:
 
     class Maybe:
@@ -158,10 +158,13 @@ class DepartmentRef(Schema):
     name: str
 
 
-class PersonRef(Schema):
+class PersonBrief(Schema):
     id: int
     name: str
     title: str
+
+
+class PersonRef(PersonBrief):
     department: DepartmentRef | None
 
 
@@ -180,10 +183,7 @@ class MembershipOut(Schema):
     joined_at: datetime
 
 
-T = TypeVar("T")
-
-
-class Paged(Schema, Generic[T]):
+class Paged[T](Schema):
     items: list[T]
     count: int = Field(description="All matching rows the viewer may see, on every page.")
     page: int
