@@ -327,7 +327,10 @@ def _fingerprint() -> tuple[object, ...]:
         sorted(JoinRequest.objects.values_list("id", "status")),
         sorted(CommunityInvitation.objects.values_list("id", "status")),
         sorted(Sponsorship.objects.values_list("community_id", "person_id")),
-        sorted(Community.objects.values_list("id", "name", "domain", "visibility", "status")),
+        sorted(
+            Community.objects.values_list("id", "name", "domain", "charter", "visibility", "status")
+        ),
+        sorted(Person.objects.values_list("id", "name", "location", "title")),
         Person.objects.count(),
         sorted(ApiToken.objects.values_list("id", "revoked_at")),
         sorted(Person.objects.exclude(account_invitations=None).values_list("id", flat=True)),
