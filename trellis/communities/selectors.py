@@ -111,7 +111,7 @@ def pending_join_requests(*, viewer: access.Viewer, community: Community) -> lis
         return []
     return list(
         JoinRequest.objects.filter(community=community, status=RequestStatus.PENDING)
-        .select_related("person", "person__department")
+        .select_related("community", "person", "person__department")
         .order_by("created_at")
     )
 

@@ -69,14 +69,18 @@ def community_create(
             raise Invalid("Invalid slug.", field_errors={"slug": "Use letters, digits and -."})
         if Community.objects.filter(slug=slug).exists():
             raise Invalid("Slug taken.", field_errors={"slug": "Another community uses it."})
-    community = Community.objects.create(
-        name=name.strip(),
-        slug=slug or _unique_slug(name),
-        domain=domain.strip(),
-        charter=charter.strip(),
-        visibility=visibility,
-        status=status,
-    )
+    try:
+        with transaction.atomic():  # the unique slug decides a race, not the check above
+            community = Community.objects.create(
+                name=name.strip(),
+                slug=slug or _unique_slug(name),
+                domain=domain.strip(),
+                charter=charter.strip(),
+                visibility=visibility,
+                status=status,
+            )
+    except IntegrityError as error:
+        raise Invalid("Slug taken.", field_errors={"slug": "Another community uses it."}) from error
     _open_membership(community, actor, Role.LEADER)
     activity_record(actor=actor, verb="community.create", obj=community, community_id=community.pk)
     return community

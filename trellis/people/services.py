@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from trellis.core import access
@@ -103,18 +103,24 @@ def person_create(
         raise Invalid("A person needs a name.", field_errors={"name": "Required."})
     if Person.objects.filter(email=email).exists():
         raise Invalid(f"{email} is already in the directory.", field_errors={"email": "Taken."})
-    person = Person.objects.create_user(
-        email,
-        None,
-        name=name.strip(),
-        title=title.strip(),
-        department=department,
-        manager=manager,
-        location=location.strip(),
-        start_date=start_date,
-        skills=clean_tags(skills or []),
-        interests=clean_tags(interests or []),
-    )
+    try:
+        with transaction.atomic():  # the unique email decides a race, not the check above
+            person = Person.objects.create_user(
+                email,
+                None,
+                name=name.strip(),
+                title=title.strip(),
+                department=department,
+                manager=manager,
+                location=location.strip(),
+                start_date=start_date,
+                skills=clean_tags(skills or []),
+                interests=clean_tags(interests or []),
+            )
+    except IntegrityError as error:
+        raise Invalid(
+            f"{email} is already in the directory.", field_errors={"email": "Taken."}
+        ) from error
     activity_record(actor=actor, verb="person.create", obj=person)
     if send_invitation:
         from trellis.accounts.services import account_invitation_send
