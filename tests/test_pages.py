@@ -117,3 +117,12 @@ def test_create_community_with_missing_fields_shows_errors(org: Org, client_for)
     response = client_for(org.member).post(reverse("community-create"), {"name": ""})
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
+
+
+def test_people_directory_shows_the_department_tree(org: Org, client_for) -> None:
+    from trellis.people.models import Department
+
+    Department.objects.create(name="Platform", slug="platform", parent=org.engineering)
+    page = client_for(org.member).get(reverse("person-directory")).content.decode()
+    assert "Engineering / Platform (0)" in page
+    assert page.index("Design (") < page.index("Engineering (") < page.index("Engineering / ")

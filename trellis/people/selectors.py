@@ -67,10 +67,23 @@ def person_profile(*, viewer: access.Viewer, person_id: int) -> Profile:
 
 
 def departments_with_counts(*, viewer: access.Viewer) -> list[Department]:
+    """The department tree in reading order, each with its path (`Engineering / Platform`)."""
     if not access.can_view_people(viewer):
         raise Forbidden("Sign in to see the directory.")
-    return list(
-        Department.objects.annotate(
-            people_count=Count("people", filter=Q(people__is_active=True))
-        ).order_by("name")
+    departments = list(
+        Department.objects.annotate(people_count=Count("people", filter=Q(people__is_active=True)))
     )
+    by_id = {d.pk: d for d in departments}
+
+    def path(department: Department) -> list[str]:
+        names, seen = [], set()
+        current: Department | None = department
+        while current is not None and current.pk not in seen:
+            seen.add(current.pk)
+            names.append(current.name)
+            current = by_id.get(current.parent_id) if current.parent_id else None
+        return names[::-1]
+
+    for department in departments:
+        department.path = " / ".join(path(department))  # type: ignore[attr-defined]
+    return sorted(departments, key=lambda d: d.path.lower())  # type: ignore[attr-defined]
