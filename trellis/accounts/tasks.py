@@ -16,7 +16,7 @@ def send_account_invitation(invitation_id: int) -> bool:
     """Mint the one-time link and email it. Idempotent: a sent invitation is not sent twice."""
     with transaction.atomic():
         invitation = (
-            AccountInvitation.objects.select_for_update()
+            AccountInvitation.objects.select_for_update(of=("self",))
             .select_related("person", "invited_by")
             .filter(pk=invitation_id, sent_at__isnull=True, accepted_at__isnull=True)
             .first()
