@@ -30,8 +30,10 @@ def client_for(client: Client):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_immediate(settings):  # type: ignore[no-untyped-def]
-    """Cheap password hashing, and tasks run in-process (the worker has its own test)."""
+def _fast_and_immediate(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Cheap password hashing, tasks run in-process (the worker has its own test), and files
+    (import uploads) go to a temporary folder."""
+    settings.DATA_DIR = tmp_path
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 

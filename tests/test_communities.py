@@ -78,3 +78,29 @@ def test_page_views_are_recorded_for_participation(org: Org, client_for) -> None
     client.get(f"/people/{org.member.pk}/")
     views = Activity.objects.filter(actor=org.newcomer).values_list("verb", "object_id")
     assert set(views) == {("community.view", org.public.pk), ("person.view", org.member.pk)}
+
+
+def test_leading_one_community_gives_no_power_over_another(org: Org) -> None:
+    other = services.community_create(actor=org.newcomer, name="Rust Users", domain="Rust")
+    assert Community.objects.get(pk=other.pk).member_count == 1  # its leader
+    with pytest.raises(Forbidden):
+        services.community_update(actor=org.newcomer, community=org.public, name="Taken over")
+    with pytest.raises(Forbidden):
+        services.membership_set_role(
+            actor=org.newcomer, community=org.public, person=org.member, role=Role.LEADER
+        )
+    with pytest.raises(Forbidden):
+        services.invitation_create(actor=org.newcomer, community=org.private, person=org.outsider)
+
+
+def test_community_invitation_email_is_sent_once(org: Org) -> None:
+    from django.core import mail
+
+    from trellis.communities.tasks import send_community_invitation
+
+    invitation = services.invitation_create(
+        actor=org.leader, community=org.public, person=org.newcomer
+    )
+    assert send_community_invitation.call(invitation.pk) is True
+    assert send_community_invitation.call(invitation.pk) is False
+    assert [m.to for m in mail.outbox] == [[org.newcomer.email]]

@@ -139,3 +139,17 @@ def test_cli_import_reports_rows_and_exits_non_zero_on_row_errors(
     assert "4 new" in out.out and "line 5: bad.date@example.com" in out.err
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_people", str(tmp_path / "missing.csv"))
+
+
+def test_reporting_loops_are_refused_and_manager_changes_count_as_updates(org: Org) -> None:
+    header = "name,email,department,title,manager_email,start_date\n"
+    first = header + "A,a@example.com,,,,\nB,b@example.com,,,a@example.com,\n"
+    people_import_csv(actor=org.admin, data=first.encode())
+    loop = header + "A,a@example.com,,,b@example.com,\nB,b@example.com,,,a@example.com,\n"
+    report = people_import_csv(actor=org.admin, data=loop.encode())
+    assert [e.line for e in report.errors] == [2] and "reporting loop" in report.errors[0].reason
+    assert Person.objects.get(email="a@example.com").manager is None
+    moved = header + "A,a@example.com,,,,\nB,b@example.com,,,grace@example.com,\n"
+    Person.objects.create_user("grace@example.com", None, name="Grace")
+    report = people_import_csv(actor=org.admin, data=moved.encode())
+    assert (report.updated, report.unchanged) == (1, 1)

@@ -39,7 +39,9 @@ def test_join_and_leave_with_htmx_returns_the_panel(org: Org, client_for) -> Non
     assert 'id="membership"' in response.content.decode()
     assert "You are a member" in response.content.decode()
     assert Membership.objects.filter(person=org.newcomer, left_at__isnull=True).count() == 1
-    client.post(reverse("community-leave", args=[org.public.slug]), HTTP_HX_REQUEST="true")
+    left = client.post(reverse("community-leave", args=[org.public.slug]), HTTP_HX_REQUEST="true")
+    assert left.status_code == 200 and "Join Kubernetes Guild" in left.content.decode()
+    assert "You left Kubernetes Guild." in left.content.decode()  # messages show in the panel
     assert not Membership.objects.filter(person=org.newcomer, left_at__isnull=True).exists()
     # history kept
     assert Membership.objects.filter(person=org.newcomer, left_at__isnull=False).count() == 1
@@ -126,3 +128,67 @@ def test_people_directory_shows_the_department_tree(org: Org, client_for) -> Non
     page = client_for(org.member).get(reverse("person-directory")).content.decode()
     assert "Engineering / Platform (0)" in page
     assert page.index("Design (") < page.index("Engineering (") < page.index("Engineering / ")
+
+
+def test_leaving_a_private_community_with_htmx_redirects_the_whole_page(
+    org: Org, client_for
+) -> None:
+    response = client_for(org.member).post(
+        reverse("community-leave", args=[org.private.slug]), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and response["HX-Redirect"] == reverse("home")
+
+
+def test_asking_about_a_private_and_a_missing_address_leaves_the_same_trace(
+    org: Org, client_for
+) -> None:
+    client = client_for(org.outsider)
+    empty_home = client.get(reverse("home")).content.decode()
+    for slug in (org.private.slug, "no-such-community"):
+        client.post(reverse("community-request", args=[slug]))
+    home = client.get(reverse("home")).content.decode()
+    assert _without_secrets(home, "-") == _without_secrets(empty_home, "-")
+    assert org.private.slug not in home
+
+
+def test_join_request_ids_say_nothing_to_non_leaders(org: Org, client_for) -> None:
+    request = JoinRequest.objects.create(community=org.private, person=org.newcomer)
+    client = client_for(org.outsider)
+    existing = client.post(
+        reverse("join-request-decide", args=[request.pk]), {"decision": "approve"}
+    )
+    missing = client.post(
+        reverse("join-request-decide", args=[request.pk + 1000]), {"decision": "approve"}
+    )
+    assert existing.status_code == missing.status_code == 404
+    assert _without_secrets(existing.content.decode(), "-") == _without_secrets(
+        missing.content.decode(), "-"
+    )
+    assert org.private.slug not in existing.content.decode()
+
+
+def test_a_leader_hands_over_the_lead_then_can_leave(org: Org, client_for) -> None:
+    leader = client_for(org.leader)
+    leader.post(
+        reverse("community-invite", args=[org.public.slug]),
+        {"email": org.member.email, "role": "leader"},
+    )
+    assert (
+        Membership.objects.get(community=org.public, person=org.member, left_at__isnull=True).role
+        == "leader"
+    )
+    leader.post(reverse("community-leave", args=[org.public.slug]))
+    assert not Membership.objects.filter(
+        community=org.public, person=org.leader, left_at__isnull=True
+    ).exists()
+
+
+def test_core_team_invites_from_the_community_page(org: Org, client_for) -> None:
+    client = client_for(org.facilitator)
+    page = client.get(reverse("community-detail", args=[org.public.slug])).content.decode()
+    assert "Invite a colleague" in page
+    response = client.post(
+        reverse("community-invite", args=[org.public.slug]),
+        {"email": org.newcomer.email, "role": "member"},
+    )
+    assert response["Location"] == reverse("community-detail", args=[org.public.slug])

@@ -109,7 +109,15 @@ def account_invitation_get(raw: str) -> AccountInvitation:
 
 @transaction.atomic
 def account_invitation_accept(*, raw_token: str, password: str) -> Person:
-    invitation = account_invitation_get(raw_token)
+    found = account_invitation_get(raw_token)
+    # Locked and re-checked: the same link submitted twice at once sets one password.
+    invitation = (
+        AccountInvitation.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=found.pk)
+    )
+    if invitation.accepted_at is not None:
+        raise NotFound("This invitation link was already used.")
     person = invitation.person
     try:
         validate_password(password, person)

@@ -183,6 +183,7 @@ class CommunityInvitation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     responded_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

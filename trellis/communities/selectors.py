@@ -137,11 +137,19 @@ def my_pending_invitations(*, viewer: access.Viewer) -> list[CommunityInvitation
 
 
 def my_pending_requests(*, viewer: access.Viewer) -> list[JoinRequest]:
-    """The viewer's own requests: they know the community exists, having asked to join it."""
+    """The viewer's own requests, for communities they can see (sponsors, admins).
+
+    A request for a private community the viewer cannot see is not listed: listing it would
+    confirm that the address they guessed exists.
+    """
     if not access.is_signed_in(viewer):
         return []
     return list(
-        JoinRequest.objects.filter(person_id=access.viewer_id(viewer), status=RequestStatus.PENDING)
+        JoinRequest.objects.filter(
+            person_id=access.viewer_id(viewer),
+            status=RequestStatus.PENDING,
+            community__in=access.visible_communities(viewer),
+        )
         .select_related("community")
         .order_by("-created_at")
     )

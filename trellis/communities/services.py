@@ -96,7 +96,7 @@ def community_update(*, actor: Person, community: Community, **changes: str) -> 
     _validate(changes)
     for field, value in changes.items():
         setattr(community, field, value.strip() if field in TEXT_FIELDS else value)
-    community.save()
+    community.save(update_fields=[*changes, "updated_at"])  # never a stale member_count
     activity_record(actor=actor, verb="community.update", obj=community, community_id=community.pk)
     return community
 
@@ -110,6 +110,12 @@ def _open_membership(community: Community, person: Person, role: str) -> Members
         return Membership.objects.get(community=community, person=person, left_at__isnull=True)
     Community.objects.filter(pk=community.pk).update(member_count=F("member_count") + 1)
     return membership
+
+
+def _lock_roster(community: Community) -> None:
+    """Serialise changes to a community's leaders: two co-leaders stepping down at once must
+    not both see the other one still there."""
+    Community.objects.select_for_update().filter(pk=community.pk).values_list("pk").first()
 
 
 def community_recount_members(community_ids: list[int] | None = None) -> None:
@@ -140,6 +146,7 @@ def community_join(*, actor: Person, community: Community) -> Membership:
 
 @transaction.atomic
 def community_leave(*, actor: Person, community: Community) -> None:
+    _lock_roster(community)
     membership = (
         Membership.objects.select_for_update()
         .filter(community=community, person=actor, left_at__isnull=True)
@@ -169,6 +176,7 @@ def membership_set_role(
         raise Forbidden("Only the community's leaders can change roles.")
     if role not in Role.values:
         raise Invalid("Unknown role.", field_errors={"role": f"One of: {', '.join(Role.values)}."})
+    _lock_roster(community)
     membership = (
         Membership.objects.select_for_update()
         .filter(community=community, person=person, left_at__isnull=True)

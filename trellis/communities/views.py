@@ -3,8 +3,9 @@
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trellis.communities import selectors, services
@@ -73,6 +74,8 @@ def _detail_context(request: AuthedRequest, community: Community) -> dict[str, A
         "can_manage": access.can_manage_community(viewer, community),
         "can_join": access.can_join(viewer, community),
         "can_request": access.can_request_to_join(viewer, community),
+        "can_invite": access.can_invite_to_community(viewer, community),
+        "invite_form": InviteForm(),
         "groups": selectors.members_by_role(viewer=viewer, community=community),
         "sponsors": selectors.community_sponsors(viewer=viewer, community=community),
         "pending": selectors.viewer_pending_request(viewer=viewer, community=community),
@@ -128,6 +131,8 @@ def community_leave(request: AuthedRequest, slug: str) -> HttpResponse:
     try:
         return _membership_panel(request, slug)
     except NotFound:  # left a private community: it is gone from view
+        if request.htmx:
+            return HttpResponse(headers={"HX-Redirect": reverse("home")})
         return redirect("home")
 
 
@@ -209,23 +214,33 @@ def _person_by_email(email: str) -> Person:
 
 @require_POST
 def community_invite(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Invite someone; for a leader, naming a current member with a role changes their role."""
     community = get_object_or_404(access.visible_communities(request.user), slug=slug)
+    back = (
+        "community-settings"
+        if access.can_manage_community(request.user, community)
+        else ("community-detail")
+    )
     form = InviteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a valid email address and role.")
-        return redirect("community-settings", slug=slug)
+        return redirect(back, slug=slug)
+    role = form.cleaned_data["role"]
     try:
         person = _person_by_email(form.cleaned_data["email"])
-        services.invitation_create(
-            actor=request.user,
-            community=community,
-            person=person,
-            role=form.cleaned_data["role"],
-        )
-        messages.success(request, f"Invitation sent to {person.name}.")
+        if back == "community-settings" and access.active_role(person, community) is not None:
+            services.membership_set_role(
+                actor=request.user, community=community, person=person, role=role
+            )
+            messages.success(request, f"{person.name} is now {role}.")
+        else:
+            services.invitation_create(
+                actor=request.user, community=community, person=person, role=role
+            )
+            messages.success(request, f"Invitation sent to {person.name}.")
     except ServiceError as error:
         report_error(request, error)
-    return redirect("community-settings", slug=slug)
+    return redirect(back, slug=slug)
 
 
 @require_POST
@@ -282,7 +297,7 @@ def join_request_decide(request: AuthedRequest, request_id: int) -> HttpResponse
     )
     community = join_request.community
     if not access.can_manage_community(request.user, community):
-        return _not_found(request, community.slug)
+        raise Http404("No such request.")  # the same for every id: nothing about the community
     approve = request.POST.get("decision") == "approve"
     try:
         decided = services.join_request_decide(
@@ -297,7 +312,7 @@ def join_request_decide(request: AuthedRequest, request_id: int) -> HttpResponse
         return render(request, "communities/_join_request.html", {"join_request": decided})
     verb = "approved" if approve else "declined"
     messages.success(request, f"Request from {join_request.person.name} {verb}.")
-    return redirect(request.POST.get("next") or "community-settings", slug=community.slug)
+    return redirect("community-settings", slug=community.slug)
 
 
 @require_POST

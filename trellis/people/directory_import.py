@@ -38,6 +38,7 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
+    unchanged_emails: set[str] = field(default_factory=set, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -233,15 +234,21 @@ def _apply(actor: Person, rows: list[ParsedRow], report: ImportReport) -> None:
                 report.updated += 1
             else:
                 report.unchanged += 1
+                report.unchanged_emails.add(row.email)
         people[row.email] = person
     _link_managers(rows, people, report)
     activity_record(actor=actor, verb="people.import", obj=None)
 
 
 def _link_managers(rows: list[ParsedRow], people: dict[str, Person], report: ImportReport) -> None:
-    """Second pass: a manager may appear after their reports, or already be in the directory."""
+    """Second pass: a manager may appear after their reports, or already be in the directory.
+
+    Reporting loops (A manages B manages A, within the file or with people already there) are
+    refused row by row; the walk runs over one in-memory map of who reports to whom.
+    """
     wanted = {r.manager_email for r in rows if r.manager_email} - set(people)
     known = {p.email: p for p in Person.objects.filter(email__in=wanted)}
+    reports_to: dict[int, int | None] = dict(Person.objects.values_list("pk", "manager_id"))
     for row in rows:
         person = people[row.email]
         manager = people.get(row.manager_email) or known.get(row.manager_email)
@@ -257,6 +264,34 @@ def _link_managers(rows: list[ParsedRow], people: dict[str, Person], report: Imp
             )
             continue
         manager_id = manager.pk if manager else None
-        if person.manager_id != manager_id:
-            person.manager_id = manager_id
-            person.save(update_fields=["manager"])
+        if person.manager_id == manager_id:
+            continue
+        if manager_id is not None and _reaches(reports_to, manager_id, person.pk):
+            report.errors.append(
+                RowError(
+                    row.line,
+                    row.email,
+                    f"manager {row.manager_email} "
+                    "reports (indirectly) to this person: that would be a "
+                    "reporting loop (manager left unchanged)",
+                )
+            )
+            continue
+        person.manager_id = manager_id
+        person.save(update_fields=["manager"])
+        reports_to[person.pk] = manager_id
+        if row.email in report.unchanged_emails:
+            report.unchanged_emails.discard(row.email)
+            report.unchanged -= 1
+            report.updated += 1
+
+
+def _reaches(reports_to: dict[int, int | None], start: int, target: int) -> bool:
+    seen: set[int] = set()
+    current: int | None = start
+    while current is not None and current not in seen:
+        if current == target:
+            return True
+        seen.add(current)
+        current = reports_to.get(current)
+    return False

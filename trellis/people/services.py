@@ -151,6 +151,10 @@ def person_update(*, actor: Person, person: Person, **changes: Any) -> Person:
             changes[tag_field] = clean_tags(changes[tag_field])
     for field, value in changes.items():
         setattr(person, field, value.strip() if isinstance(value, str) else value)
-    person.save()
+    try:
+        with transaction.atomic():  # only what changed: never undo an admin's deactivation
+            person.save(update_fields=list(changes))
+    except IntegrityError as error:
+        raise Invalid("Email taken.", field_errors={"email": "Another person uses it."}) from error
     activity_record(actor=actor, verb="person.update", obj=person)
     return person
