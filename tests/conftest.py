@@ -34,6 +34,9 @@ def _fast_and_immediate(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Cheap password hashing, tasks run in-process (the worker has its own test), and files
     (import uploads) go to a temporary folder."""
     settings.DATA_DIR = tmp_path
+    from django.core.cache import cache
+
+    cache.clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 

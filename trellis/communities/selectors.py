@@ -173,11 +173,26 @@ def suggested_communities(*, viewer: access.Viewer, limit: int = 6) -> list[Comm
         .exclude(status__in=[Status.ARCHIVED, Status.DORMANT])
     )
     department_id = getattr(viewer, "department_id", None)
-    annotated = _with_counts(viewer, candidates).annotate(
-        colleagues=Count(
-            "memberships",
-            filter=ACTIVE & Q(memberships__person__department_id=department_id),
+    # Counted from the department's side (a few thousand memberships at most), not by
+    # scanning every membership of every candidate community.
+    colleagues = (
+        dict(
+            Membership.objects.filter(
+                left_at__isnull=True,
+                person__department_id=department_id,
+                community__in=candidates,
+            )
+            .values_list("community_id")
+            .annotate(n=Count("pk"))
+            .values_list("community_id", "n")
         )
+        if department_id
+        else {}
     )
-    ranked = annotated.order_by("-colleagues", "-member_count", "name")
-    return list(ranked[:limit])
+    ranked = sorted(
+        _with_counts(viewer, candidates),
+        key=lambda c: (-colleagues.get(c.pk, 0), -c.member_count, c.name),
+    )
+    for community in ranked:
+        community.colleagues = colleagues.get(community.pk, 0)  # type: ignore[attr-defined]
+    return ranked[:limit]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
 from trellis.communities.models import Membership
@@ -9,6 +10,9 @@ from trellis.core import access
 from trellis.core.errors import Forbidden, NotFound
 from trellis.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
 from trellis.people.models import Department, Person
+
+DEPARTMENT_COUNTS_KEY = "trellis:department-counts"
+DEPARTMENT_COUNTS_SECONDS = 300
 
 
 def people_queryset(*, viewer: access.Viewer) -> QuerySet[Person]:
@@ -70,9 +74,18 @@ def departments_with_counts(*, viewer: access.Viewer) -> list[Department]:
     """The department tree in reading order, each with its path (`Engineering / Platform`)."""
     if not access.can_view_people(viewer):
         raise Forbidden("Sign in to see the directory.")
-    departments = list(
-        Department.objects.annotate(people_count=Count("people", filter=Q(people__is_active=True)))
-    )
+    counts = cache.get(DEPARTMENT_COUNTS_KEY)
+    if counts is None:  # a full pass over the people: cached for a few minutes
+        counts = dict(
+            Person.objects.filter(is_active=True)
+            .values_list("department_id")
+            .annotate(n=Count("pk"))
+            .values_list("department_id", "n")
+        )
+        cache.set(DEPARTMENT_COUNTS_KEY, counts, DEPARTMENT_COUNTS_SECONDS)
+    departments = list(Department.objects.all())
+    for department in departments:
+        department.people_count = counts.get(department.pk, 0)  # type: ignore[attr-defined]
     by_id = {d.pk: d for d in departments}
 
     def path(department: Department) -> list[str]:
