@@ -12,7 +12,6 @@ from ninja import Status as Reply
 from ninja.params import P, PathEx
 from pydantic import Field
 
-from trellis.api import reads
 from trellis.api.auth import viewer
 from trellis.api.errors import conflicts, error_responses
 from trellis.api.schemas import (
@@ -45,7 +44,7 @@ from trellis.communities.models import (
 )
 from trellis.core import access
 from trellis.core.errors import Forbidden, NotFound
-from trellis.core.pagination import Page, paginate
+from trellis.core.pagination import Page, paginate, paginate_list
 from trellis.people.selectors import people_queryset
 
 router = Router(tags=["communities"])
@@ -204,14 +203,14 @@ def communities_update(
 @router.get(
     "/communities/{slug}/members",
     response={200: MemberPage, **error_responses()},
-    summary="A community's active members, leaders first",
+    summary="A community's active members: leaders first, then by role, newest first",
 )
 def members_list(
     request: HttpRequest, slug: CommunitySlug, params: Query[MemberParams]
 ) -> Page[Membership]:
     actor = viewer(request)
     community = selectors.community_get(viewer=actor, slug=slug)
-    members = reads.community_members(viewer=actor, community=community, role=params.role)
+    members = selectors.community_members(viewer=actor, community=community, role=params.role)
     return paginate(members, page=params.page, page_size=params.page_size)
 
 
@@ -284,7 +283,7 @@ def join_requests_create(
         join_request = services.join_request_create(
             actor=actor, community=community, message=payload.message
         )
-    return Reply(201, reads.join_request_get(viewer=actor, request_id=join_request.pk))
+    return Reply(201, selectors.join_request_get(viewer=actor, request_id=join_request.pk))
 
 
 @router.get(
@@ -302,7 +301,7 @@ def join_requests_list(
     pending = selectors.pending_join_requests(viewer=actor, community=community)
     for join_request in pending:
         join_request.community = community  # the selector does not join it; no query per row
-    return reads.paginate_list(pending, page=params.page, page_size=params.page_size)
+    return paginate_list(pending, page=params.page, page_size=params.page_size)
 
 
 @router.post(
@@ -314,12 +313,12 @@ def join_requests_decide(
     request: HttpRequest, request_id: RequestId, payload: DecisionIn
 ) -> JoinRequest:
     actor = viewer(request)
-    join_request = reads.join_request_get(viewer=actor, request_id=request_id)
+    join_request = selectors.join_request_get(viewer=actor, request_id=request_id)
     with conflicts():  # already decided
         services.join_request_decide(
             actor=actor, join_request=join_request, approve=payload.approve
         )
-    return reads.join_request_get(viewer=actor, request_id=join_request.pk)
+    return selectors.join_request_get(viewer=actor, request_id=join_request.pk)
 
 
 # -- helpers ------------------------------------------------------------------------------

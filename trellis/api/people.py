@@ -9,7 +9,6 @@ from ninja import Status as Reply
 from ninja.params import P, PathEx
 from pydantic import Field
 
-from trellis.api import reads
 from trellis.api.auth import viewer
 from trellis.api.errors import conflicts, error_responses
 from trellis.api.schemas import (
@@ -39,7 +38,7 @@ from trellis.api.schemas import (
 from trellis.communities.models import Role
 from trellis.core import access
 from trellis.core.errors import Forbidden, NotFound
-from trellis.core.pagination import Page
+from trellis.core.pagination import Page, paginate_list
 from trellis.people import selectors, services
 from trellis.people.models import Department, Person
 
@@ -289,7 +288,7 @@ def departments_list(request: HttpRequest, params: Query[DepartmentParams]) -> P
         departments = [d for d in departments if all(w in d.name.lower() for w in words)]
     if params.parent_id is not None:
         departments = [d for d in departments if d.parent_id == params.parent_id]
-    return reads.paginate_list(departments, page=params.page, page_size=params.page_size)
+    return paginate_list(departments, page=params.page, page_size=params.page_size)
 
 
 @router.get(
@@ -298,7 +297,7 @@ def departments_list(request: HttpRequest, params: Query[DepartmentParams]) -> P
     summary="A department",
 )
 def departments_detail(request: HttpRequest, department_id: DepartmentId) -> Department:
-    return reads.department_get(viewer=viewer(request), department_id=department_id)
+    return selectors.department_get(viewer=viewer(request), department_id=department_id)
 
 
 @router.post(
@@ -314,4 +313,4 @@ def departments_create(request: HttpRequest, payload: DepartmentCreate) -> Reply
     department = services.department_create(
         actor=actor, name=payload.name, parent=_department(payload.parent_id, "parent_id")
     )
-    return Reply(201, reads.department_get(viewer=actor, department_id=department.pk))
+    return Reply(201, selectors.department_get(viewer=actor, department_id=department.pk))

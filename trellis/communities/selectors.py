@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from trellis.communities.models import (
     ROLE_ORDER,
@@ -196,3 +196,39 @@ def suggested_communities(*, viewer: access.Viewer, limit: int = 6) -> list[Comm
     for community in ranked:
         community.colleagues = colleagues.get(community.pk, 0)  # type: ignore[attr-defined]
     return ranked[:limit]
+
+
+def community_members(
+    *, viewer: access.Viewer, community: Community, role: str | None = None
+) -> QuerySet[Membership]:
+    """Active members of a community the viewer may see, by role then newest, for paging."""
+    if not access.can_view_community(viewer, community):
+        raise NotFound("No such community, or it is private.")
+    members = Membership.objects.filter(community=community, left_at__isnull=True)
+    if role:
+        members = members.filter(role=role)
+    rank = Case(
+        *(When(role=value, then=Value(i)) for i, value in enumerate(ROLE_ORDER)),
+        default=Value(len(ROLE_ORDER)),
+    )
+    return (
+        members.select_related("community", "person", "person__department")
+        .annotate(role_rank=rank)
+        .order_by("role_rank", "-joined_at", "-pk")  # leaders first, then newest
+    )
+
+
+def join_request_get(*, viewer: access.Viewer, request_id: int) -> JoinRequest:
+    """A join request, for the leaders who decide it and the person who sent it; to anyone
+    else it does not exist (it would tell who wants into which community)."""
+    join_request = (
+        JoinRequest.objects.select_related("community", "person", "person__department")
+        .filter(pk=request_id, community__in=access.visible_communities(viewer))
+        .first()
+    )
+    if join_request is None or not (
+        join_request.person_id == viewer.pk
+        or access.can_manage_community(viewer, join_request.community)
+    ):
+        raise NotFound("No such join request.")
+    return join_request

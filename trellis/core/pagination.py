@@ -40,3 +40,13 @@ def paginate[T: Model](
     page = max(1, min(page, last))
     start = (page - 1) * page_size
     return Page(list(queryset[start : start + page_size]), count, page, page_size)
+
+
+def paginate_list[T: Model](rows: list[T], *, page: int, page_size: int) -> Page[T]:
+    """`core.pagination.paginate` for a list a selector already loaded."""
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    count = len(rows)
+    last = max(1, -(-count // page_size))
+    page = max(1, min(page, last))
+    start = (page - 1) * page_size
+    return Page(rows[start : start + page_size], count, page, page_size)

@@ -100,3 +100,20 @@ def departments_with_counts(*, viewer: access.Viewer) -> list[Department]:
     for department in departments:
         department.path = " / ".join(path(department))  # type: ignore[attr-defined]
     return sorted(departments, key=lambda d: d.path.lower())  # type: ignore[attr-defined]
+
+
+def department_get(*, viewer: access.Viewer, department_id: int) -> Department:
+    """One department with its active head count and its sub-departments."""
+    if not access.can_view_people(viewer):
+        raise Forbidden("Sign in to see the directory.")
+    department = (
+        Department.objects.annotate(people_count=Count("people", filter=Q(people__is_active=True)))
+        .filter(pk=department_id)
+        .first()
+    )
+    if department is None:
+        raise NotFound("No such department.")
+    department.child_departments = list(  # type: ignore[attr-defined]
+        Department.objects.filter(parent=department).order_by("name", "pk")
+    )
+    return department
