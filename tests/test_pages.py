@@ -192,3 +192,17 @@ def test_core_team_invites_from_the_community_page(org: Org, client_for) -> None
         {"email": org.newcomer.email, "role": "member"},
     )
     assert response["Location"] == reverse("community-detail", args=[org.public.slug])
+
+
+def test_directory_pages_keep_the_filters(org: Org, client_for) -> None:
+    from trellis.communities import services
+
+    for i in range(30):
+        services.community_create(actor=org.member, name=f"Guild {i:02}", domain="Crafts")
+    page = (
+        client_for(org.member)
+        .get(reverse("community-directory"), {"q": "guild", "status": "seed"})
+        .content.decode()
+    )
+    assert "Page 1 of 2" in page
+    assert 'href="?q=guild&amp;status=seed&amp;page=2"' in page
