@@ -65,20 +65,27 @@ def _not_found(request: AuthedRequest, slug: str) -> HttpResponse:
     return render(request, "communities/not_found.html", context, status=404)
 
 
-def _detail_context(request: AuthedRequest, community: Community) -> dict[str, Any]:
+def _membership_context(request: AuthedRequest, community: Community) -> dict[str, Any]:
+    """What the join/leave/request panel needs, and no more: htmx swaps render only this."""
     viewer = request.user
     return {
-        "nav": "communities",
         "community": community,
         "role": access.active_role(viewer, community),
-        "can_manage": access.can_manage_community(viewer, community),
         "can_join": access.can_join(viewer, community),
         "can_request": access.can_request_to_join(viewer, community),
+        "pending": selectors.viewer_pending_request(viewer=viewer, community=community),
+    }
+
+
+def _detail_context(request: AuthedRequest, community: Community) -> dict[str, Any]:
+    viewer = request.user
+    return _membership_context(request, community) | {
+        "nav": "communities",
+        "can_manage": access.can_manage_community(viewer, community),
         "can_invite": access.can_invite_to_community(viewer, community),
         "invite_form": InviteForm(),
         "groups": selectors.members_by_role(viewer=viewer, community=community),
         "sponsors": selectors.community_sponsors(viewer=viewer, community=community),
-        "pending": selectors.viewer_pending_request(viewer=viewer, community=community),
         "requests": selectors.pending_join_requests(viewer=viewer, community=community),
     }
 
@@ -101,7 +108,9 @@ def community_detail(request: AuthedRequest, slug: str) -> HttpResponse:
 def _membership_panel(request: AuthedRequest, slug: str) -> HttpResponse:
     community = selectors.community_get(viewer=request.user, slug=slug)
     if request.htmx:
-        return render(request, "communities/_membership.html", _detail_context(request, community))
+        return render(
+            request, "communities/_membership.html", _membership_context(request, community)
+        )
     return redirect("community-detail", slug=slug)
 
 
