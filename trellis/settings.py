@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "trellis.people",
     "trellis.communities",
     "trellis.accounts",
+    "trellis.qa",
+    "trellis.library",
+    "trellis.notifications",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "trellis.notifications.context.bell",
             ],
         },
     }

@@ -7,6 +7,9 @@ urlpatterns = [
     path("", include("trellis.communities.urls")),
     path("", include("trellis.people.urls")),
     path("", include("trellis.accounts.urls")),
+    path("", include("trellis.qa.urls")),
+    path("", include("trellis.library.urls")),
+    path("", include("trellis.notifications.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

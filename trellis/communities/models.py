@@ -41,6 +41,9 @@ class Community(models.Model):
     # Kept by the services that open and close memberships (F() updates in the same
     # transaction); `community_recount_members` rebuilds it after bulk loads.
     member_count = models.PositiveIntegerField(default=0)
+    verification_interval_days = models.PositiveIntegerField(
+        default=90, help_text="How often library resources must be checked again."
+    )
     sponsors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Sponsorship", related_name="sponsored_communities"
     )

@@ -141,3 +141,66 @@ def can_edit_person(viewer: Viewer, person: "Person") -> bool:
 def visible_memberships(viewer: Viewer) -> QuerySet[Membership]:
     """Memberships in communities the viewer may see: a private one never shows on a profile."""
     return Membership.objects.filter(community__in=visible_communities(viewer))
+
+
+# --- Ask the Expert and the library ------------------------------------------------------
+# A post or resource belongs to a community (then it is as visible as the community) or to
+# the whole organisation (community null: everyone signed in).
+
+
+def visible_community_filter(viewer: Viewer, field: str = "community") -> Q:
+    """The condition, on a row with a community foreign key, that the viewer may see it."""
+    if not is_signed_in(viewer):
+        return Q(pk__in=[])
+    if is_org_admin(viewer):
+        return Q()
+    return Q(**{f"{field}__isnull": True}) | Q(
+        **{f"{field}__in": visible_communities(viewer).values("pk")}
+    )
+
+
+def can_view_in(viewer: Viewer, community: Community | None) -> bool:
+    if community is None:
+        return is_signed_in(viewer)
+    return can_view_community(viewer, community)
+
+
+def can_contribute_in(viewer: Viewer, community: Community | None) -> bool:
+    """Ask, answer, comment, vote: anyone who can see the place, unless it is archived."""
+    if community is not None and community.status == Status.ARCHIVED:
+        return False
+    return can_view_in(viewer, community)
+
+
+def can_curate_in(viewer: Viewer, community: Community | None) -> bool:
+    """Close duplicates, promote threads to guides, edit anything: the core team."""
+    if is_org_admin(viewer):
+        return True
+    return community is not None and active_role(viewer, community) in TEAM_ROLES
+
+
+def can_accept_answer(viewer: Viewer, question_author_id: int | None, community: Any) -> bool:
+    """The asker decides which answer solved it; a community leader may do it for them."""
+    if not is_signed_in(viewer):
+        return False
+    if question_author_id is not None and viewer_id(viewer) == question_author_id:
+        return True
+    return is_org_admin(viewer) or (
+        community is not None and active_role(viewer, community) in MANAGING_ROLES
+    )
+
+
+def can_edit_content(viewer: Viewer, author_ids: "set[int]", community: Any) -> bool:
+    """Authors (or owners) edit their own; the core team edits anything in its community."""
+    if not is_signed_in(viewer):
+        return False
+    return viewer_id(viewer) in author_ids or can_curate_in(viewer, community)
+
+
+def can_add_resource(viewer: Viewer, community: Community | None) -> bool:
+    """Members add resources to their community; anyone signed in to the organisation-wide one."""
+    if community is None:
+        return is_signed_in(viewer)
+    if community.status == Status.ARCHIVED:
+        return False
+    return is_org_admin(viewer) or active_role(viewer, community) is not None

@@ -25,3 +25,29 @@ def activity_record(
         object_id=obj.pk if obj is not None else None,
         community_id=community_id,
     )
+
+
+def view_record(*, viewer: "Person", obj: models.Model, community_id: int | None) -> bool:
+    """Count a read once per person per object per day; True when this one counted."""
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from trellis.core.models import ViewMark
+
+    mark = {
+        "person_id": viewer.pk,
+        "object_type": obj._meta.model_name or "",
+        "object_id": obj.pk,
+        "day": timezone.localdate(),
+    }
+    if ViewMark.objects.filter(**mark).exists():  # the usual case: one indexed read
+        return False
+    try:
+        with transaction.atomic():
+            ViewMark.objects.create(**mark)
+            activity_record(
+                actor=viewer, verb=f"{mark['object_type']}.view", obj=obj, community_id=community_id
+            )
+    except IntegrityError:  # the same person in two tabs at once
+        return False
+    return True

@@ -50,3 +50,35 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Tag(models.Model):
+    """A topic label shared by questions and library resources (Stack Exchange style names)."""
+
+    name = models.CharField(max_length=50, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ViewMark(models.Model):
+    """That a person read an object on a day: reading counts once per person per object per day."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    object_type = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "object_type", "object_id", "day"], name="view_mark_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} read {self.object_type}:{self.object_id} on {self.day}"

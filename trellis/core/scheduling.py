@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from trellis.core import tasks
 from trellis.core.models import ScheduledJob
+from trellis.library.tasks import remind_resource_owners
+from trellis.notifications.tasks import send_due_digests
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class Periodic:
 SCHEDULE = [
     Periodic("prune-task-results", timedelta(hours=24), tasks.prune_task_results),
     Periodic("clean-stale-uploads", timedelta(hours=6), tasks.clean_stale_uploads),
+    Periodic("send-due-digests", timedelta(hours=1), send_due_digests),
+    Periodic("remind-resource-owners", timedelta(hours=24), remind_resource_owners),
 ]
 
 

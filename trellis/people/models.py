@@ -80,3 +80,28 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name.split(" ")[0] if self.name else self.email
+
+
+class ExternalIdentity(models.Model):
+    """Who a person is in another system (a Stack Exchange site, a Slack workspace, a Zulip).
+
+    Imports find authors through this table, so importing twice never duplicates a person.
+    People known only from an import get an inactive Person (they cannot sign in) until an
+    organisation admin links the identity to a real account.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identities")
+    source = models.CharField(max_length=80, help_text="e.g. stackexchange:quantumcomputing")
+    external_id = models.CharField(max_length=64)
+    display_name = models.CharField(max_length=200, blank=True)
+    profile_url = models.URLField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="external_identity_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id} → {self.person_id}"

@@ -1,0 +1,306 @@
+"""Every write to the knowledge library: checked, versioned, recorded."""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from trellis.communities.models import Community
+from trellis.core import access
+from trellis.core.activity import activity_record
+from trellis.core.errors import Forbidden, Invalid
+from trellis.core.models import Tag
+from trellis.core.text import html_to_text, render_markdown
+from trellis.library.models import (
+    URL_KINDS,
+    Resource,
+    ResourceKind,
+    ResourceOwner,
+    ResourceTag,
+    ResourceVersion,
+)
+from trellis.people.models import Person
+from trellis.qa.models import BodyFormat, Post, PostKind
+from trellis.qa.services import normalise_tags
+
+TITLE_MAX = 200
+BODY_MAX = 100_000
+MAX_INTERVAL_DAYS = 3650
+
+
+def interval_days(resource: Resource) -> int:
+    if resource.verification_interval_days:
+        return resource.verification_interval_days
+    return resource.community.verification_interval_days if resource.community else 90
+
+
+def _validate(kind: str, title: str, body: str, url: str, interval: int | None) -> None:
+    errors: dict[str, str] = {}
+    if kind not in ResourceKind.values:
+        errors["kind"] = f"Choose one of: {', '.join(ResourceKind.values)}."
+    if not title.strip():
+        errors["title"] = "Give it a title."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"Keep the title under {TITLE_MAX} characters."
+    if "\x00" in title + body + url:
+        errors["body"] = "The text contains a NUL character."
+    if len(body) > BODY_MAX:
+        errors["body"] = f"Keep it under {BODY_MAX:,} characters."
+    if kind in URL_KINDS and not url:
+        errors["url"] = "A link or recording needs its address."
+    if url and not url.lower().startswith(("https://", "http://")):
+        errors["url"] = "Use an http:// or https:// address."
+    if kind not in URL_KINDS and not body.strip():
+        errors["body"] = "Write the content (Markdown works)."
+    if interval is not None and not 1 <= interval <= MAX_INTERVAL_DAYS:
+        errors["verification_interval_days"] = f"Between 1 and {MAX_INTERVAL_DAYS} days."
+    if errors:
+        raise Invalid("Some fields need attention.", field_errors=errors)
+
+
+def _tags_set(resource: Resource, names: list[str]) -> None:
+    Tag.objects.bulk_create([Tag(name=n) for n in names], ignore_conflicts=True)
+    tag_ids = list(Tag.objects.filter(name__in=names).values_list("pk", flat=True))
+    ResourceTag.objects.filter(resource=resource).exclude(tag_id__in=tag_ids).delete()
+    ResourceTag.objects.bulk_create(
+        [ResourceTag(resource=resource, tag_id=t) for t in tag_ids], ignore_conflicts=True
+    )
+
+
+def _version_add(resource: Resource, editor: Person, note: str) -> None:
+    ResourceVersion.objects.create(
+        resource=resource,
+        number=resource.version,
+        kind=resource.kind,
+        title=resource.title,
+        body=resource.body,
+        url=resource.url,
+        editor=editor,
+        note=note[:200],
+    )
+
+
+@transaction.atomic
+def resource_create(
+    *,
+    actor: Person,
+    community: Community | None,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    tags: Iterable[str] | str = (),
+    verification_interval_days: int | None = None,
+    attribution: list[dict[str, object]] | None = None,
+    source_post: Post | None = None,
+    body_html: str | None = None,
+) -> Resource:
+    if not access.can_add_resource(actor, community):
+        raise Forbidden("Join the community to add to its library.")
+    title, body, url = title.strip(), body.strip(), url.strip()
+    _validate(kind, title, body, url, verification_interval_days)
+    tag_names = normalise_tags(tags)
+    now = timezone.now()
+    resource = Resource(
+        community=community,
+        kind=kind,
+        title=title,
+        body=body,
+        body_html=body_html if body_html is not None else render_markdown(body),
+        url=url,
+        verification_interval_days=verification_interval_days,
+        verified_at=now,
+        verified_by=actor,
+        created_by=actor,
+        attribution=attribution or [],
+        source_post=source_post,
+        created_at=now,
+        updated_at=now,
+    )
+    resource.verify_by = now + timedelta(days=interval_days(resource))
+    resource.save()
+    ResourceOwner.objects.create(resource=resource, person=actor)
+    _tags_set(resource, tag_names)
+    _version_add(resource, actor, "Created")
+    activity_record(
+        actor=actor, verb="resource.create", obj=resource, community_id=resource.community_id
+    )
+    return resource
+
+
+def _owner_ids(resource: Resource) -> set[int]:
+    return set(ResourceOwner.objects.filter(resource=resource).values_list("person_id", flat=True))
+
+
+def _check_can_edit(actor: Person, resource: Resource) -> None:
+    if not access.can_edit_content(actor, _owner_ids(resource), resource.community):
+        raise Forbidden("Only the owners or the community's core team can change this resource.")
+
+
+@transaction.atomic
+def resource_update(
+    *,
+    actor: Person,
+    resource: Resource,
+    title: str,
+    body: str,
+    url: str = "",
+    kind: str | None = None,
+    tags: Iterable[str] | str | None = None,
+    verification_interval_days: int | None = None,
+    note: str = "",
+) -> Resource:
+    """Save a new version. Editing is also verifying: the editor has just read it through."""
+    _check_can_edit(actor, resource)
+    resource = Resource.objects.select_for_update().select_related("community").get(pk=resource.pk)
+    kind = kind or resource.kind
+    title, body, url = title.strip(), body.strip(), url.strip()
+    _validate(kind, title, body, url, verification_interval_days)
+    now = timezone.now()
+    resource.kind, resource.title, resource.body, resource.url = kind, title, body, url
+    resource.body_html = render_markdown(body)
+    resource.verification_interval_days = verification_interval_days
+    resource.version += 1
+    resource.updated_at = resource.verified_at = now
+    resource.verified_by = actor
+    resource.verify_by = now + timedelta(days=interval_days(resource))
+    resource.reminded_at = None
+    resource.save()
+    if tags is not None:
+        _tags_set(resource, normalise_tags(tags))
+    _version_add(resource, actor, note or "Edited")
+    activity_record(
+        actor=actor, verb="resource.update", obj=resource, community_id=resource.community_id
+    )
+    return resource
+
+
+@transaction.atomic
+def resource_verify(*, actor: Person, resource: Resource) -> Resource:
+    """The owner confirms the content still holds; the clock starts again."""
+    _check_can_edit(actor, resource)
+    now = timezone.now()
+    resource.verified_at, resource.verified_by = now, actor
+    resource.verify_by = now + timedelta(days=interval_days(resource))
+    resource.reminded_at = None
+    resource.obsolete_at = None
+    resource.save(
+        update_fields=["verified_at", "verified_by", "verify_by", "reminded_at", "obsolete_at"]
+    )
+    activity_record(
+        actor=actor, verb="resource.verify", obj=resource, community_id=resource.community_id
+    )
+    return resource
+
+
+@transaction.atomic
+def resource_mark_obsolete(*, actor: Person, resource: Resource, obsolete: bool = True) -> Resource:
+    _check_can_edit(actor, resource)
+    resource.obsolete_at = timezone.now() if obsolete else None
+    resource.save(update_fields=["obsolete_at"])
+    verb = "resource.obsolete" if obsolete else "resource.revive"
+    activity_record(actor=actor, verb=verb, obj=resource, community_id=resource.community_id)
+    return resource
+
+
+def canonical_root(resource: Resource) -> Resource:
+    """Follow duplicate-of links to the resource that is kept (cycles cannot be stored)."""
+    seen = {resource.pk}
+    while resource.canonical_id and resource.canonical_id not in seen:
+        seen.add(resource.canonical_id)
+        resource = Resource.objects.select_related("community").get(pk=resource.canonical_id)
+    return resource
+
+
+@transaction.atomic
+def resource_mark_duplicate(
+    *, actor: Person, resource: Resource, canonical: Resource | None
+) -> Resource:
+    """Point a resource at the canonical version of the same knowledge (None undoes it)."""
+    if not access.can_curate_in(actor, resource.community):
+        _check_can_edit(actor, resource)
+    if canonical is not None:
+        root = canonical_root(canonical)
+        if root.pk == resource.pk:
+            raise Invalid(
+                "That would make a loop.",
+                field_errors={"canonical": "The canonical version cannot be a duplicate of this."},
+            )
+        canonical = root
+    resource.canonical = canonical
+    resource.save(update_fields=["canonical"])
+    # Anything that pointed here now points at the new root, so redirects take one hop.
+    if canonical is not None:
+        Resource.objects.filter(canonical=resource).update(canonical=canonical)
+    activity_record(
+        actor=actor, verb="resource.duplicate", obj=resource, community_id=resource.community_id
+    )
+    return resource
+
+
+def _post_markdown(post: Post) -> str:
+    if post.body_format == BodyFormat.MARKDOWN:
+        return post.body
+    return html_to_text(post.body_html)
+
+
+def _author_name(post: Post) -> str:
+    return post.author.name if post.author else (post.source_author or "someone")
+
+
+@transaction.atomic
+def resource_promote_question(
+    *, actor: Person, question: Post, title: str = "", kind: str = ResourceKind.GUIDE
+) -> Resource:
+    """Turn a solved thread into a guide that credits its authors and links back to it."""
+    if question.kind != PostKind.QUESTION:
+        raise Invalid("Only a question thread can be promoted.")
+    if not access.can_curate_in(actor, question.community):
+        raise Forbidden("Only the community's core team can promote a thread to a guide.")
+    answers = list(
+        Post.objects.filter(question=question).select_related("author").order_by("-score", "pk")
+    )
+    answers.sort(key=lambda a: a.pk != question.accepted_answer_id)
+    chosen = answers[:3]
+    if not chosen:
+        raise Invalid("This question has no answer yet: there is nothing to make a guide of.")
+    parts = ["## The question", "", _post_markdown(question), ""]
+    for answer in chosen:
+        accepted = " (accepted)" if answer.pk == question.accepted_answer_id else ""
+        parts += [f"## Answer{accepted} by {_author_name(answer)}", "", _post_markdown(answer), ""]
+    attribution: list[dict[str, object]] = [
+        {
+            "name": _author_name(post),
+            "person_id": post.author_id,
+            "role": "asked" if post.is_question else "answered",
+            "source_url": post.source_url,
+            "license": post.license,
+        }
+        for post in [question, *chosen]
+    ]
+    return resource_create(
+        actor=actor,
+        community=question.community,
+        kind=kind,
+        title=(title or question.title).strip(),
+        body="\n".join(parts),
+        tags=list(question.tags.values_list("name", flat=True)),
+        attribution=attribution,
+        source_post=question,
+    )
+
+
+def due_for_reminder(now: datetime | None = None) -> list[Resource]:
+    """Resources entering their due window whose owners have not been told yet."""
+    from trellis.library.models import DUE_BEFORE
+
+    now = now or timezone.now()
+    return list(
+        Resource.objects.filter(
+            obsolete_at__isnull=True,
+            canonical__isnull=True,
+            verify_by__lte=now + DUE_BEFORE,
+            reminded_at__isnull=True,
+        ).select_related("community")[:1000]
+    )

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class QaConfig(AppConfig):
+    name = "trellis.qa"
+    label = "qa"
+    verbose_name = "Ask the Expert"

@@ -1,0 +1,174 @@
+"""Reads of Ask the Expert, shaped for the viewer: nothing in a private community leaks."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from trellis.communities.models import Community
+from trellis.core import access
+from trellis.core.errors import NotFound
+from trellis.core.models import Tag
+from trellis.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
+from trellis.qa.models import Comment, Follow, LinkKind, Post, PostKind, Revision, Vote
+
+SORTS = {
+    "newest": ("-created_at", "-pk"),
+    "active": ("-last_activity_at", "-pk"),
+    "votes": ("-score", "-created_at", "-pk"),
+    "unanswered": ("-created_at", "-pk"),
+}
+
+
+def visible_posts(viewer: access.Viewer) -> QuerySet[Post]:
+    return Post.objects.filter(access.visible_community_filter(viewer))
+
+
+def question_list(
+    *,
+    viewer: access.Viewer,
+    community: Community | None = None,
+    sort: str = "newest",
+    tag: str = "",
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> Page[Post]:
+    """A community's questions (or, without one, every question the viewer may see)."""
+    if community is not None:
+        if not access.can_view_community(viewer, community):
+            raise NotFound("No such community, or it is private.")
+        questions = Post.objects.filter(kind=PostKind.QUESTION, community=community)
+    else:
+        questions = visible_posts(viewer).filter(kind=PostKind.QUESTION)
+    if sort == "unanswered":
+        questions = questions.filter(answer_count=0, closed_at__isnull=True)
+    if tag:
+        questions = questions.filter(posttag__tag__name=tag)
+    ordered = (
+        questions.order_by(*SORTS.get(sort, SORTS["newest"]))
+        .select_related("author", "community")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    )
+    return paginate(ordered, page=page, page_size=page_size)
+
+
+def post_get(*, viewer: access.Viewer, post_id: int, kind: str | None = None) -> Post:
+    posts = visible_posts(viewer).select_related("community", "author")
+    if kind is not None:
+        posts = posts.filter(kind=kind)
+    post = posts.filter(pk=post_id).first()
+    if post is None:
+        raise NotFound("No such post, or it is in a private community.")
+    return post
+
+
+@dataclass
+class PostView:
+    """A post with what the page shows around it."""
+
+    post: Post
+    comments: list[Comment] = field(default_factory=list)
+    my_vote: int = 0
+    thanks: int = 0
+    i_thanked: bool = False
+    revisions: int = 0
+    accepted: bool = False
+
+
+@dataclass
+class Thread:
+    """A question page: the question, its answers (accepted first), and linked questions."""
+
+    question: PostView
+    answers: list[PostView]
+    tags: list[Tag]
+    following: bool
+    duplicates: list[Post]
+    related: list[Post]
+
+
+def question_thread(*, viewer: access.Viewer, question_id: int) -> Thread:
+    question = (
+        visible_posts(viewer)
+        .select_related("author", "community", "duplicate_of")
+        .filter(pk=question_id, kind=PostKind.QUESTION)
+        .first()
+    )
+    if question is None:
+        raise NotFound("No such question, or it is in a private community.")
+    answers = list(Post.objects.filter(question=question).select_related("author"))
+    answers.sort(key=lambda a: (a.pk != question.accepted_answer_id, -a.score, a.created_at))
+    views = {
+        p.pk: PostView(p, accepted=p.pk == question.accepted_answer_id)
+        for p in [question, *answers]
+    }
+    ids = list(views)
+    for comment in (
+        Comment.objects.filter(post_id__in=ids).select_related("author").order_by("created_at")
+    ):
+        views[comment.post_id].comments.append(comment)
+    me = access.viewer_id(viewer)
+    for post_id, value in Vote.objects.filter(voter_id=me, post_id__in=ids).values_list(
+        "post_id", "value"
+    ):
+        views[post_id].my_vote = value
+    for post_id, n, mine in (
+        Post.objects.filter(pk__in=ids)
+        .annotate(n=Count("thanks"), mine=Count("thanks", filter=Q(thanks__person_id=me)))
+        .values_list("pk", "n", "mine")
+    ):
+        views[post_id].thanks, views[post_id].i_thanked = n, bool(mine)
+    for post_id, n in (
+        Revision.objects.filter(post_id__in=ids)
+        .values("post_id")
+        .annotate(n=Count("pk"))
+        .values_list("post_id", "n")
+    ):
+        views[post_id].revisions = n
+    return Thread(
+        question=views[question.pk],
+        answers=[views[a.pk] for a in answers],
+        tags=list(question.tags.order_by("name")),
+        following=Follow.objects.filter(person_id=me, question=question).exists(),
+        duplicates=linked_questions(viewer=viewer, question=question, kind=LinkKind.DUPLICATE),
+        related=linked_questions(viewer=viewer, question=question, kind=LinkKind.RELATED),
+    )
+
+
+def linked_questions(*, viewer: access.Viewer, question: Post, kind: str) -> list[Post]:
+    """Questions linked to this one either way, that the viewer may see.
+
+    For duplicates, these are the questions closed as duplicates of this one (the original's
+    own target is `question.duplicate_of`).
+    """
+    if kind == LinkKind.DUPLICATE:
+        links = Q(links_out__to_post=question, links_out__kind=kind)
+    else:
+        links = Q(links_out__to_post=question, links_out__kind=kind) | Q(
+            links_in__from_post=question, links_in__kind=kind
+        )
+    return list(
+        visible_posts(viewer)
+        .filter(links, kind=PostKind.QUESTION)
+        .exclude(pk=question.pk)
+        .distinct()
+        .order_by("-score", "pk")[:20]
+    )
+
+
+def revisions(*, viewer: access.Viewer, post_id: int) -> tuple[Post, list[Revision]]:
+    post = post_get(viewer=viewer, post_id=post_id)
+    return post, list(post.revisions.select_related("editor").order_by("-number"))
+
+
+def popular_tags(
+    *, viewer: access.Viewer, community: Community | None, limit: int = 20
+) -> list[Tag]:
+    """The community's most used tags (for the list's filter chips)."""
+    posts = visible_posts(viewer).filter(kind=PostKind.QUESTION)
+    if community is not None:
+        posts = posts.filter(community=community)
+    return list(
+        Tag.objects.filter(posttag__post__in=posts.values("pk")[:5000])
+        .annotate(n=Count("posttag"))
+        .order_by("-n", "name")[:limit]
+    )
