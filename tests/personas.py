@@ -1,10 +1,15 @@
 """One small organisation with every persona, built through the services like a real one."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from trellis.communities import services as community_services
 from trellis.communities.models import Community, Role, Visibility
 from trellis.people.models import Department, Person
+
+if TYPE_CHECKING:
+    from trellis.library.models import Resource
+    from trellis.qa.models import Post
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -22,6 +27,13 @@ class Org:
     design: Department
     public: Community
     private: Community
+    content: "Content | None" = None
+
+    @property
+    def c(self) -> "Content":
+        """The questions and resources built by `build_content` (tests that use it call it)."""
+        assert self.content is not None, "call build_content(org) first"
+        return self.content
 
 
 def person(email: str, name: str, department: Department, **extra: object) -> Person:
@@ -86,3 +98,80 @@ def build_org() -> Org:
         public,
         private,
     )
+
+
+PRIVATE_QUESTION = "Which vault holds the breach drill keys?"
+PRIVATE_RESOURCE = "Breach drill runbook"
+
+
+@dataclass
+class Content:
+    """Questions, answers and resources in both communities and organisation-wide."""
+
+    public_question: "Post"
+    public_answer: "Post"
+    private_question: "Post"
+    private_answer: "Post"
+    org_question: "Post"
+    public_resource: "Resource"
+    private_resource: "Resource"
+
+
+def build_content(org: Org) -> Content:
+    from trellis.library import services as library_services
+    from trellis.qa import services as qa_services
+
+    public_question = qa_services.question_ask(
+        actor=org.member,
+        community=org.public,
+        title="How do I roll back a Helm release safely?",
+        body="The upgrade half failed. `helm rollback` or a fresh install?",
+        tags="helm kubernetes",
+    )
+    public_answer = qa_services.answer_post(
+        actor=org.facilitator,
+        question=public_question,
+        body="Use `helm rollback <release> <revision>`; check `helm history` first.",
+    )
+    private_question = qa_services.question_ask(
+        actor=org.member,
+        community=org.private,
+        title=PRIVATE_QUESTION,
+        body="Asking for the tabletop exercise next week.",
+        tags="incident-response",
+    )
+    private_answer = qa_services.answer_post(
+        actor=org.leader, question=private_question, body="The offline one in room 4."
+    )
+    org_question = qa_services.question_ask(
+        actor=org.newcomer,
+        community=None,
+        title="Where do I find the travel policy?",
+        body="",
+        tags="onboarding",
+    )
+    public_resource = library_services.resource_create(
+        actor=org.leader,
+        community=org.public,
+        kind="guide",
+        title="Helm release checklist",
+        body="1. Check `helm history`\n2. Roll back",
+        tags="helm",
+    )
+    private_resource = library_services.resource_create(
+        actor=org.leader,
+        community=org.private,
+        kind="decision",
+        title=PRIVATE_RESOURCE,
+        body="We rotate keys every quarter.",
+    )
+    org.content = Content(
+        public_question,
+        public_answer,
+        private_question,
+        private_answer,
+        org_question,
+        public_resource,
+        private_resource,
+    )
+    return org.content

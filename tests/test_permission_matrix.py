@@ -20,7 +20,10 @@ from trellis.communities.models import (
     Membership,
     Sponsorship,
 )
+from trellis.library.models import Resource
+from trellis.notifications.models import Notification, Preference
 from trellis.people.models import Person
+from trellis.qa.models import Comment, Follow, Post, PostTag, Thanks, Vote
 
 PERSONAS = ("anonymous", "outsider", "member", "sponsor", "leader", "admin")
 ALLOWED, DENIED = "allowed", "denied"
@@ -334,6 +337,23 @@ def _fingerprint() -> tuple[object, ...]:
         Person.objects.count(),
         sorted(ApiToken.objects.values_list("id", "revoked_at")),
         sorted(Person.objects.exclude(account_invitations=None).values_list("id", flat=True)),
+        sorted(
+            Post.objects.values_list(
+                "id", "title", "body", "score", "accepted_answer_id", "duplicate_of_id"
+            )
+        ),
+        sorted(PostTag.objects.values_list("post_id", "tag_id")),
+        sorted(Comment.objects.values_list("id", "body")),
+        sorted(Vote.objects.values_list("id", "value")),
+        sorted(Follow.objects.values_list("person_id", "question_id")),
+        sorted(Thanks.objects.values_list("person_id", "post_id")),
+        sorted(
+            Resource.objects.values_list(
+                "id", "title", "body", "version", "verified_at", "obsolete_at", "canonical_id"
+            )
+        ),
+        sorted(Notification.objects.values_list("id", "read_at")),
+        sorted(Preference.objects.values_list("person_id", "digest", "email_immediate")),
     )
 
 

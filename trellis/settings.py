@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "trellis.qa",
     "trellis.library",
     "trellis.notifications",
+    "trellis.imports",
 ]
 
 MIDDLEWARE = [
