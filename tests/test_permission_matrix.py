@@ -11,7 +11,14 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.personas import PASSWORD, Org, build_org
+from tests.personas import (
+    PASSWORD,
+    PRIVATE_QUESTION,
+    PRIVATE_RESOURCE,
+    Org,
+    build_content,
+    build_org,
+)
 from trellis.accounts.models import ApiToken
 from trellis.communities.models import (
     Community,
@@ -301,6 +308,277 @@ CASES: dict[str, list[Case]] = {
     ],
 }
 
+# --- Ask the Expert, the library, notifications ---------------------------------------------
+# The private community's question was asked by the member and answered by the leader; its
+# resource is owned by the leader. Members of the private community: member, leader (and the
+# facilitator); the sponsor sees it without belonging; the outsider does not know it exists.
+PRIVATE_POST_WRITE = PRIVATE_WRITE  # 404 for the outsider, a redirect with a message otherwise
+CORE_TEAM_PAGE = LEADERS_ONLY
+
+
+def _private_q(o: Org) -> int:
+    return o.c.private_question.pk
+
+
+def _private_a(o: Org) -> int:
+    return o.c.private_answer.pk
+
+
+def _private_r(o: Org) -> int:
+    return o.c.private_resource.pk
+
+
+def _closed_private_q(o: Org) -> int:
+    from trellis.qa.services import question_close_duplicate
+
+    question_close_duplicate(
+        actor=o.leader, question=o.c.private_question, original=o.c.public_question
+    )
+    return o.c.private_question.pk
+
+
+def _members_notification(o: Org) -> int:
+    from trellis.notifications.models import Notification
+
+    return (
+        Notification.objects.filter(recipient=o.member)
+        .order_by("pk")
+        .values_list("pk", flat=True)[0]
+    )
+
+
+def _unsubscribe_url(o: Org) -> str:
+    from trellis.notifications.tokens import unsubscribe_token
+
+    return reverse("unsubscribe", args=[unsubscribe_token(o.member.pk, "digest")])
+
+
+CASES |= {
+    "question-list": [Case("GET", lambda o: reverse("question-list"), everyone(200))],
+    "community-questions": [
+        Case("GET", lambda o: reverse("community-questions", args=[private(o)]), VISIBLE_PRIVATE),
+        Case(
+            "GET",
+            lambda o: reverse("community-questions", args=[o.public.slug]) + "?sort=unanswered",
+            everyone(200),
+        ),
+    ],
+    "question-ask": [
+        Case("GET", lambda o: reverse("question-ask"), everyone(200)),
+        Case(
+            "POST",
+            lambda o: reverse("question-ask"),
+            # The outsider cannot pick the private community: the form comes back, unsaved.
+            everyone(302) | {"outsider": 200},
+            data=lambda o: {
+                "community": private(o),
+                "title": "Who rotates the HSM keys this quarter?",
+                "body": "Asking for the audit.",
+                "tags": "hsm",
+            },
+            writes=denied_for_all_but("member", "sponsor", "leader", "admin"),
+        ),
+    ],
+    "question-detail": [
+        Case("GET", lambda o: reverse("question-detail", args=[_private_q(o)]), VISIBLE_PRIVATE),
+        Case(
+            "GET", lambda o: reverse("question-detail", args=[o.c.org_question.pk]), everyone(200)
+        ),
+    ],
+    "answer-post": [
+        Case(
+            "POST",
+            lambda o: reverse("answer-post", args=[_private_q(o)]),
+            PRIVATE_POST_WRITE,
+            data=lambda o: {"body": "Check the offline vault log first."},
+            writes=denied_for_all_but("member", "sponsor", "leader", "admin"),
+        )
+    ],
+    "comment-add": [
+        Case(
+            "POST",
+            lambda o: reverse("comment-add", args=[_private_a(o)]),
+            PRIVATE_POST_WRITE,
+            data=lambda o: {"body": "Thanks, that worked."},
+            writes=denied_for_all_but("member", "sponsor", "leader", "admin"),
+        )
+    ],
+    "post-edit": [
+        Case(
+            "GET",
+            lambda o: reverse("post-edit", args=[_private_q(o)]),
+            CORE_TEAM_PAGE | {"member": 200},  # the asker, the leader, an org admin
+        ),
+        Case(
+            "POST",
+            lambda o: reverse("post-edit", args=[_private_q(o)]),
+            CORE_TEAM_PAGE | {"member": 302, "leader": 302, "admin": 302},
+            data=lambda o: {
+                "title": "Which vault holds the drill keys now?",
+                "body": "Edited for clarity.",
+                "tags": "incident-response",
+                "note": "clarity",
+            },
+            writes=denied_for_all_but("member", "leader", "admin"),
+        ),
+    ],
+    "post-revisions": [
+        Case("GET", lambda o: reverse("post-revisions", args=[_private_q(o)]), VISIBLE_PRIVATE)
+    ],
+    "post-vote": [
+        Case(
+            "POST",
+            lambda o: reverse("post-vote", args=[_private_a(o)]),
+            PRIVATE_POST_WRITE,
+            data=lambda o: {"value": "1"},
+            writes=denied_for_all_but("member", "sponsor", "admin"),  # not on your own answer
+        )
+    ],
+    "post-thank": [
+        Case(
+            "POST",
+            lambda o: reverse("post-thank", args=[_private_a(o)]),
+            PRIVATE_POST_WRITE,
+            writes=denied_for_all_but("member", "sponsor", "admin"),
+        )
+    ],
+    "answer-accept": [
+        Case(
+            "POST",
+            lambda o: reverse("answer-accept", args=[_private_a(o)]),
+            PRIVATE_POST_WRITE,
+            data=lambda o: {"accept": "1"},
+            writes=denied_for_all_but("member", "leader", "admin"),  # the asker or a leader
+        )
+    ],
+    "question-follow": [
+        Case(
+            "POST",
+            lambda o: reverse("question-follow", args=[_private_q(o)]),
+            PRIVATE_POST_WRITE,
+            data=lambda o: {"follow": "0"},
+            writes=denied_for_all_but("member", "leader"),  # the asker and the answerer follow
+        )
+    ],
+    "question-close": [
+        Case(
+            "POST",
+            lambda o: reverse("question-close", args=[_private_q(o)]),
+            PRIVATE_POST_WRITE,
+            data=lambda o: {"duplicate_of": str(o.c.public_question.pk)},
+            writes=denied_for_all_but("member", "leader", "admin"),
+        )
+    ],
+    "question-reopen": [
+        Case(
+            "POST",
+            lambda o: reverse("question-reopen", args=[_closed_private_q(o)]),
+            PRIVATE_POST_WRITE,
+            writes=denied_for_all_but("leader", "admin"),
+        )
+    ],
+    "resource-promote": [
+        Case("GET", lambda o: reverse("resource-promote", args=[_private_q(o)]), CORE_TEAM_PAGE),
+        Case(
+            "POST",
+            lambda o: reverse("resource-promote", args=[_private_q(o)]),
+            CORE_TEAM_PAGE | {"leader": 302, "admin": 302},
+            data=lambda o: {"title": "Where the drill keys live", "kind": "guide"},
+            writes=denied_for_all_but("leader", "admin"),
+        ),
+    ],
+    "library": [Case("GET", lambda o: reverse("library") + "?state=fresh", everyone(200))],
+    "community-library": [
+        Case("GET", lambda o: reverse("community-library", args=[private(o)]), VISIBLE_PRIVATE)
+    ],
+    "resource-create": [
+        Case("GET", lambda o: reverse("resource-create"), everyone(200)),
+        Case(
+            "POST",
+            lambda o: reverse("resource-create") + f"?community={private(o)}",
+            # Members add to their community's library; the sponsor gets the form back.
+            PRIVATE_POST_WRITE | {"sponsor": 200},
+            data=lambda o: {"kind": "howto", "title": "Rotate keys", "body": "1. Open the vault"},
+            writes=denied_for_all_but("member", "leader", "admin"),
+        ),
+    ],
+    "resource-detail": [
+        Case("GET", lambda o: reverse("resource-detail", args=[_private_r(o)]), VISIBLE_PRIVATE)
+    ],
+    "resource-edit": [
+        Case("GET", lambda o: reverse("resource-edit", args=[_private_r(o)]), CORE_TEAM_PAGE),
+        Case(
+            "POST",
+            lambda o: reverse("resource-edit", args=[_private_r(o)]),
+            CORE_TEAM_PAGE | {"leader": 302, "admin": 302},
+            data=lambda o: {"kind": "decision", "title": "Breach drill", "body": "Quarterly."},
+            writes=denied_for_all_but("leader", "admin"),
+        ),
+    ],
+    "resource-versions": [
+        Case("GET", lambda o: reverse("resource-versions", args=[_private_r(o)]), VISIBLE_PRIVATE)
+    ],
+    "resource-verify": [
+        Case(
+            "POST",
+            lambda o: reverse("resource-verify", args=[_private_r(o)]),
+            PRIVATE_POST_WRITE,
+            writes=denied_for_all_but("leader", "admin"),
+        )
+    ],
+    "resource-obsolete": [
+        Case(
+            "POST",
+            lambda o: reverse("resource-obsolete", args=[_private_r(o)]),
+            PRIVATE_POST_WRITE,
+            writes=denied_for_all_but("leader", "admin"),
+        )
+    ],
+    "resource-duplicate": [
+        Case(
+            "POST",
+            lambda o: reverse("resource-duplicate", args=[_private_r(o)]),
+            PRIVATE_POST_WRITE,
+            data=lambda o: {"canonical": str(o.c.public_resource.pk)},
+            writes=denied_for_all_but("leader", "admin"),
+        )
+    ],
+    "notifications": [Case("GET", lambda o: reverse("notifications"), everyone(200))],
+    "notification-bell": [Case("GET", lambda o: reverse("notification-bell"), everyone(200))],
+    "notification-settings": [
+        Case("GET", lambda o: reverse("notification-settings"), everyone(200)),
+        Case(
+            "POST",
+            lambda o: reverse("notification-settings"),
+            everyone(302),
+            data=lambda o: {"digest": "daily"},
+            writes=denied_for_all_but(*PERSONAS[1:]),
+        ),
+    ],
+    "notifications-read-all": [
+        Case(
+            "POST",
+            lambda o: reverse("notifications-read-all"),
+            everyone(302),
+            writes=denied_for_all_but("member"),  # the only persona with unread news
+        )
+    ],
+    "notification-open": [
+        # Someone else's notification: back to your own list, nothing marked.
+        Case(
+            "POST",
+            lambda o: reverse("notification-open", args=[_members_notification(o)]),
+            everyone(302),
+            writes=denied_for_all_but("member"),
+        )
+    ],
+    "unsubscribe": [
+        # The signed link works without signing in (RFC 8058 one-click), for whoever holds it.
+        Case("GET", _unsubscribe_url, everyone(200, 200)),
+        Case("POST", _unsubscribe_url, everyone(200, 200), writes=denied_for_all_but(*PERSONAS)),
+    ],
+}
+
 
 def _url_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
     names: set[str] = set()
@@ -375,6 +653,7 @@ MATRIX = [
 @pytest.mark.parametrize(("name", "index", "persona"), MATRIX)
 def test_permission(name: str, index: int, persona: str, db: None) -> None:
     org = build_org()
+    build_content(org)
     case = CASES[name][index]
     url = case.url(org)  # may create the objects it points at
     client = _client(org, persona)
@@ -397,6 +676,8 @@ def test_permission(name: str, index: int, persona: str, db: None) -> None:
     if persona == "outsider":
         content = response.content.decode()
         assert org.private.name not in content
+        assert PRIVATE_QUESTION not in content
+        assert PRIVATE_RESOURCE not in content
         if org.private.slug not in url:  # only an address the outsider typed may echo back
             assert org.private.slug not in content
 

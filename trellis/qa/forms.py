@@ -5,7 +5,10 @@ from trellis.qa.services import BODY_MAX, COMMENT_MAX, TITLE_MAX
 
 class AskForm(forms.Form):
     community = forms.ChoiceField(
-        label="Where", help_text="The community whose experts should see it."
+        label="Where",
+        help_text="The community whose experts should see it.",
+        # Never echo the value: a private community's slug typed by an outsider stays unsaid.
+        error_messages={"invalid_choice": "Choose one of the places listed."},
     )
     title = forms.CharField(
         max_length=TITLE_MAX,
