@@ -153,7 +153,11 @@ def resource_update(
 ) -> Resource:
     """Save a new version. Editing is also verifying: the editor has just read it through."""
     _check_can_edit(actor, resource)
-    resource = Resource.objects.select_for_update(of=("self",)).select_related("community").get(pk=resource.pk)
+    resource = (
+        Resource.objects.select_for_update(of=("self",))
+        .select_related("community")
+        .get(pk=resource.pk)
+    )
     kind = kind or resource.kind
     title, body, url = title.strip(), body.strip(), url.strip()
     _validate(kind, title, body, url, verification_interval_days)
