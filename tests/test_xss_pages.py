@@ -89,10 +89,8 @@ XML_PAYLOADS = [p for p in PAYLOADS if all(c in "\t\n\r" or ord(c) >= 0x20 for c
 
 def _dump_with_payloads(folder: Path) -> Path:
     folder.mkdir()
-    users = [
-        '<row Id="1" DisplayName=%s CreationDate="2020-01-01T00:00:00.000" />'
-        % quoteattr(PAYLOADS[0])
-    ]
+    name = quoteattr(PAYLOADS[0])
+    users = [f'<row Id="1" DisplayName={name} CreationDate="2020-01-01T00:00:00.000" />']
     posts, comments = [], []
     for n, payload in enumerate(XML_PAYLOADS, start=1):
         q, a = 2 * n, 2 * n + 1
