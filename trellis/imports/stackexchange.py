@@ -8,17 +8,19 @@ and running it again changes nothing that has not changed in the dump.
 
 import html
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from trellis.communities.models import Community
-from trellis.core.text import sanitize_html
+from trellis.imports.prefetch import prefetched, stackexchange_posts, stackexchange_rows
 from trellis.imports.records import SEComment, SEPost, SEPostLink, SEUser, SEVote
 from trellis.imports.stackexchange_reader import StackExchangeDump
 from trellis.imports.summary import Progress, Summary, no_progress
@@ -39,6 +41,7 @@ from trellis.qa.models import BodyFormat, Comment, LinkKind, Post, PostKind, Pos
 
 EMAIL_DOMAIN = "stackexchange.invalid"
 STAGING = "trellis_import_accepted"
+PREFETCH_FROM_ROWS = 20_000
 VOTE_VALUES = {2: 1, 3: -1}  # up, down; the others (favourites, bounties, close) are not votes
 LINK_KINDS = {1: LinkKind.RELATED, 3: LinkKind.DUPLICATE}
 CC_BY_SA_4_FROM = datetime(2018, 5, 2, tzinfo=UTC)
@@ -149,17 +152,29 @@ class StackExchangeImport:
 
     # Posts -----------------------------------------------------------------------------------
 
+    def _batches(self, file: str, factory: Callable[[], Iterable[Any]]) -> Iterator[list[Any]]:
+        """Batches of a file's records: from a second process for big files (parsing then
+        overlaps with writing), in this one for small ones (a process start costs more)."""
+        if self.dump.count_rows(file) >= PREFETCH_FROM_ROWS:
+            return prefetched(factory, BATCH)
+        return (list(b) for b in in_batches(factory()))
+
     def posts(self) -> None:
         total = self.dump.count_rows("Posts.xml")
         done = 0
-        for batch in in_batches(self.dump.posts()):
+        skipped: dict[int, int] = {}
+        for items in self._batches("Posts.xml", partial(stackexchange_posts, self.dump.root)):
+            batch = [item for item in items if isinstance(item, tuple)]
+            for item in items:
+                if isinstance(item, dict):
+                    skipped = item
             # Questions first: an answer's question may be in the same batch.
-            self._post_batch([p for p in batch if p.kind == "question"])
-            self._post_batch([p for p in batch if p.kind == "answer"])
-            self._stage_accepted(batch)
+            self._post_batch([p for p in batch if p[0].kind == "question"])
+            self._post_batch([p for p in batch if p[0].kind == "answer"])
+            self._stage_accepted([post for post, _ in batch])
             done += len(batch)
             self.progress("Posts.xml", done, total)
-        for type_id, n in self.dump.skipped_post_types.items():
+        for type_id, n in skipped.items():
             self.summary.skip(f"posts of type {type_id} (not a question or an answer)", n)
         began = time.perf_counter()
         self._count_answers()
@@ -168,9 +183,11 @@ class StackExchangeImport:
         self._accept_answers()
         self.summary.stage_seconds["accept_answers"] = time.perf_counter() - began
 
-    def _post_batch(self, batch: Sequence[SEPost]) -> None:
-        if not batch:
+    def _post_batch(self, prepared: Sequence[tuple[SEPost, str]]) -> None:
+        if not prepared:
             return
+        batch = [post for post, _ in prepared]
+        clean_html = {post.source_id: html for post, html in prepared}
         people = identity_map(
             self.source, (str(p.owner_source_id) for p in batch if p.owner_source_id is not None)
         )
@@ -197,7 +214,7 @@ class StackExchangeImport:
                     self.summary.reject(kind, "its question is not in the dump")
                     continue
             owner = people.get(str(record.owner_source_id))
-            values = self._post_values(record, question_id, owner)
+            values = self._post_values(record, clean_html[record.source_id], question_id, owner)
             row = existing.get(str(values["source_id"]))
             if row is None:
                 new.append(
@@ -231,7 +248,7 @@ class StackExchangeImport:
             )
 
     def _post_values(
-        self, record: SEPost, question_id: int | None, owner: Resolved | None
+        self, record: SEPost, body_html: str, question_id: int | None, owner: Resolved | None
     ) -> dict[str, object]:
         is_question = record.kind == "question"
         path = "q" if is_question else "a"
@@ -243,7 +260,7 @@ class StackExchangeImport:
             "title": record.title[:300],
             "body": record.body_html,
             "body_format": BodyFormat.HTML,
-            "body_html": sanitize_html(record.body_html),
+            "body_html": body_html,
             "score": record.score,
             "answer_count": 0,
             "view_count": max(0, record.view_count),
@@ -310,7 +327,9 @@ class StackExchangeImport:
     def comments(self) -> None:
         total = self.dump.count_rows("Comments.xml")
         done = 0
-        for batch in in_batches(self.dump.comments()):
+        for batch in self._batches(
+            "Comments.xml", partial(stackexchange_rows, self.dump.root, "comments")
+        ):
             self._comment_batch(batch)
             done += len(batch)
             self.progress("Comments.xml", done, total)
@@ -366,7 +385,9 @@ class StackExchangeImport:
     def votes(self) -> None:
         total = self.dump.count_rows("Votes.xml")
         done = 0
-        for batch in in_batches(self.dump.votes()):
+        for batch in self._batches(
+            "Votes.xml", partial(stackexchange_rows, self.dump.root, "votes")
+        ):
             self._vote_batch(batch)
             done += len(batch)
             self.progress("Votes.xml", done, total)
