@@ -2,7 +2,7 @@
 broken files change nothing, and imported posts carry their attribution."""
 
 import shutil
-import xml.etree.ElementTree as ET  # noqa: S405 - our own test data, parsed independently
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,5 +206,22 @@ def test_cli_prints_the_summary_and_refuses_a_broken_dump(tmp_path: Path, db: No
     assert "questions" in out and "created" in out
     with pytest.raises(CommandError, match="Nothing was imported"):
         call_command("import", "stackexchange", str(_truncated(tmp_path)), "--quiet")
-    with pytest.raises(CommandError, match="not a Stack Exchange dump|missing"):
+    with pytest.raises(CommandError, match=r"not a Stack Exchange dump|missing"):
         call_command("import", "stackexchange", str(tmp_path), "--quiet")
+
+
+def test_big_files_are_read_in_a_second_process_with_the_same_result(
+    db: None,
+    monkeypatch,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    from trellis.imports import stackexchange
+
+    monkeypatch.setattr(stackexchange, "PREFETCH_FROM_ROWS", 1)
+    path = dump("devops-meta-2017")
+    import_stackexchange(path)
+    assert counts_in_database("stackexchange:devops-meta") == expected_from_xml(path)
+    before = snapshot()
+    with pytest.raises(ImportFileError, match=r"Posts\.xml"):
+        import_stackexchange(_truncated(tmp_path))
+    assert snapshot() == before
