@@ -161,3 +161,24 @@ def test_bigger_organisations_get_more_communities() -> None:
     assert len({p.email for p in plan.people}) == 4000
     assert all(p.manager < p.index for p in plan.people)  # managers first: no cycles
     assert {m.role for m in plan.memberships} == set(Role.values)
+
+
+@pytest.mark.django_db
+def test_the_demo_has_knowledge_to_show() -> None:
+    from trellis.library.models import Resource
+    from trellis.qa.models import Post, PostKind
+
+    out = demo()
+    assert "questions with" in out
+    questions = Post.objects.filter(kind=PostKind.QUESTION)
+    assert questions.count() >= 100
+    assert questions.filter(accepted_answer__isnull=False).count() >= 30
+    assert questions.filter(answer_count=0).exists()  # the unanswered queue has something
+    assert Post.objects.filter(kind=PostKind.ANSWER, score__gt=0).exists()
+    assert {r.freshness() for r in Resource.objects.all()} >= {"fresh", "stale"}
+    for question in questions.filter(answer_count__gt=0)[:3]:
+        assert question.answer_count == question.answers.count()
+    client = Client()
+    assert client.login(email=ADMIN_EMAIL, password=DEMO_PASSWORD)
+    page = client.get(f"/questions/{questions.filter(answer_count__gt=1).first().pk}/")  # type: ignore[union-attr]
+    assert page.status_code == 200 and "answers" in page.content.decode()

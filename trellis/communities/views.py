@@ -23,6 +23,7 @@ from trellis.core.activity import activity_record
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.people.models import Person
+from trellis.qa.selectors import knowledge_counts
 
 
 @require_GET
@@ -87,6 +88,7 @@ def _detail_context(request: AuthedRequest, community: Community) -> dict[str, A
         "groups": selectors.members_by_role(viewer=viewer, community=community),
         "sponsors": selectors.community_sponsors(viewer=viewer, community=community),
         "requests": selectors.pending_join_requests(viewer=viewer, community=community),
+        "knowledge": knowledge_counts(viewer=viewer, community=community),
     }
 
 

@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from trellis.communities.models import Community, Membership, Role, Sponsorship, Status, Visibility
 from trellis.communities.services import community_recount_members
+from trellis.core.demo_knowledge import demo_knowledge_generate
 from trellis.core.models import Activity
 from trellis.people.models import Department, Person
 
@@ -715,6 +716,9 @@ class DemoResult:
     memberships: int
     sponsorships: int
     activities: int
+    questions: int
+    answers: int
+    resources: int
     seconds: float
     admin_email: str
     sample_email: str
@@ -1580,6 +1584,11 @@ def demo_generate(
         plan = plan_org(size, seed, now)
         _write(plan, make_password(DEMO_PASSWORD))
         community_recount_members()
+        knowledge = demo_knowledge_generate(
+            seed=seed,
+            now=plan.now,
+            skills_by_slug={c.slug: c.skills for c in (*MAIN_COMMUNITIES, *EXTRA_COMMUNITIES)},
+        )
     with connection.cursor() as cursor:
         # Fresh statistics after a bulk load, or the planners guess row counts of 1 and pick
         # plans that are 50x slower until autovacuum (PostgreSQL) or never (SQLite) catches up.
@@ -1594,6 +1603,9 @@ def demo_generate(
         memberships=sum(m.left_at is None for m in plan.memberships),
         sponsorships=len(plan.sponsorships),
         activities=len(plan.activities),
+        questions=knowledge.questions,
+        answers=knowledge.answers,
+        resources=knowledge.resources,
         seconds=time.perf_counter() - started,
         admin_email=ADMIN_EMAIL,
         sample_email=sample_member(plan),

@@ -15,6 +15,7 @@ from trellis.core import access
 from trellis.core.activity import view_record
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
+from trellis.library.selectors import promoted_from
 from trellis.qa import selectors, services
 from trellis.qa.forms import AnswerForm, AskForm, CloseForm, CommentForm, EditForm, VoteForm
 from trellis.qa.models import Post, PostKind
@@ -127,6 +128,7 @@ def question_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_accept": access.can_accept_answer(viewer, question.author_id, question.community),
         "can_curate": can_curate,
         "can_close": can_curate or viewer.pk == question.author_id,
+        "guides": promoted_from(viewer=viewer, question_id=question.pk),
     }
     return render(request, "qa/question.html", context)
 

@@ -60,7 +60,9 @@ class Command(BaseCommand):
             f"Demo organisation {ORG_NAME} (seed {result.seed}): {result.people:,} people in "
             f"{result.departments} departments, {result.communities} communities "
             f"({result.private_communities} private), {result.memberships:,} memberships, "
-            f"{result.sponsorships} sponsorships, {result.activities:,} activity rows; "
+            f"{result.sponsorships} sponsorships, {result.activities:,} activity rows, "
+            f"{result.questions:,} questions with {result.answers:,} answers, "
+            f"{result.resources:,} library resources; "
             f"generated in {result.seconds:.1f} s."
         )
         self.stdout.write(
