@@ -347,6 +347,12 @@ def _members_notification(o: Org) -> int:
     )
 
 
+def _import_run(o: Org) -> int:
+    from trellis.imports.models import ImportRun
+
+    return ImportRun.objects.create(kind="stackexchange", label="dump.zip", started_by=o.admin).pk
+
+
 def _unsubscribe_url(o: Org) -> str:
     from trellis.notifications.tokens import unsubscribe_token
 
@@ -541,6 +547,23 @@ CASES |= {
             PRIVATE_POST_WRITE,
             data=lambda o: {"canonical": str(o.c.public_resource.pk)},
             writes=denied_for_all_but("leader", "admin"),
+        )
+    ],
+    "import-list": [
+        Case("GET", lambda o: reverse("import-list"), everyone(404) | {"admin": 200}),
+        Case(
+            "POST",
+            lambda o: reverse("import-list"),
+            everyone(404) | {"admin": 200},  # no file: the form comes back with a message
+            data=lambda o: {"kind": "stackexchange"},
+            writes=denied_for_all_but(),
+        ),
+    ],
+    "import-detail": [
+        Case(
+            "GET",
+            lambda o: reverse("import-detail", args=[_import_run(o)]),
+            everyone(404) | {"admin": 200},
         )
     ],
     "notifications": [Case("GET", lambda o: reverse("notifications"), everyone(200))],

@@ -139,6 +139,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploads: a CSV directory of 50,000 people is about 5 MB; anything above the cap is refused.
 TRELLIS_MAX_UPLOAD_BYTES = int(os.environ.get("TRELLIS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+# Archives of existing knowledge (Stack Exchange, Slack, Zulip) uploaded on the admin pages.
+TRELLIS_MAX_IMPORT_BYTES = int(os.environ.get("TRELLIS_MAX_IMPORT_BYTES", 1024 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = TRELLIS_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("trellis.qa.urls")),
     path("", include("trellis.library.urls")),
     path("", include("trellis.notifications.urls")),
+    path("", include("trellis.imports.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,106 @@
+"""Imports started from the org admin pages: the upload is kept, the worker does the rest."""
+
+import json
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from trellis.communities.models import Community
+from trellis.core import access
+from trellis.core.activity import activity_record
+from trellis.core.errors import Forbidden, Invalid
+from trellis.imports.models import ImportKind, ImportRun, RunStatus
+from trellis.people.models import Person
+
+
+def imports_folder() -> Path:
+    return Path(settings.DATA_DIR) / "imports"
+
+
+def upload_path(run: ImportRun) -> Path:
+    return imports_folder() / f"run-{run.pk}.zip"
+
+
+def progress_path(run: ImportRun) -> Path:
+    """Progress goes to a small file, not the database: the import holds its transaction."""
+    return imports_folder() / f"run-{run.pk}.progress.json"
+
+
+def read_progress(run: ImportRun) -> dict[str, object]:
+    try:
+        data = json.loads(progress_path(run).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@transaction.atomic
+def import_run_create(
+    *, actor: Person, kind: str, upload: UploadedFile[bytes], community: Community | None = None
+) -> ImportRun:
+    if not access.can_manage_people(actor):
+        raise Forbidden("Only organisation admins can import.")
+    if kind not in ImportKind.values:
+        raise Invalid("Unknown import.", field_errors={"kind": "Choose what to import."})
+    limit = settings.TRELLIS_MAX_IMPORT_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise Invalid(
+            f"The file is {upload.size / 1e6:,.0f} MB; the limit is {limit / 1e6:,.0f} MB.",
+            field_errors={"file": "Too large."},
+        )
+    head = upload.read(4)
+    upload.seek(0)
+    if head[:2] != b"PK":
+        raise Invalid(
+            "Upload a .zip archive.",
+            field_errors={
+                "file": "This file is not a zip archive (a Stack Exchange dump "
+                "folder, Slack export or zulip_json folder, zipped)."
+            },
+        )
+    run = ImportRun.objects.create(
+        kind=kind,
+        label=(upload.name or "upload.zip")[:200],
+        community=community,
+        started_by=actor,
+    )
+    target = upload_path(run)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    run.path = str(target)
+    run.save(update_fields=["path"])
+    activity_record(actor=actor, verb="import.start", obj=run)
+    from trellis.imports.tasks import run_import
+
+    transaction.on_commit(lambda: run_import.enqueue(run.pk))
+    return run
+
+
+def import_run_finish(
+    run: ImportRun, *, status: str, summary: dict[str, object], error: str
+) -> None:
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=status, summary=summary, error=error[:5000], finished_at=timezone.now()
+    )
+
+
+def import_run_cleanup(run: ImportRun, unpacked: Path | None) -> None:
+    upload_path(run).unlink(missing_ok=True)
+    progress_path(run).unlink(missing_ok=True)
+    if unpacked is not None:
+        shutil.rmtree(unpacked, ignore_errors=True)
+
+
+def claim(run_id: int) -> ImportRun | None:
+    """Queued → running, once: a task delivered twice runs the import once."""
+    if ImportRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING
+    ):
+        return ImportRun.objects.select_related("community").get(pk=run_id)
+    return None
