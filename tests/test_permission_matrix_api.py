@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 
-from tests.personas import Org, build_org
+from tests.personas import PRIVATE_QUESTION, PRIVATE_RESOURCE, Org, build_content, build_org
 from tests.test_permission_matrix import ALLOWED, DENIED, PERSONAS, _fingerprint
 from trellis.accounts.services import api_token_create
 from trellis.api.router import api
 from trellis.communities.models import JoinRequest
+from trellis.library import services as library_services
+from trellis.qa import services as qa_services
 
 API = "/api/v1"
 
@@ -36,8 +38,9 @@ def only(allowed: dict[str, int], otherwise: int) -> dict[str, int]:
     return everyone(otherwise) | allowed
 
 
-def writes_by(*allowed: str) -> dict[str, str]:
-    return {p: (ALLOWED if p in allowed else DENIED) for p in PERSONAS}
+def writes_by(*allowed: str, unchecked: tuple[str, ...] = ()) -> dict[str, str]:
+    """Who changes data; `unchecked` may (no change when it is already so: following twice)."""
+    return {p: (ALLOWED if p in allowed else DENIED) for p in PERSONAS if p not in unchecked}
 
 
 def _pending(org: Org) -> JoinRequest:
@@ -46,8 +49,39 @@ def _pending(org: Org) -> JoinRequest:
     )[0]
 
 
+def _accepted(org: Org) -> str:
+    """The private answer, accepted by the asker (so taking it back changes something)."""
+    qa_services.answer_accept(actor=org.member, answer=org.c.private_answer)
+    return f"/answers/{org.c.private_answer.pk}/accept"
+
+
+def _closed(org: Org) -> str:
+    """The private question, closed by its leader as a duplicate of the public one."""
+    qa_services.question_close_duplicate(
+        actor=org.leader, question=org.c.private_question, original=org.c.public_question
+    )
+    return f"/questions/{org.c.private_question.pk}/close"
+
+
+def _obsolete(org: Org) -> str:
+    library_services.resource_mark_obsolete(actor=org.leader, resource=org.c.private_resource)
+    return f"/resources/{org.c.private_resource.pk}/obsolete"
+
+
+def _question(org: Org, tail: str = "") -> str:
+    return f"/questions/{org.c.private_question.pk}{tail}"
+
+
+def _resource(org: Org, tail: str = "") -> str:
+    return f"/resources/{org.c.private_resource.pk}{tail}"
+
+
 SEEN_PRIVATE = {"outsider": 404}  # the private community does not exist for the outsider
 PRIVATE = "/communities/security-council"
+# Who may do what in the private community: members, sponsors and admins see and contribute;
+# authors/owners and the core team (the leader) edit; the outsider sees nothing.
+CONTRIBUTORS = everyone(200) | SEEN_PRIVATE
+CURATORS = only({"leader": 200, "admin": 200}, 403) | SEEN_PRIVATE
 
 OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/people"): Op(lambda o: "/people", everyone(200)),
@@ -125,6 +159,143 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         body=lambda o: {"approve": True},
         writes=writes_by("leader", "admin"),
     ),
+    # -- Ask the Expert (on the private community's question and answer) --------------------
+    ("GET", "/questions"): Op(lambda o: "/questions", everyone(200)),
+    ("POST", "/questions"): Op(
+        # Sponsors see the private community, so they may ask in it as well.
+        lambda o: "/questions",
+        everyone(201) | SEEN_PRIVATE,
+        body=lambda o: {"community": "security-council", "title": "Who rotates the keys now?"},
+        writes=writes_by("member", "sponsor", "leader", "admin"),
+    ),
+    ("GET", "/questions/{question_id}"): Op(lambda o: _question(o), CONTRIBUTORS),
+    ("PATCH", "/posts/{post_id}"): Op(
+        # The member asked it; the leader is the community's core team.
+        lambda o: f"/posts/{o.c.private_question.pk}",
+        only({"member": 200, "leader": 200, "admin": 200}, 403) | SEEN_PRIVATE,
+        body=lambda o: {"body": "Edited through the API."},
+        writes=writes_by("member", "leader", "admin"),
+    ),
+    ("POST", "/questions/{question_id}/answers"): Op(
+        lambda o: _question(o, "/answers"),
+        everyone(201) | SEEN_PRIVATE,
+        body=lambda o: {"body": "The one in room 5 now."},
+        writes=writes_by("member", "sponsor", "leader", "admin"),
+    ),
+    ("POST", "/posts/{post_id}/comments"): Op(
+        lambda o: f"/posts/{o.c.private_answer.pk}/comments",
+        everyone(201) | SEEN_PRIVATE,
+        body=lambda o: {"body": "Thanks, that helps."},
+        writes=writes_by("member", "sponsor", "leader", "admin"),
+    ),
+    ("PUT", "/posts/{post_id}/vote"): Op(
+        # The leader wrote the answer: nobody votes on their own post.
+        lambda o: f"/posts/{o.c.private_answer.pk}/vote",
+        CONTRIBUTORS | {"leader": 403},
+        body=lambda o: {"value": 1},
+        writes=writes_by("member", "sponsor", "admin"),
+    ),
+    ("POST", "/posts/{post_id}/thanks"): Op(
+        lambda o: f"/posts/{o.c.private_answer.pk}/thanks",
+        CONTRIBUTORS | {"leader": 403},
+        writes=writes_by("member", "sponsor", "admin"),
+    ),
+    ("GET", "/posts/{post_id}/revisions"): Op(
+        lambda o: f"/posts/{o.c.private_question.pk}/revisions", CONTRIBUTORS
+    ),
+    ("POST", "/answers/{answer_id}/accept"): Op(
+        # The asker (member) or the community's leader decides.
+        lambda o: f"/answers/{o.c.private_answer.pk}/accept",
+        CONTRIBUTORS | {"sponsor": 403},
+        writes=writes_by("member", "leader", "admin"),
+    ),
+    ("DELETE", "/answers/{answer_id}/accept"): Op(
+        _accepted, CONTRIBUTORS | {"sponsor": 403}, writes=writes_by("member", "leader", "admin")
+    ),
+    ("POST", "/questions/{question_id}/close"): Op(
+        # The asker or the core team closes; the original is the public question.
+        lambda o: _question(o, "/close"),
+        CONTRIBUTORS | {"sponsor": 403},
+        body=lambda o: {"duplicate_of": o.c.public_question.pk},
+        writes=writes_by("member", "leader", "admin"),
+    ),
+    ("DELETE", "/questions/{question_id}/close"): Op(
+        _closed, CURATORS, writes=writes_by("leader", "admin")
+    ),
+    ("PUT", "/questions/{question_id}/follow"): Op(
+        # The asker and the answerer (leader) already follow it.
+        lambda o: _question(o, "/follow"),
+        CONTRIBUTORS,
+        writes=writes_by("sponsor", "admin", unchecked=("member", "leader")),
+    ),
+    ("DELETE", "/questions/{question_id}/follow"): Op(
+        lambda o: _question(o, "/follow"),
+        CONTRIBUTORS,
+        writes=writes_by("member", "leader", unchecked=("sponsor", "admin")),
+    ),
+    ("POST", "/questions/{question_id}/promote"): Op(
+        lambda o: _question(o, "/promote"),
+        only({"leader": 201, "admin": 201}, 403) | SEEN_PRIVATE,
+        body=lambda o: {"title": "Where the breach drill keys live"},
+        writes=writes_by("leader", "admin"),
+    ),
+    # -- the library (on the private community's resource) -----------------------------------
+    ("GET", "/resources"): Op(lambda o: "/resources", everyone(200)),
+    ("POST", "/resources"): Op(
+        # Members add to their community's library; a sponsor is not a member.
+        lambda o: "/resources",
+        everyone(201) | SEEN_PRIVATE | {"sponsor": 403},
+        body=lambda o: {
+            "community": "security-council",
+            "kind": "link",
+            "title": "Key ceremony recording",
+            "url": "https://example.com/ceremony",
+        },
+        writes=writes_by("member", "leader", "admin"),
+    ),
+    ("GET", "/resources/{resource_id}"): Op(lambda o: _resource(o), CONTRIBUTORS),
+    ("PATCH", "/resources/{resource_id}"): Op(
+        lambda o: _resource(o),
+        CURATORS,
+        body=lambda o: {"body": "We rotate keys every month."},
+        writes=writes_by("leader", "admin"),
+    ),
+    ("POST", "/resources/{resource_id}/verify"): Op(
+        lambda o: _resource(o, "/verify"), CURATORS, writes=writes_by("leader", "admin")
+    ),
+    ("PUT", "/resources/{resource_id}/obsolete"): Op(
+        lambda o: _resource(o, "/obsolete"), CURATORS, writes=writes_by("leader", "admin")
+    ),
+    ("DELETE", "/resources/{resource_id}/obsolete"): Op(
+        _obsolete, CURATORS, writes=writes_by("leader", "admin")
+    ),
+    ("PUT", "/resources/{resource_id}/canonical"): Op(
+        lambda o: _resource(o, "/canonical"),
+        CURATORS,
+        body=lambda o: {"canonical": o.c.public_resource.pk},
+        writes=writes_by("leader", "admin"),
+    ),
+    ("GET", "/resources/{resource_id}/versions"): Op(
+        lambda o: _resource(o, "/versions"), CONTRIBUTORS
+    ),
+    # -- notifications (each person's own) ----------------------------------------------------
+    ("GET", "/notifications"): Op(lambda o: "/notifications", everyone(200)),
+    ("POST", "/notifications/read"): Op(
+        # Only the member has notifications (answers to both their questions).
+        lambda o: "/notifications/read",
+        everyone(200),
+        body=lambda o: {"ids": None},
+        writes=writes_by("member"),
+    ),
+    ("GET", "/notifications/preferences"): Op(
+        lambda o: "/notifications/preferences", everyone(200)
+    ),
+    ("PATCH", "/notifications/preferences"): Op(
+        lambda o: "/notifications/preferences",
+        everyone(200),
+        body=lambda o: {"digest": "daily"},
+        writes=writes_by(*PERSONAS[1:]),
+    ),
 }
 
 
@@ -153,6 +324,7 @@ MATRIX = [
 @pytest.mark.parametrize(("method", "path", "persona"), MATRIX)
 def test_api_permission(method: str, path: str, persona: str, db: None) -> None:
     org = build_org()
+    build_content(org)
     op = OPERATIONS[(method, path)]
     url = API + op.url(org)
     headers = {}
@@ -180,3 +352,4 @@ def test_api_permission(method: str, path: str, persona: str, db: None) -> None:
     if persona == "outsider":
         text = response.content.decode()
         assert org.private.name not in text and org.private.slug not in text.replace(url, "")
+        assert PRIVATE_QUESTION not in text and PRIVATE_RESOURCE not in text

@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError, ValidationErrorContext
 from ninja.openapi.schema import OpenAPISchema
 
-from trellis.api import communities, people
+from trellis.api import communities, library, notifications, people, qa
 from trellis.api.auth import AUTH
 from trellis.api.errors import error_body, install_error_handlers
 
@@ -111,3 +111,6 @@ api = TrellisAPI(
 install_error_handlers(api)
 api.add_router("/", people.router)
 api.add_router("/", communities.router)
+api.add_router("/", qa.router)
+api.add_router("/", library.router)
+api.add_router("/", notifications.router)

@@ -188,3 +188,45 @@ class Paged[T](Schema):
     count: int = Field(description="All matching rows the viewer may see, on every page.")
     page: int
     page_size: int
+
+
+# -- shared by Ask the Expert, the library and notifications -------------------------------
+
+# Makes an ``int`` a JSON integer (``3`` or ``3.0``, never ``"3"`` or ``true``). Put it after
+# the bounds (``Annotated[int, Field(ge=1), JSON_INTEGER]``), or the schema loses them.
+JSON_INTEGER = BeforeValidator(_json_integer)
+
+# Whitespace as both regex engines read it (see the note on NOT_BLANK above).
+SPACE = r"[\s\x1c-\x1f]"
+NOT_SPACE = r"[^\s\x00\x1c-\x1f]"
+
+
+def stripped_at_least(characters: int) -> str:
+    """A pattern for text without NUL that keeps at least ``characters`` once stripped (as the
+    services count: ``str.strip()``), so the schema refuses what they would."""
+    if characters <= 0:
+        return NO_NUL
+    if characters == 1:
+        return NOT_BLANK
+    return rf"^{SPACE}*{NOT_SPACE}[^\x00]{{{characters - 2},}}{NOT_SPACE}{SPACE}*$"
+
+
+# A tag as the services store it (they lower-case it): Stack Exchange style, 1-35 characters.
+TAG_PATTERN = rf"^{SPACE}*[A-Za-z0-9][A-Za-z0-9+#.-]{{0,34}}{SPACE}*$"
+TopicTag = Annotated[StrictStr, StringConstraints(max_length=60, pattern=TAG_PATTERN)]
+TopicTags = Annotated[list[TopicTag], Field(max_length=5, description="At most five tags.")]
+TagFilter = Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL)]
+# A reference to an existing community by its slug (older slugs may hold "_" or capitals).
+CommunitySlugRef = Annotated[
+    StrictStr,
+    StringConstraints(min_length=1, max_length=140, pattern=SLUG_FILTER),
+    Field(examples=["kubernetes"]),
+]
+
+
+class Attributed(Schema):
+    """Where an imported post came from, as its licence asks (empty for posts made here)."""
+
+    source_url: str = Field(description="The original's address.")
+    source_author: str = Field(description="The original author's name at the source.")
+    license: str = Field(description="E.g. CC BY-SA 4.0.")
