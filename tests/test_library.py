@@ -124,3 +124,15 @@ def test_bad_resources_are_refused_with_the_field_named(
         )
     assert field in error.value.field_errors
     assert Resource.objects.count() == 0
+
+
+def test_a_public_resource_cannot_fold_into_a_private_one(org: Org) -> None:
+    content = build_content(org)
+    with pytest.raises(Invalid):
+        services.resource_mark_duplicate(
+            actor=org.leader, resource=content.public_resource, canonical=content.private_resource
+        )
+    with pytest.raises(Invalid):
+        services.resource_mark_duplicate(
+            actor=org.leader, resource=content.public_resource, canonical=content.public_resource
+        )

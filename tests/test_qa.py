@@ -196,3 +196,37 @@ def test_the_question_page_works_for_reading_without_javascript(org: Org) -> Non
     page = client.get(f"/questions/{content.public_question.pk}/").content.decode()
     assert "<code>helm rollback &lt;release&gt; &lt;revision&gt;</code>" in page
     assert 'name="value" value="1"' in page  # the vote buttons are plain forms
+
+
+def test_a_public_question_cannot_point_at_a_private_original(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+    content = build_content(org)
+    with pytest.raises(Invalid) as error:
+        services.question_close_duplicate(
+            actor=org.leader, question=content.public_question, original=content.private_question
+        )
+    assert "duplicate_of" in error.value.field_errors
+    # Even if such a link exists (made before the rule), the page does not name the original.
+    Post.objects.filter(pk=content.public_question.pk).update(
+        duplicate_of=content.private_question, closed_at=timezone.now()
+    )
+    page = client_for(org.outsider).get(f"/questions/{content.public_question.pk}/")
+    assert PRIVATE_QUESTION not in page.content.decode()
+
+
+def test_editing_only_the_title_of_an_imported_post_keeps_its_html(org: Org) -> None:
+    question = Post.objects.create(
+        kind="question",
+        community=org.public,
+        title="An imported question title",
+        body="<p>Imported <b>bold</b></p>",
+        body_format="html",
+        body_html="<p>Imported <b>bold</b></p>",
+        source="stackexchange:test",
+        source_id="1",
+    )
+    services.post_edit(
+        actor=org.leader, post=question, title="A clearer imported title", body=question.body
+    )
+    question.refresh_from_db()
+    assert question.body_html == "<p>Imported <b>bold</b></p>"
+    assert question.title == "A clearer imported title"

@@ -217,6 +217,14 @@ def canonical_root(resource: Resource) -> Resource:
     return resource
 
 
+def _readable_by_all_readers(target: Resource, source: Resource) -> bool:
+    from trellis.communities.models import Visibility
+
+    if target.community_id is None or target.community_id == source.community_id:
+        return True
+    return target.community is not None and target.community.visibility == Visibility.PUBLIC
+
+
 @transaction.atomic
 def resource_mark_duplicate(
     *, actor: Person, resource: Resource, canonical: Resource | None
@@ -224,6 +232,16 @@ def resource_mark_duplicate(
     """Point a resource at the canonical version of the same knowledge (None undoes it)."""
     if not access.can_curate_in(actor, resource.community):
         _check_can_edit(actor, resource)
+    if canonical is not None and canonical.pk == resource.pk:
+        raise Invalid(
+            "A resource cannot be its own canonical version.",
+            field_errors={"canonical": "Choose another resource."},
+        )
+    if canonical is not None and not _readable_by_all_readers(canonical, resource):
+        raise Invalid(
+            "Choose a canonical resource everyone who reads this one can read.",
+            field_errors={"canonical": "It is in a community some readers cannot see."},
+        )
     if canonical is not None:
         root = canonical_root(canonical)
         if root.pk == resource.pk:

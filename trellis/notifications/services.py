@@ -62,7 +62,9 @@ def notify(
 
 def notifications_mark_read(*, actor: "Person", ids: list[int] | None = None) -> int:
     """Mark some (or all, when `ids` is None) of the actor's own notifications read."""
-    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    from trellis.notifications.selectors import inbox
+
+    unread = inbox(actor).filter(read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())

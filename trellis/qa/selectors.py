@@ -89,12 +89,16 @@ class Thread:
 def question_thread(*, viewer: access.Viewer, question_id: int) -> Thread:
     question = (
         visible_posts(viewer)
-        .select_related("author", "community", "duplicate_of")
+        .select_related("author", "community", "duplicate_of__community")
         .filter(pk=question_id, kind=PostKind.QUESTION)
         .first()
     )
     if question is None:
         raise NotFound("No such question, or it is in a private community.")
+    if question.duplicate_of is not None and not access.can_view_in(
+        viewer, question.duplicate_of.community
+    ):
+        question.duplicate_of = None  # never name a question the viewer may not read
     answers = list(Post.objects.filter(question=question).select_related("author"))
     answers.sort(key=lambda a: (a.pk != question.accepted_answer_id, -a.score, a.created_at))
     views = {

@@ -18,6 +18,7 @@ from trellis.notifications.models import Kind
 from trellis.notifications.services import notify
 from trellis.people.models import Person
 from trellis.qa.models import (
+    BodyFormat,
     Comment,
     Follow,
     LinkKind,
@@ -290,9 +291,10 @@ def post_edit(
             "title", title, minimum=TITLE_MIN, maximum=TITLE_MAX, label="title"
         )
         fields.append("title")
-    post.body = body
-    post.body_html, _people = _render(body)
-    post.body_format = "markdown"
+    if body != post.body or post.body_format != BodyFormat.HTML:
+        post.body = body
+        post.body_html, _people = _render(body)
+        post.body_format = BodyFormat.MARKDOWN
     post.edited_at = timezone.now()
     post.save(update_fields=fields)
     if post.is_question and tags is not None:
@@ -363,6 +365,15 @@ def answer_accept(*, actor: Person, answer: Post, accept: bool = True) -> Post:
     return question
 
 
+def _visible_wherever(target: Post, source: Post) -> bool:
+    """Whether everyone who can read `source` can also read `target` (links never leak)."""
+    from trellis.communities.models import Visibility
+
+    if target.community_id is None or target.community_id == source.community_id:
+        return True
+    return target.community is not None and target.community.visibility == Visibility.PUBLIC
+
+
 @transaction.atomic
 def question_close_duplicate(*, actor: Person, question: Post, original: Post) -> Post:
     """Close a question as a duplicate: both pages link to each other, answers go there."""
@@ -372,6 +383,14 @@ def question_close_duplicate(*, actor: Person, question: Post, original: Post) -
         raise Invalid(
             "Choose another question.",
             field_errors={"duplicate_of": "A question can only duplicate a different question."},
+        )
+    if not _visible_wherever(original, question):
+        raise Invalid(
+            "Choose an original that everyone who can see this question can read.",
+            field_errors={
+                "duplicate_of": "The original is in a community some readers of this question "
+                "cannot see."
+            },
         )
     if original.duplicate_of_id == question.pk:
         raise Invalid(

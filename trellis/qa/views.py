@@ -14,11 +14,12 @@ from trellis.communities.models import Community, Status
 from trellis.core import access
 from trellis.core.activity import view_record
 from trellis.core.errors import NotFound, ServiceError
+from trellis.core.text import html_to_text
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.library.selectors import promoted_from
 from trellis.qa import selectors, services
 from trellis.qa.forms import AnswerForm, AskForm, CloseForm, CommentForm, EditForm, VoteForm
-from trellis.qa.models import Post, PostKind
+from trellis.qa.models import BodyFormat, Post, PostKind
 
 ORG_WIDE = "_org"
 
@@ -178,7 +179,10 @@ def post_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404("You cannot edit this post.")
     initial = {
         "title": post.title,
-        "body": post.body,
+        # Imported HTML is edited as text: saving turns the post into Markdown.
+        "body": post.body
+        if post.body_format == BodyFormat.MARKDOWN
+        else html_to_text(post.body_html),
         "tags": " ".join(post.tags.order_by("name").values_list("name", flat=True)),
     }
     form = EditForm(request.POST or None, initial=initial)
