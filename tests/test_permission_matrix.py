@@ -347,6 +347,22 @@ def _members_notification(o: Org) -> int:
     )
 
 
+def _private_conversation(o: Org) -> int:
+    from trellis.qa.models import Conversation, Message
+
+    conversation = Conversation.objects.create(
+        community=o.private, title=PRIVATE_QUESTION, source="slack", source_id="C9:1"
+    )
+    Message.objects.create(
+        conversation=conversation,
+        body="drill",
+        body_html="<p>drill</p>",
+        source="slack",
+        source_id="C9:1",
+    )
+    return conversation.pk
+
+
 def _import_run(o: Org) -> int:
     from trellis.imports.models import ImportRun
 
@@ -564,6 +580,20 @@ CASES |= {
             "GET",
             lambda o: reverse("import-detail", args=[_import_run(o)]),
             everyone(404) | {"admin": 200},
+        )
+    ],
+    "community-conversations": [
+        Case(
+            "GET",
+            lambda o: reverse("community-conversations", args=[private(o)]),
+            VISIBLE_PRIVATE,
+        )
+    ],
+    "conversation-detail": [
+        Case(
+            "GET",
+            lambda o: reverse("conversation-detail", args=[_private_conversation(o)]),
+            VISIBLE_PRIVATE,
         )
     ],
     "notifications": [Case("GET", lambda o: reverse("notifications"), everyone(200))],

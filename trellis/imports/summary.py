@@ -3,7 +3,16 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-KINDS = ("people", "questions", "answers", "comments", "votes", "links")
+KINDS = (
+    "people",
+    "questions",
+    "answers",
+    "comments",
+    "votes",
+    "links",
+    "conversations",
+    "messages",
+)
 OUTCOMES = ("created", "updated", "unchanged", "rejected")
 
 # (stage, done, total): stage names a file or a step; total 0 means unknown.

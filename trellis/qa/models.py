@@ -307,3 +307,58 @@ class Thanks(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} thanks {self.post_id}"
+
+
+class Conversation(models.Model):
+    """A discussion that is not a question: kept from chat imports (Slack threads, Zulip
+    topics) so the knowledge in them can be read, searched and promoted."""
+
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="conversations"
+    )
+    title = models.CharField(max_length=300)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=80)
+    source_id = models.CharField(max_length=128)
+    source_url = models.URLField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id"], name="conversation_source")
+        ]
+        indexes = [
+            models.Index(fields=["community", "-last_activity_at"], name="conversation_recent")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_name = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=80)
+    source_id = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id"], name="message_source")
+        ]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="message_in_order")]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} in {self.conversation_id}"

@@ -9,7 +9,17 @@ from trellis.core import access
 from trellis.core.errors import NotFound
 from trellis.core.models import Tag
 from trellis.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
-from trellis.qa.models import Comment, Follow, LinkKind, Post, PostKind, Revision, Vote
+from trellis.qa.models import (
+    Comment,
+    Conversation,
+    Follow,
+    LinkKind,
+    Message,
+    Post,
+    PostKind,
+    Revision,
+    Vote,
+)
 
 SORTS = {
     "newest": ("-created_at", "-pk"),
@@ -183,6 +193,7 @@ class KnowledgeCounts:
     questions: int
     unanswered: int
     resources: int
+    conversations: int
 
 
 def knowledge_counts(*, viewer: access.Viewer, community: Community) -> KnowledgeCounts:
@@ -196,4 +207,30 @@ def knowledge_counts(*, viewer: access.Viewer, community: Community) -> Knowledg
         questions=questions.count(),
         unanswered=questions.filter(answer_count=0, closed_at__isnull=True).count(),
         resources=Resource.objects.filter(community=community, canonical__isnull=True).count(),
+        conversations=Conversation.objects.filter(community=community).count(),
     )
+
+
+def conversation_list(
+    *, viewer: access.Viewer, community: Community, page: int = 1
+) -> Page[Conversation]:
+    if not access.can_view_community(viewer, community):
+        raise NotFound("No such community, or it is private.")
+    conversations = Conversation.objects.filter(community=community).select_related("started_by")
+    return paginate(conversations.order_by("-last_activity_at", "-pk"), page=page)
+
+
+def conversation_get(*, viewer: access.Viewer, conversation_id: int) -> Conversation:
+    conversation = (
+        Conversation.objects.filter(access.visible_community_filter(viewer))
+        .select_related("community")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise NotFound("No such conversation, or it is in a private community.")
+    return conversation
+
+
+def conversation_messages(conversation: Conversation) -> list[Message]:
+    return list(conversation.messages.select_related("author").order_by("created_at", "pk"))

@@ -11,6 +11,12 @@ urlpatterns = [
     path("questions/<int:pk>/close/", views.question_close, name="question-close"),
     path("questions/<int:pk>/reopen/", views.question_reopen, name="question-reopen"),
     path("c/<slug:slug>/questions/", views.community_questions, name="community-questions"),
+    path(
+        "c/<slug:slug>/conversations/",
+        views.community_conversations,
+        name="community-conversations",
+    ),
+    path("conversations/<int:pk>/", views.conversation_detail, name="conversation-detail"),
     path("posts/<int:pk>/comment/", views.comment_add, name="comment-add"),
     path("posts/<int:pk>/edit/", views.post_edit, name="post-edit"),
     path("posts/<int:pk>/revisions/", views.post_revisions, name="post-revisions"),

@@ -299,3 +299,29 @@ def question_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
     except ServiceError as error:
         report_error(request, error)
     return redirect("question-detail", pk=question.pk)
+
+
+@require_GET
+def community_conversations(request: AuthedRequest, slug: str) -> HttpResponse:
+    community = _community(request, slug)
+    page = selectors.conversation_list(
+        viewer=request.user, community=community, page=int_param(request, "page")
+    )
+    context = {"community": community, "page": page, "nav": "questions"}
+    return render(request, "qa/conversations.html", context)
+
+
+@require_GET
+def conversation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    try:
+        conversation = selectors.conversation_get(viewer=request.user, conversation_id=pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    view_record(viewer=request.user, obj=conversation, community_id=conversation.community_id)
+    context = {
+        "conversation": conversation,
+        "messages_": selectors.conversation_messages(conversation),
+        "community": conversation.community,
+        "nav": "questions",
+    }
+    return render(request, "qa/conversation.html", context)
