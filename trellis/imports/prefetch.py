@@ -1,83 +1,110 @@
 """Read and prepare records in a second process while this one writes to the database.
 
 Parsing XML and sanitising HTML take about as long as the database writes; on two cores
-running them side by side nearly halves an import. The queue holds a few batches only, so
-memory stays flat. The child never touches the database (it is spawned, not forked, and
-imports no Django model).
+running them side by side nearly halves an import. The reader is a plain child process
+(`python -m trellis.imports.prefetch TABLE DIR`) writing pickled batches to a pipe: it never
+touches the database, inherits no connection, and does not re-run the caller's main module
+(as multiprocessing's spawn would). The pipe's buffer bounds what is in flight, so memory
+stays flat.
 """
 
-import multiprocessing
-import queue as queue_module
-from collections.abc import Callable, Iterable, Iterator
+import os
+import pickle
+import struct
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
 from itertools import batched
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from trellis.imports.safety import ImportFileError
 
-DEPTH = 4  # batches in flight
-POLL_SECONDS = 1.0
+HEADER = struct.Struct(">cQ")  # kind, payload length
+ROWS, DONE, FILE_ERROR, ERROR = b"R", b"D", b"F", b"E"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _work(factory: Callable[[], Iterable[Any]], out: Any, size: int) -> None:
-    try:
-        for chunk in batched(factory(), size):
-            out.put(("rows", list(chunk)))
-        out.put(("done", None))
-    except ImportFileError as error:
-        out.put(("file-error", (error.path, error.reason, error.line)))
-    except BaseException as error:  # report anything else instead of dying silently
-        out.put(("error", f"{type(error).__name__}: {error}"))
-
-
-def prefetched(factory: Callable[[], Iterable[Any]], size: int) -> Iterator[list[Any]]:
-    """Batches of what `factory()` yields, produced in a child process.
-
-    `factory` must be picklable: a module-level function, or a `functools.partial` of one.
-    """
-    context = multiprocessing.get_context("spawn")
-    out = context.Queue(maxsize=DEPTH)
-    child = context.Process(target=_work, args=(factory, out, size), daemon=True)
-    child.start()
+def prefetched(table: str, root: Path, size: int) -> Iterator[list[Any]]:
+    """Batches of `table` ("posts", "comments" or "votes") of the dump in `root`."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "trellis.imports.prefetch", table, str(root), str(size)]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert child.stdout is not None
     try:
         while True:
-            try:
-                kind, payload = out.get(timeout=POLL_SECONDS)
-            except queue_module.Empty:
-                if not child.is_alive():
-                    raise RuntimeError("the reading process stopped unexpectedly") from None
-                continue
-            if kind == "rows":
+            header = child.stdout.read(HEADER.size)
+            if len(header) < HEADER.size:
+                child.wait(timeout=30)
+                stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
+                raise RuntimeError(f"the reading process stopped unexpectedly: {stderr[-500:]}")
+            kind, length = HEADER.unpack(header)
+            # Our own child's output, on a private pipe: not untrusted input.
+            payload = pickle.loads(child.stdout.read(length))  # noqa: S301
+            if kind == ROWS:
                 yield payload
-            elif kind == "done":
+            elif kind == DONE:
                 return
-            elif kind == "file-error":
-                path, reason, line = payload
-                raise ImportFileError(path, reason, line)
+            elif kind == FILE_ERROR:
+                raise ImportFileError(*payload)
             else:
                 raise RuntimeError(f"reading the export failed: {payload}")
     finally:
-        if child.is_alive():
-            child.terminate()
-        child.join(timeout=5)
-        out.close()
+        if child.poll() is None:
+            child.kill()
+        child.wait(timeout=30)
+        for stream in (child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
 
 
-# What the Stack Exchange import runs in the child -------------------------------------------
+def _send(out: IO[bytes], kind: bytes, payload: object) -> None:
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(HEADER.pack(kind, len(data)))
+    out.write(data)
 
 
-def stackexchange_posts(root: Path) -> Iterator[Any]:
-    """Posts with their sanitised HTML, then the reader's count of skipped post types."""
-    from trellis.core.text import sanitize_html
+# What the child runs ---------------------------------------------------------------------------
+
+
+def stackexchange_table(table: str, root: Path) -> Iterable[Any]:
     from trellis.imports.stackexchange_reader import StackExchangeDump
 
     dump = StackExchangeDump(root)
+    if table == "posts":
+        return _posts_with_clean_html(dump)
+    if table in ("comments", "votes"):
+        rows: Iterable[Any] = getattr(dump, table)()
+        return rows
+    raise ValueError(f"unknown table {table!r}")
+
+
+def _posts_with_clean_html(dump: Any) -> Iterator[Any]:
+    """Posts with their sanitised HTML, then the reader's count of skipped post types."""
+    from trellis.core.text import sanitize_html
+
     for post in dump.posts():
         yield post, sanitize_html(post.body_html)
     yield dump.skipped_post_types
 
 
-def stackexchange_rows(root: Path, table: str) -> Iterator[Any]:
-    from trellis.imports.stackexchange_reader import StackExchangeDump
+def main(argv: list[str]) -> int:
+    table, root, size = argv[0], Path(argv[1]), int(argv[2])
+    out = sys.stdout.buffer
+    try:
+        for chunk in batched(stackexchange_table(table, root), size):
+            _send(out, ROWS, list(chunk))
+        _send(out, DONE, None)
+    except BrokenPipeError:  # the parent stopped reading (it failed or was interrupted)
+        return 1
+    except ImportFileError as error:
+        _send(out, FILE_ERROR, (error.path, error.reason, error.line))
+    except Exception as error:  # reported to the parent, which raises it there
+        _send(out, ERROR, f"{type(error).__name__}: {error}")
+    out.flush()
+    return 0
 
-    return iter(getattr(StackExchangeDump(root), table)())
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

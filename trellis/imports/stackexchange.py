@@ -8,10 +8,9 @@ and running it again changes nothing that has not changed in the dump.
 
 import html
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from trellis.communities.models import Community
-from trellis.imports.prefetch import prefetched, stackexchange_posts, stackexchange_rows
+from trellis.imports.prefetch import prefetched, stackexchange_table
 from trellis.imports.records import SEComment, SEPost, SEPostLink, SEUser, SEVote
 from trellis.imports.stackexchange_reader import StackExchangeDump
 from trellis.imports.summary import Progress, Summary, no_progress
@@ -42,6 +41,7 @@ from trellis.qa.models import BodyFormat, Comment, LinkKind, Post, PostKind, Pos
 EMAIL_DOMAIN = "stackexchange.invalid"
 STAGING = "trellis_import_accepted"
 PREFETCH_FROM_ROWS = 20_000
+PEOPLE_CACHE_LIMIT = 200_000
 VOTE_VALUES = {2: 1, 3: -1}  # up, down; the others (favourites, bounties, close) are not votes
 LINK_KINDS = {1: LinkKind.RELATED, 3: LinkKind.DUPLICATE}
 CC_BY_SA_4_FROM = datetime(2018, 5, 2, tzinfo=UTC)
@@ -80,7 +80,6 @@ COMMENT_COLUMNS = (
     "source_id",
     "source_author",
 )
-DATETIME_COLUMNS = ("closed_at", "created_at", "edited_at", "last_activity_at")
 
 
 def licence_for(created_at: datetime) -> str:
@@ -127,7 +126,9 @@ class StackExchangeImport:
         self.site_url = dump.site_url()
         self.tags = TagCache()
         self.when = datetime_adapter()
-        self.accepted: list[tuple[str, str]] = []  # (question, answer) source ids, one batch
+        self.people_cache: dict[str, Resolved] = {}
+        # Nothing from this source yet: every row is new, no need to look for existing ones.
+        self.first_import = not imported(Post, self.source).exists()
 
     # People ----------------------------------------------------------------------------------
 
@@ -152,18 +153,18 @@ class StackExchangeImport:
 
     # Posts -----------------------------------------------------------------------------------
 
-    def _batches(self, file: str, factory: Callable[[], Iterable[Any]]) -> Iterator[list[Any]]:
+    def _batches(self, file: str, table: str) -> Iterator[list[Any]]:
         """Batches of a file's records: from a second process for big files (parsing then
         overlaps with writing), in this one for small ones (a process start costs more)."""
         if self.dump.count_rows(file) >= PREFETCH_FROM_ROWS:
-            return prefetched(factory, BATCH)
-        return (list(b) for b in in_batches(factory()))
+            return prefetched(table, self.dump.root, BATCH)
+        return (list(b) for b in in_batches(stackexchange_table(table, self.dump.root)))
 
     def posts(self) -> None:
         total = self.dump.count_rows("Posts.xml")
         done = 0
         skipped: dict[int, int] = {}
-        for items in self._batches("Posts.xml", partial(stackexchange_posts, self.dump.root)):
+        for items in self._batches("Posts.xml", "posts"):
             batch = [item for item in items if isinstance(item, tuple)]
             for item in items:
                 if isinstance(item, dict):
@@ -183,29 +184,41 @@ class StackExchangeImport:
         self._accept_answers()
         self.summary.stage_seconds["accept_answers"] = time.perf_counter() - began
 
+    def _people(self, source_ids: Iterable[int | None]) -> dict[str, Resolved]:
+        """Authors by source id, through a bounded cache: a site's people post many times."""
+        wanted = {str(i) for i in source_ids if i is not None}
+        missing = [i for i in wanted if i not in self.people_cache]
+        if missing:
+            if len(self.people_cache) > PEOPLE_CACHE_LIMIT:
+                self.people_cache.clear()
+            self.people_cache.update(identity_map(self.source, missing))
+        return self.people_cache
+
+    def _existing(self, model: type[Post] | type[Comment], ids: list[str], *fields: str) -> Any:
+        """Rows already imported, by source id; no query at all on a first import."""
+        if self.first_import:
+            return {}
+        return {
+            row[1]: row
+            for row in imported(model, self.source)
+            .filter(source_id__in=ids)
+            .values_list("pk", "source_id", *fields)
+        }
+
     def _post_batch(self, prepared: Sequence[tuple[SEPost, str]]) -> None:
         if not prepared:
             return
-        batch = [post for post, _ in prepared]
-        clean_html = {post.source_id: html for post, html in prepared}
-        people = identity_map(
-            self.source, (str(p.owner_source_id) for p in batch if p.owner_source_id is not None)
-        )
+        people = self._people(post.owner_source_id for post, _ in prepared)
         parents = source_map(
             Post,
             self.source,
-            (str(p.parent_source_id) for p in batch if p.parent_source_id is not None),
+            (str(p.parent_source_id) for p, _ in prepared if p.parent_source_id is not None),
         )
-        existing = {
-            row[1]: row
-            for row in imported(Post, self.source)
-            .filter(source_id__in=[str(p.source_id) for p in batch])
-            .values_list("pk", "source_id", *POST_FIELDS)
-        }
+        existing = self._existing(Post, [str(p.source_id) for p, _ in prepared], *POST_FIELDS)
         new: list[tuple[object, ...]] = []
         new_tags: dict[str, tuple[str, ...]] = {}
         changed: list[Post] = []
-        for record in batch:
+        for record, body_html in prepared:
             kind = "questions" if record.kind == "question" else "answers"
             question_id = None
             if record.kind == "answer":
@@ -214,20 +227,27 @@ class StackExchangeImport:
                     self.summary.reject(kind, "its question is not in the dump")
                     continue
             owner = people.get(str(record.owner_source_id))
-            values = self._post_values(record, clean_html[record.source_id], question_id, owner)
-            row = existing.get(str(values["source_id"]))
+            source_id = str(record.source_id)
+            row = existing.get(source_id)
             if row is None:
-                new.append(
-                    tuple(
-                        self.when(values[c]) if c in DATETIME_COLUMNS else values[c]  # type: ignore[arg-type]
-                        for c in POST_COLUMNS
+                new.append(self._post_row(record, body_html, question_id, owner))
+                if record.tags:
+                    new_tags[source_id] = record.tags
+                self.summary.add(kind, "created")
+                continue
+            fields = self._post_fields(record, owner)
+            if tuple(row[2:]) != fields:
+                values = dict(zip(POST_FIELDS, fields, strict=True))
+                author = (owner.name if owner else record.owner_display_name)[:200]
+                changed.append(
+                    Post(
+                        pk=row[0],
+                        body_html=body_html,
+                        last_activity_at=record.last_activity_at or record.created_at,
+                        source_author=author,
+                        **values,
                     )
                 )
-                if record.tags:
-                    new_tags[str(values["source_id"])] = record.tags
-                self.summary.add(kind, "created")
-            elif tuple(row[2:]) != tuple(values[f] for f in POST_FIELDS):
-                changed.append(Post(pk=row[0], **{f: values[f] for f in POST_UPDATE_FIELDS}))
                 self.summary.add(kind, "updated")
             else:
                 self.summary.add(kind, "unchanged")
@@ -247,33 +267,46 @@ class StackExchangeImport:
                 ],
             )
 
-    def _post_values(
+    def _post_fields(self, record: SEPost, owner: Resolved | None) -> tuple[object, ...]:
+        """What a rerun compares with the stored post (POST_FIELDS, in order)."""
+        return (
+            record.title[:300],
+            record.body_html,
+            record.score,
+            max(0, record.view_count),
+            record.closed_at if record.kind == "question" else None,
+            record.last_edited_at,
+            owner.person_id if owner else None,
+        )
+
+    def _post_row(
         self, record: SEPost, body_html: str, question_id: int | None, owner: Resolved | None
-    ) -> dict[str, object]:
+    ) -> tuple[object, ...]:
+        """A new post as a row of POST_COLUMNS, built directly: this runs a million times."""
         is_question = record.kind == "question"
-        path = "q" if is_question else "a"
-        return {
-            "kind": PostKind.QUESTION if is_question else PostKind.ANSWER,
-            "community_id": self.community.pk,
-            "question_id": question_id,
-            "author_id": owner.person_id if owner else None,
-            "title": record.title[:300],
-            "body": record.body_html,
-            "body_format": BodyFormat.HTML,
-            "body_html": body_html,
-            "score": record.score,
-            "answer_count": 0,
-            "view_count": max(0, record.view_count),
-            "closed_at": record.closed_at if is_question else None,
-            "created_at": record.created_at,
-            "edited_at": record.last_edited_at,
-            "last_activity_at": record.last_activity_at or record.created_at,
-            "source": self.source,
-            "source_id": str(record.source_id),
-            "source_url": f"{self.site_url}/{path}/{record.source_id}",
-            "source_author": (owner.name if owner else record.owner_display_name)[:200],
-            "license": licence_for(record.created_at),
-        }
+        when = self.when
+        return (
+            PostKind.QUESTION if is_question else PostKind.ANSWER,
+            self.community.pk,
+            question_id,
+            owner.person_id if owner else None,
+            record.title[:300],
+            record.body_html,
+            BodyFormat.HTML,
+            body_html,
+            record.score,
+            0,
+            max(0, record.view_count),
+            when(record.closed_at) if is_question else None,
+            when(record.created_at),
+            when(record.last_edited_at),
+            when(record.last_activity_at or record.created_at),
+            self.source,
+            str(record.source_id),
+            f"{self.site_url}/{'q' if is_question else 'a'}/{record.source_id}",
+            (owner.name if owner else record.owner_display_name)[:200],
+            licence_for(record.created_at),
+        )
 
     def _count_answers(self) -> None:
         self.progress("Counting answers", 0, 0)
@@ -327,23 +360,19 @@ class StackExchangeImport:
     def comments(self) -> None:
         total = self.dump.count_rows("Comments.xml")
         done = 0
-        for batch in self._batches(
-            "Comments.xml", partial(stackexchange_rows, self.dump.root, "comments")
-        ):
+        for batch in self._batches("Comments.xml", "comments"):
             self._comment_batch(batch)
             done += len(batch)
             self.progress("Comments.xml", done, total)
 
     def _comment_batch(self, batch: Sequence[SEComment]) -> None:
         posts = source_map(Post, self.source, (str(c.post_source_id) for c in batch))
-        people = identity_map(
-            self.source, (str(c.user_source_id) for c in batch if c.user_source_id is not None)
-        )
+        people = self._people(c.user_source_id for c in batch)
         existing = {
-            sid: (body, author)
-            for sid, body, author in imported(Comment, self.source)
-            .filter(source_id__in=[str(c.source_id) for c in batch])
-            .values_list("source_id", "body", "author_id")
+            sid: (row[2], row[3])
+            for sid, row in self._existing(
+                Comment, [str(c.source_id) for c in batch], "body", "author_id"
+            ).items()
         }
         new: list[tuple[object, ...]] = []
         changed: list[tuple[str, str, int | None]] = []
@@ -385,9 +414,7 @@ class StackExchangeImport:
     def votes(self) -> None:
         total = self.dump.count_rows("Votes.xml")
         done = 0
-        for batch in self._batches(
-            "Votes.xml", partial(stackexchange_rows, self.dump.root, "votes")
-        ):
+        for batch in self._batches("Votes.xml", "votes"):
             self._vote_batch(batch)
             done += len(batch)
             self.progress("Votes.xml", done, total)
@@ -398,10 +425,14 @@ class StackExchangeImport:
             if vote.vote_type_id not in VOTE_VALUES:
                 self.summary.skip(f"votes of type {vote.vote_type_id} (not up or down)")
         posts = source_map(Post, self.source, (str(v.post_source_id) for v in wanted))
-        existing = set(
-            imported(Vote, self.source)
-            .filter(source_id__in=[str(v.source_id) for v in wanted])
-            .values_list("source_id", flat=True)
+        existing = (
+            set()
+            if self.first_import
+            else set(
+                imported(Vote, self.source)
+                .filter(source_id__in=[str(v.source_id) for v in wanted])
+                .values_list("source_id", flat=True)
+            )
         )
         new: list[tuple[object, ...]] = []
         for record in wanted:

@@ -35,8 +35,15 @@ class Post(models.Model):
         on_delete=models.CASCADE,
         related_name="posts",
     )
+    # Foreign keys whose lookups an index below already serves get no index of their own:
+    # every index costs each imported row a B-tree insert.
     question = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="answers"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        db_index=False,  # answer_by_question
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -44,6 +51,7 @@ class Post(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="posts",
+        db_index=False,  # post_by_author
     )
     title = models.CharField(max_length=300, blank=True)
     body = models.TextField(blank=True)
@@ -56,10 +64,20 @@ class Post(models.Model):
     answer_count = models.PositiveIntegerField(default=0)
     view_count = models.PositiveIntegerField(default=0)
     accepted_answer = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # post_accepted, partial
     )
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+        db_index=False,  # post_duplicate_of, partial
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -89,38 +107,53 @@ class Post(models.Model):
             ),
         ]
         indexes = [
-            # The community lists: newest, active, votes, unanswered.
+            # The community lists: newest, active, votes, unanswered. Each index repeats the
+            # columns its condition tests: SQLite does not infer them from the condition and
+            # would otherwise read every row to check them (a count of a big community's
+            # questions then reads the whole table).
             models.Index(
-                fields=["community", "-created_at"],
+                fields=["community", "kind", "-created_at"],
                 condition=Q(kind="question"),
                 name="question_newest",
             ),
             models.Index(
-                fields=["community", "-last_activity_at"],
+                fields=["community", "kind", "-last_activity_at"],
                 condition=Q(kind="question"),
                 name="question_active",
             ),
             models.Index(
-                fields=["community", "-score", "-created_at"],
+                fields=["community", "kind", "-score", "-created_at"],
                 condition=Q(kind="question"),
                 name="question_votes",
             ),
             models.Index(
-                fields=["community", "-created_at"],
+                fields=["community", "kind", "answer_count", "closed_at", "-created_at"],
                 condition=Q(kind="question", answer_count=0, closed_at__isnull=True),
                 name="question_unanswered",
             ),
             # Every question the viewer may see (the organisation-wide list).
             models.Index(
-                fields=["-created_at"], condition=Q(kind="question"), name="question_newest_all"
+                fields=["kind", "-created_at"],
+                condition=Q(kind="question"),
+                name="question_newest_all",
             ),
             models.Index(
-                fields=["-last_activity_at"],
+                fields=["kind", "-last_activity_at"],
                 condition=Q(kind="question"),
                 name="question_active_all",
             ),
             models.Index(fields=["question", "created_at"], name="answer_by_question"),
             models.Index(fields=["author", "-created_at"], name="post_by_author"),
+            models.Index(
+                fields=["accepted_answer"],
+                condition=Q(accepted_answer__isnull=False),
+                name="post_accepted",
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                condition=Q(duplicate_of__isnull=False),
+                name="post_duplicate_of",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,14 +1,16 @@
 """Reads of Ask the Expert, shaped for the viewer: nothing in a private community leaks."""
 
+import hashlib
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from trellis.communities.models import Community
 from trellis.core import access
 from trellis.core.errors import NotFound
 from trellis.core.models import Tag
-from trellis.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
+from trellis.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate, paginate_keys
 from trellis.qa.models import (
     Comment,
     Conversation,
@@ -17,10 +19,12 @@ from trellis.qa.models import (
     Message,
     Post,
     PostKind,
+    PostLink,
     Revision,
     Vote,
 )
 
+TAGS_CACHE_SECONDS = 300
 SORTS = {
     "newest": ("-created_at", "-pk"),
     "active": ("-last_activity_at", "-pk"),
@@ -53,12 +57,16 @@ def question_list(
         questions = questions.filter(answer_count=0, closed_at__isnull=True)
     if tag:
         questions = questions.filter(posttag__tag__name=tag)
-    ordered = (
-        questions.order_by(*SORTS.get(sort, SORTS["newest"]))
-        .select_related("author", "community")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-    )
-    return paginate(ordered, page=page, page_size=page_size)
+
+    def load(keys: list[int]) -> QuerySet[Post]:
+        return (
+            Post.objects.filter(pk__in=keys)
+            .select_related("author", "community")
+            .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        )
+
+    ordered = questions.order_by(*SORTS.get(sort, SORTS["newest"]))
+    return paginate_keys(ordered, load=load, page=page, page_size=page_size)
 
 
 def post_get(*, viewer: access.Viewer, post_id: int, kind: str | None = None) -> Post:
@@ -152,19 +160,24 @@ def linked_questions(*, viewer: access.Viewer, question: Post, kind: str) -> lis
     """Questions linked to this one either way, that the viewer may see.
 
     For duplicates, these are the questions closed as duplicates of this one (the original's
-    own target is `question.duplicate_of`).
+    own target is `question.duplicate_of`). The link ids come first, by index, then the posts:
+    one query joining both directions of the links costs a hundred times more.
     """
-    if kind == LinkKind.DUPLICATE:
-        links = Q(links_out__to_post=question, links_out__kind=kind)
-    else:
-        links = Q(links_out__to_post=question, links_out__kind=kind) | Q(
-            links_in__from_post=question, links_in__kind=kind
+    ids = set(
+        PostLink.objects.filter(to_post=question, kind=kind).values_list("from_post_id", flat=True)
+    )
+    if kind != LinkKind.DUPLICATE:
+        ids |= set(
+            PostLink.objects.filter(from_post=question, kind=kind).values_list(
+                "to_post_id", flat=True
+            )
         )
+    ids.discard(question.pk)
+    if not ids:
+        return []
     return list(
         visible_posts(viewer)
-        .filter(links, kind=PostKind.QUESTION)
-        .exclude(pk=question.pk)
-        .distinct()
+        .filter(pk__in=ids, kind=PostKind.QUESTION)
         .order_by("-score", "pk")[:20]
     )
 
@@ -177,15 +190,33 @@ def revisions(*, viewer: access.Viewer, post_id: int) -> tuple[Post, list[Revisi
 def popular_tags(
     *, viewer: access.Viewer, community: Community | None, limit: int = 20
 ) -> list[Tag]:
-    """The community's most used tags (for the list's filter chips)."""
-    posts = visible_posts(viewer).filter(kind=PostKind.QUESTION)
+    """The most used tags among recent questions (the list's filter chips).
+
+    Cached for a few minutes per community, or per set of communities the viewer can see for
+    the organisation-wide list: tags drift slowly and counting them costs tens of
+    milliseconds on a big community.
+    """
     if community is not None:
-        posts = posts.filter(community=community)
-    return list(
-        Tag.objects.filter(posttag__post__in=posts.values("pk")[:5000])
-        .annotate(n=Count("posttag"))
-        .order_by("-n", "name")[:limit]
-    )
+        key = f"qa:popular-tags:{community.pk}"
+    else:
+        visible = sorted(access.visible_communities(viewer).values_list("pk", flat=True))
+        digest = hashlib.sha256(",".join(map(str, visible)).encode()).hexdigest()[:16]
+        key = f"qa:popular-tags:all:{digest}"
+    names = cache.get(key)
+    if names is None:
+        posts = visible_posts(viewer).filter(kind=PostKind.QUESTION)
+        if community is not None:
+            posts = posts.filter(community=community)
+        recent = posts.order_by("-created_at").values("pk")[:2000]
+        names = list(
+            Tag.objects.filter(posttag__post__in=recent)
+            .annotate(n=Count("posttag"))
+            .order_by("-n", "name")
+            .values_list("name", flat=True)[:limit]
+        )
+        cache.set(key, names, TAGS_CACHE_SECONDS)
+    by_name = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    return [by_name[n] for n in names if n in by_name]
 
 
 @dataclass
