@@ -136,3 +136,22 @@ def test_a_public_resource_cannot_fold_into_a_private_one(org: Org) -> None:
         services.resource_mark_duplicate(
             actor=org.leader, resource=content.public_resource, canonical=content.public_resource
         )
+
+
+def test_owners_can_hand_a_resource_to_colleagues(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+    content = build_content(org)
+    resource = content.public_resource
+    client = client_for(org.leader)
+    response = client.post(
+        f"/library/{resource.pk}/edit/",
+        {"kind": "guide", "title": resource.title, "body": "v2",
+         "owners": f"{org.member.email}, {org.facilitator.email}"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert set(resource.owners.values_list("pk", flat=True)) == {org.member.pk, org.facilitator.pk}
+    response = client_for(org.member).post(
+        f"/library/{resource.pk}/edit/",
+        {"kind": "guide", "title": resource.title, "body": "v3", "owners": "nobody@example.com"},
+    )
+    assert response.status_code == 200 and "nobody@example.com" in response.content.decode()
+    assert Resource.objects.get(pk=resource.pk).version == 2

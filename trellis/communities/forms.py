@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from trellis.communities.models import Role, Status, Visibility
@@ -21,6 +23,21 @@ class CommunityForm(forms.Form):
         choices=Visibility.choices, widget=forms.RadioSelect, initial=Visibility.PUBLIC
     )
     status = forms.ChoiceField(choices=Status.choices, initial=Status.SEED)
+    verification_interval_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        initial=90,
+        label="Check library resources every … days",
+        help_text="Owners are reminded to verify a resource when it falls due.",
+    )
+
+    def settings(self) -> dict[str, Any]:
+        """The cleaned fields, leaving out an empty interval (keep the current one)."""
+        data = dict(self.cleaned_data)
+        if data.get("verification_interval_days") is None:
+            data.pop("verification_interval_days", None)
+        return data
 
 
 class CommunityFilterForm(forms.Form):

@@ -23,7 +23,14 @@ from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid, NotFound
 from trellis.people.models import Person
 
-EDITABLE_FIELDS = ("name", "domain", "charter", "visibility", "status")
+EDITABLE_FIELDS = (
+    "name",
+    "domain",
+    "charter",
+    "visibility",
+    "status",
+    "verification_interval_days",
+)
 TEXT_FIELDS = ("name", "domain", "charter")
 
 
@@ -35,11 +42,14 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def _validate(fields: dict[str, str]) -> None:
+def _validate(fields: dict[str, str | int]) -> None:
     errors: dict[str, str] = {}
-    if "name" in fields and not fields["name"].strip():
+    interval = fields.get("verification_interval_days", 90)
+    if not isinstance(interval, int) or not 1 <= interval <= 3650:
+        errors["verification_interval_days"] = "Between 1 and 3,650 days."
+    if "name" in fields and not str(fields["name"]).strip():
         errors["name"] = "Give the community a name."
-    if "domain" in fields and not fields["domain"].strip():
+    if "domain" in fields and not str(fields["domain"]).strip():
         errors["domain"] = "Say in a sentence what the community is about."
     if "visibility" in fields and fields["visibility"] not in Visibility.values:
         errors["visibility"] = f"Choose one of: {', '.join(Visibility.values)}."
@@ -59,10 +69,19 @@ def community_create(
     visibility: str = Visibility.PUBLIC,
     status: str = Status.SEED,
     slug: str | None = None,
+    verification_interval_days: int = 90,
 ) -> Community:
     if not access.can_create_community(actor):
         raise Forbidden("Sign in to start a community.")
-    _validate({"name": name, "domain": domain, "visibility": visibility, "status": status})
+    _validate(
+        {
+            "name": name,
+            "domain": domain,
+            "visibility": visibility,
+            "status": status,
+            "verification_interval_days": verification_interval_days,
+        }
+    )
     if slug is not None:
         slug = slugify(slug)
         if not slug:
@@ -78,6 +97,7 @@ def community_create(
                 charter=charter.strip(),
                 visibility=visibility,
                 status=status,
+                verification_interval_days=verification_interval_days,
             )
     except IntegrityError as error:
         raise Invalid("Slug taken.", field_errors={"slug": "Another community uses it."}) from error
@@ -87,7 +107,7 @@ def community_create(
 
 
 @transaction.atomic
-def community_update(*, actor: Person, community: Community, **changes: str) -> Community:
+def community_update(*, actor: Person, community: Community, **changes: str | int) -> Community:
     if not access.can_manage_community(actor, community):
         raise Forbidden("Only the community's leaders can change its settings.")
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -95,7 +115,11 @@ def community_update(*, actor: Person, community: Community, **changes: str) -> 
         raise Invalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
     _validate(changes)
     for field, value in changes.items():
-        setattr(community, field, value.strip() if field in TEXT_FIELDS else value)
+        setattr(
+            community,
+            field,
+            value.strip() if isinstance(value, str) and field in TEXT_FIELDS else value,
+        )
     community.save(update_fields=[*changes, "updated_at"])  # never a stale member_count
     activity_record(actor=actor, verb="community.update", obj=community, community_id=community.pk)
     return community

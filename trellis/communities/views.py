@@ -171,7 +171,7 @@ def community_create(request: AuthedRequest) -> HttpResponse:
     form = CommunityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            community = services.community_create(actor=request.user, **form.cleaned_data)
+            community = services.community_create(actor=request.user, **form.settings())
         except ServiceError as error:
             add_form_errors(form, error)
         else:
@@ -200,7 +200,7 @@ def community_settings(request: AuthedRequest, slug: str) -> HttpResponse:
             services.community_update(
                 actor=request.user,
                 community=community,
-                **form.cleaned_data,
+                **form.settings(),
             )
         except ServiceError as error:
             add_form_errors(form, error)

@@ -28,6 +28,11 @@ class ResourceForm(forms.Form):
         label="Check again every … days",
         help_text="Leave empty for the community's default.",
     )
+    owners = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text="Emails of the people who keep it right, separated by commas.",
+    )
     note = forms.CharField(required=False, max_length=200, label="What changed")
 
 

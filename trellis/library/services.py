@@ -129,6 +129,25 @@ def resource_create(
     return resource
 
 
+def _owners_set(resource: Resource, owners: str) -> None:
+    """Owners by email (comma or space separated): the people reminded to verify it."""
+    emails = {e.strip().lower() for e in owners.replace(",", " ").split() if e.strip()}
+    if not emails:
+        raise Invalid("Someone must own it.", field_errors={"owners": "Name at least one owner."})
+    people = {p.email.lower(): p for p in Person.objects.filter(email__in=emails, is_active=True)}
+    unknown = sorted(emails - set(people))
+    if unknown:
+        raise Invalid(
+            "Unknown owner.",
+            field_errors={"owners": f"Nobody in the directory has the email {unknown[0][:100]}."},
+        )
+    ResourceOwner.objects.filter(resource=resource).exclude(person__in=people.values()).delete()
+    ResourceOwner.objects.bulk_create(
+        [ResourceOwner(resource=resource, person=p) for p in people.values()],
+        ignore_conflicts=True,
+    )
+
+
 def _owner_ids(resource: Resource) -> set[int]:
     return set(ResourceOwner.objects.filter(resource=resource).values_list("person_id", flat=True))
 
@@ -150,6 +169,7 @@ def resource_update(
     tags: Iterable[str] | str | None = None,
     verification_interval_days: int | None = None,
     note: str = "",
+    owners: str | None = None,
 ) -> Resource:
     """Save a new version. Editing is also verifying: the editor has just read it through."""
     _check_can_edit(actor, resource)
@@ -173,6 +193,8 @@ def resource_update(
     resource.save()
     if tags is not None:
         _tags_set(resource, normalise_tags(tags))
+    if owners is not None:
+        _owners_set(resource, owners)
     _version_add(resource, actor, note or "Edited")
     activity_record(
         actor=actor, verb="resource.update", obj=resource, community_id=resource.community_id

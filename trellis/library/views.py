@@ -135,11 +135,13 @@ def resource_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "body": resource.body,
         "tags": " ".join(resource.tags.order_by("name").values_list("name", flat=True)),
         "verification_interval_days": resource.verification_interval_days,
+        "owners": ", ".join(p.email for p in selectors.resource_owners(resource)),
     }
     form = ResourceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            data["owners"] = data["owners"] or None  # left empty: keep the owners
             services.resource_update(actor=request.user, resource=resource, **data)
         except ServiceError as error:
             add_form_errors(form, error)
