@@ -230,3 +230,13 @@ def test_editing_only_the_title_of_an_imported_post_keeps_its_html(org: Org) -> 
     question.refresh_from_db()
     assert question.body_html == "<p>Imported <b>bold</b></p>"
     assert question.title == "A clearer imported title"
+
+
+def test_home_asks_members_to_help_with_waiting_questions(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+    build_content(org)
+    waiting = services.question_ask(
+        actor=org.leader, community=org.private, title="Who can review the drill plan?", body=""
+    )
+    page = client_for(org.member).get("/").content.decode()
+    assert "Can you help?" in page and waiting.title in page
+    assert waiting.title not in client_for(org.outsider).get("/").content.decode()

@@ -23,7 +23,7 @@ from trellis.core.activity import activity_record
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.people.models import Person
-from trellis.qa.selectors import knowledge_counts
+from trellis.qa.selectors import knowledge_counts, waiting_in_my_communities
 
 
 @require_GET
@@ -35,6 +35,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         "suggested": selectors.suggested_communities(viewer=viewer),
         "invitations": selectors.my_pending_invitations(viewer=viewer),
         "requests": selectors.my_pending_requests(viewer=viewer),
+        "waiting": waiting_in_my_communities(viewer=viewer),
     }
     return render(request, "communities/home.html", context)
 

@@ -265,3 +265,19 @@ def conversation_get(*, viewer: access.Viewer, conversation_id: int) -> Conversa
 
 def conversation_messages(conversation: Conversation) -> list[Message]:
     return list(conversation.messages.select_related("author").order_by("created_at", "pk"))
+
+
+def waiting_in_my_communities(*, viewer: access.Viewer, limit: int = 5) -> list[Post]:
+    """The newest unanswered questions of the viewer's communities: the home page's
+    'can you help?' list."""
+    return list(
+        Post.objects.filter(
+            kind=PostKind.QUESTION,
+            answer_count=0,
+            closed_at__isnull=True,
+            community__in=access.joined_community_ids(viewer),
+        )
+        .exclude(author_id=access.viewer_id(viewer))
+        .select_related("community")
+        .order_by("-created_at")[:limit]
+    )
