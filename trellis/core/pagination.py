@@ -4,11 +4,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.core.cache import cache
 from django.db.models import Model, QuerySet
 
 T = TypeVar("T", bound=Model)
 
 DEFAULT_PAGE_SIZE = 25
+CACHE_COUNTS_FROM = 10_000
+COUNT_CACHE_SECONDS = 60
 MAX_PAGE_SIZE = 100
 
 
@@ -59,15 +62,23 @@ def paginate_keys[T: Model](
     load: Callable[[list[int]], QuerySet[T]],
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
+    count_key: str = "",
 ) -> Page[T]:
     """`paginate`, finding the page's primary keys first and loading the rows after.
 
     A sorted page over a big table is fast on its own index; joined to the tables the page
     shows (authors, communities), planners (SQLite's especially) may pick another index and
     sort everything. Keys first keeps the fast plan; `load` fetches the rows with their joins.
+
+    With `count_key`, a large total is cached for a minute: counting 350,000 questions takes
+    tens of milliseconds on every page view, and "Page 3 of 14,015" may lag a minute.
     """
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
-    count = queryset.count()
+    count = cache.get(count_key) if count_key else None
+    if count is None:
+        count = queryset.count()
+        if count_key and count >= CACHE_COUNTS_FROM:
+            cache.set(count_key, count, COUNT_CACHE_SECONDS)
     last = max(1, -(-count // page_size))
     page = max(1, min(page, last))
     start = (page - 1) * page_size

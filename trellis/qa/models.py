@@ -181,7 +181,12 @@ class PostTag(models.Model):
 
 
 class Comment(models.Model):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    post = models.ForeignKey(
+        Post,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        db_index=False,  # comment_by_post
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -66,7 +66,11 @@ def question_list(
         )
 
     ordered = questions.order_by(*SORTS.get(sort, SORTS["newest"]))
-    return paginate_keys(ordered, load=load, page=page, page_size=page_size)
+    count_key = ""
+    if community is not None:  # the same total for everyone who may see the community
+        digest = hashlib.sha256(tag.encode()).hexdigest()[:16]
+        count_key = f"qa:count:{community.pk}:{sort == 'unanswered'}:{digest}"
+    return paginate_keys(ordered, load=load, page=page, page_size=page_size, count_key=count_key)
 
 
 def post_get(*, viewer: access.Viewer, post_id: int, kind: str | None = None) -> Post:
