@@ -73,8 +73,9 @@ VoteValue = Annotated[
 ]
 
 BODY_DESCRIPTION = (
-    "The text as written: Markdown, or for imported posts the original HTML, unsanitised. "
-    "Display `body_html`."
+    "The text as written in Markdown. Posts imported from Stack Exchange keep only their "
+    "sanitised HTML (`body_html`; the original is at `source_url`), so this is empty for them; "
+    "posts from other imports may hold their source HTML, unsanitised. Display `body_html`."
 )
 
 
