@@ -235,10 +235,38 @@ def fast_insert(model: type[Model], columns: Sequence[str], rows: Sequence[Seque
 
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    if connection.vendor == "postgresql":
+        _copy_insert(table, names, rows)
+        return
     marks = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _copy_insert(table: str, names: str, rows: Sequence[Sequence[Any]]) -> None:
+    """PostgreSQL: COPY the rows into a temporary table, then one INSERT … SELECT.
+
+    A row-by-row INSERT costs PostgreSQL a statement each (a million posts took minutes);
+    COPY streams them, and the INSERT … SELECT keeps ON CONFLICT DO NOTHING, which COPY has
+    not. The temporary table goes with the transaction.
+    """
+    from django.db import connection
+
+    staging = connection.ops.quote_name(f"trellis_copy_{table.strip(chr(34))}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {names} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "  # noqa: S608
+            "ON CONFLICT DO NOTHING"
+        )
+        cursor.execute(f"TRUNCATE {staging}")
 
 
 def datetime_adapter() -> Callable[[datetime | None], object]:

@@ -28,8 +28,11 @@ class Command(BaseCommand):
         zulip.add_argument("path", type=Path)
         for p in (se, slack, zulip):
             p.add_argument("--quiet", action="store_true", help="No progress bar")
+            p.add_argument("--json", action="store_true", help="The summary as one JSON line")
 
-    def handle(self, *args: Any, kind: str, path: Path, quiet: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, kind: str, path: Path, quiet: bool, json: bool, **options: Any
+    ) -> None:
         with Progress(
             TextColumn("{task.description:<18}"),
             BarColumn(),
@@ -51,6 +54,11 @@ class Command(BaseCommand):
                 raise CommandError(f"{error} Nothing was imported.") from error
             except ServiceError as error:
                 raise CommandError(f"{error.message} Nothing was imported.") from error
+        if json:
+            import json as json_module
+
+            self.stdout.write(json_module.dumps(summary.as_dict()))
+            return
         for line in summary.lines():
             self.stdout.write(line)
         self.stdout.write(f"Done in {summary.seconds:.1f} s.")
