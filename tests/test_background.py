@@ -74,9 +74,14 @@ def test_scheduler_enqueues_each_job_once_per_interval(
     transactional_db: None, database_queue: None
 ) -> None:
     first = run_due_jobs()
-    assert first == ["prune-task-results", "clean-stale-uploads"]
+    assert first == [
+        "prune-task-results",
+        "clean-stale-uploads",
+        "send-due-digests",
+        "remind-resource-owners",
+    ]
     assert run_due_jobs() == []  # a second scheduler, or the next tick, finds nothing due
-    assert DBTaskResult.objects.count() == 2
+    assert DBTaskResult.objects.count() == 4
     ScheduledJob.objects.filter(name="clean-stale-uploads").update(last_enqueued_at=None)
     assert run_due_jobs() == ["clean-stale-uploads"]
     call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
