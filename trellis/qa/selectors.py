@@ -4,7 +4,8 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from trellis.communities.models import Community
 from trellis.core import access
@@ -21,6 +22,7 @@ from trellis.qa.models import (
     PostKind,
     PostLink,
     Revision,
+    Thanks,
     Vote,
 )
 
@@ -108,10 +110,19 @@ class Thread:
     related: list[Post]
 
 
+def _counted(model: type[Thanks] | type[Revision], **match: object) -> Subquery:
+    rows = model.objects.filter(post=OuterRef("pk"), **match).order_by().values("post")
+    return Subquery(rows.annotate(n=Count("pk")).values("n")[:1])
+
+
 def question_thread(*, viewer: access.Viewer, question_id: int) -> Thread:
+    """Everything a question page shows, in few round trips (each costs a millisecond or
+    more on PostgreSQL): counts and the viewer's own marks come as annotations."""
+    me = access.viewer_id(viewer)
     question = (
         visible_posts(viewer)
         .select_related("author", "community", "duplicate_of__community")
+        .annotate(following=Exists(Follow.objects.filter(person_id=me, question=OuterRef("pk"))))
         .filter(pk=question_id, kind=PostKind.QUESTION)
         .first()
     )
@@ -121,68 +132,69 @@ def question_thread(*, viewer: access.Viewer, question_id: int) -> Thread:
         viewer, question.duplicate_of.community
     ):
         question.duplicate_of = None  # never name a question the viewer may not read
-    answers = list(Post.objects.filter(question=question).select_related("author"))
+    posts = list(
+        Post.objects.filter(Q(pk=question.pk) | Q(question=question))
+        .select_related("author")
+        .annotate(
+            thanks_n=Coalesce(_counted(Thanks), 0),
+            thanked=Exists(Thanks.objects.filter(post=OuterRef("pk"), person_id=me)),
+            revisions_n=Coalesce(_counted(Revision), 0),
+            my_vote=Coalesce(
+                Subquery(Vote.objects.filter(post=OuterRef("pk"), voter_id=me).values("value")[:1]),
+                0,
+            ),
+        )
+    )
+    by_id = {p.pk: p for p in posts}
+    answers = [p for p in posts if p.pk != question.pk]
     answers.sort(key=lambda a: (a.pk != question.accepted_answer_id, -a.score, a.created_at))
     views = {
-        p.pk: PostView(p, accepted=p.pk == question.accepted_answer_id)
-        for p in [question, *answers]
+        p.pk: PostView(
+            question if p.pk == question.pk else p,
+            accepted=p.pk == question.accepted_answer_id,
+            my_vote=p.my_vote,
+            thanks=p.thanks_n,
+            i_thanked=p.thanked,
+            revisions=p.revisions_n,
+        )
+        for p in by_id.values()
     }
-    ids = list(views)
     for comment in (
-        Comment.objects.filter(post_id__in=ids).select_related("author").order_by("created_at")
+        Comment.objects.filter(post_id__in=list(views))
+        .select_related("author")
+        .order_by("created_at")
     ):
         views[comment.post_id].comments.append(comment)
-    me = access.viewer_id(viewer)
-    for post_id, value in Vote.objects.filter(voter_id=me, post_id__in=ids).values_list(
-        "post_id", "value"
-    ):
-        views[post_id].my_vote = value
-    for post_id, n, mine in (
-        Post.objects.filter(pk__in=ids)
-        .annotate(n=Count("thanks"), mine=Count("thanks", filter=Q(thanks__person_id=me)))
-        .values_list("pk", "n", "mine")
-    ):
-        views[post_id].thanks, views[post_id].i_thanked = n, bool(mine)
-    for post_id, n in (
-        Revision.objects.filter(post_id__in=ids)
-        .values("post_id")
-        .annotate(n=Count("pk"))
-        .values_list("post_id", "n")
-    ):
-        views[post_id].revisions = n
+    duplicates, related = _links(viewer, question)
     return Thread(
         question=views[question.pk],
         answers=[views[a.pk] for a in answers],
         tags=list(question.tags.order_by("name")),
-        following=Follow.objects.filter(person_id=me, question=question).exists(),
-        duplicates=linked_questions(viewer=viewer, question=question, kind=LinkKind.DUPLICATE),
-        related=linked_questions(viewer=viewer, question=question, kind=LinkKind.RELATED),
+        following=bool(question.following),
+        duplicates=duplicates,
+        related=related,
     )
 
 
-def linked_questions(*, viewer: access.Viewer, question: Post, kind: str) -> list[Post]:
-    """Questions linked to this one either way, that the viewer may see.
-
-    For duplicates, these are the questions closed as duplicates of this one (the original's
-    own target is `question.duplicate_of`). The link ids come first, by index, then the posts:
-    one query joining both directions of the links costs a hundred times more.
-    """
-    ids = set(
-        PostLink.objects.filter(to_post=question, kind=kind).values_list("from_post_id", flat=True)
-    )
-    if kind != LinkKind.DUPLICATE:
-        ids |= set(
-            PostLink.objects.filter(from_post=question, kind=kind).values_list(
-                "to_post_id", flat=True
-            )
+def _links(viewer: access.Viewer, question: Post) -> tuple[list[Post], list[Post]]:
+    """The questions closed as duplicates of this one, and those related either way, that
+    the viewer may see: one query for the links, one for the posts."""
+    links = list(
+        PostLink.objects.filter(Q(to_post=question) | Q(from_post=question)).values_list(
+            "from_post_id", "to_post_id", "kind"
         )
-    ids.discard(question.pk)
-    if not ids:
-        return []
-    return list(
-        visible_posts(viewer)
-        .filter(pk__in=ids, kind=PostKind.QUESTION)
-        .order_by("-score", "pk")[:20]
+    )
+    duplicate_ids = {f for f, t, k in links if k == LinkKind.DUPLICATE and t == question.pk}
+    related_ids = {f if t == question.pk else t for f, t, k in links if k == LinkKind.RELATED}
+    wanted = (duplicate_ids | related_ids) - {question.pk}
+    if not wanted:
+        return [], []
+    posts = list(
+        visible_posts(viewer).filter(pk__in=wanted, kind=PostKind.QUESTION).order_by("-score", "pk")
+    )
+    return (
+        [p for p in posts if p.pk in duplicate_ids][:20],
+        [p for p in posts if p.pk in related_ids][:20],
     )
 
 
