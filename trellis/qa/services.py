@@ -133,16 +133,38 @@ def _touch(question_id: int) -> None:
     Post.objects.filter(pk=question_id).update(last_activity_at=timezone.now())
 
 
+def _tell(
+    recipients: Iterable[Person],
+    kind: str,
+    *,
+    actor: Person | None,
+    community: Community | None,
+    about: Post | Comment,
+    title: str,
+    url: str,
+) -> None:
+    """Notify about a post or a comment (the notification service checks who may see it)."""
+    notify(
+        recipients=recipients,
+        kind=kind,
+        actor=actor,
+        community=community,
+        target_type="comment" if isinstance(about, Comment) else "post",
+        target_id=about.pk,
+        title=title,
+        url=url,
+    )
+
+
 def _notify_mentions(
     people: dict[str, Person], *, actor: Person, post: Post, title: str, url: str
 ) -> None:
-    notify(
-        recipients=people.values(),
-        kind=Kind.MENTION,
+    _tell(
+        people.values(),
+        Kind.MENTION,
         actor=actor,
         community=post.community,
-        target_type="post",
-        target_id=post.pk,
+        about=post,
         title=title,
         url=url,
     )
@@ -213,26 +235,24 @@ def answer_post(*, actor: Person, question: Post, body: str) -> Post:
     activity_record(actor=actor, verb="answer.post", obj=answer, community_id=community_id)
     url = question_url(question.pk, answer.pk)
     asker = [question.author] if question.author else []
-    notify(
-        recipients=asker,
-        kind=Kind.ANSWER,
+    _tell(
+        asker,
+        Kind.ANSWER,
         actor=actor,
         community=question.community,
-        target_type="post",
-        target_id=answer.pk,
+        about=answer,
         title=question.title,
         url=url,
     )
     followers = Person.objects.filter(follows__question=question).exclude(
         pk__in=[p.pk for p in asker]
     )
-    notify(
-        recipients=followers,
-        kind=Kind.FOLLOWED,
+    _tell(
+        followers,
+        Kind.FOLLOWED,
         actor=actor,
         community=question.community,
-        target_type="post",
-        target_id=answer.pk,
+        about=answer,
         title=question.title,
         url=url,
     )
@@ -254,13 +274,12 @@ def comment_add(*, actor: Person, post: Post, body: str) -> Comment:
     _touch(question.pk)
     activity_record(actor=actor, verb="comment.add", obj=comment, community_id=post.community_id)
     url = question_url(question.pk, None if post.is_question else post.pk)
-    notify(
-        recipients=[post.author] if post.author else [],
-        kind=Kind.COMMENT,
+    _tell(
+        [post.author] if post.author else [],
+        Kind.COMMENT,
         actor=actor,
         community=post.community,
-        target_type="comment",
-        target_id=comment.pk,
+        about=comment,
         title=question.title,
         url=url,
     )
@@ -352,13 +371,12 @@ def answer_accept(*, actor: Person, answer: Post, accept: bool = True) -> Post:
     verb = "answer.accept" if accept else "answer.unaccept"
     activity_record(actor=actor, verb=verb, obj=answer, community_id=question.community_id)
     if accept and answer.author:
-        notify(
-            recipients=[answer.author],
-            kind=Kind.ACCEPTED,
+        _tell(
+            [answer.author],
+            Kind.ACCEPTED,
             actor=actor,
             community=question.community,
-            target_type="post",
-            target_id=answer.pk,
+            about=answer,
             title=question.title,
             url=question_url(question.pk, answer.pk),
         )
@@ -458,13 +476,12 @@ def post_thank(*, actor: Person, post: Post) -> bool:
         return False
     question = _thread(post)
     activity_record(actor=actor, verb="post.thank", obj=post, community_id=post.community_id)
-    notify(
-        recipients=[post.author] if post.author else [],
-        kind=Kind.THANKS,
+    _tell(
+        [post.author] if post.author else [],
+        Kind.THANKS,
         actor=actor,
         community=post.community,
-        target_type="post",
-        target_id=post.pk,
+        about=post,
         title=question.title,
         url=question_url(question.pk, None if post.is_question else post.pk),
     )
