@@ -204,3 +204,11 @@ def can_add_resource(viewer: Viewer, community: Community | None) -> bool:
     if community.status == Status.ARCHIVED:
         return False
     return is_org_admin(viewer) or active_role(viewer, community) is not None
+
+
+def readable_wherever(target: Community | None, source: Community | None) -> bool:
+    """Whether everyone who can read something in `source` can read what is in `target`:
+    links between posts or resources must never point readers at what they cannot see."""
+    if target is None or (source is not None and target.pk == source.pk):
+        return True
+    return target.visibility == Visibility.PUBLIC

@@ -239,14 +239,6 @@ def canonical_root(resource: Resource) -> Resource:
     return resource
 
 
-def _readable_by_all_readers(target: Resource, source: Resource) -> bool:
-    from trellis.communities.models import Visibility
-
-    if target.community_id is None or target.community_id == source.community_id:
-        return True
-    return target.community is not None and target.community.visibility == Visibility.PUBLIC
-
-
 @transaction.atomic
 def resource_mark_duplicate(
     *, actor: Person, resource: Resource, canonical: Resource | None
@@ -259,7 +251,9 @@ def resource_mark_duplicate(
             "A resource cannot be its own canonical version.",
             field_errors={"canonical": "Choose another resource."},
         )
-    if canonical is not None and not _readable_by_all_readers(canonical, resource):
+    if canonical is not None and not access.readable_wherever(
+        canonical.community, resource.community
+    ):
         raise Invalid(
             "Choose a canonical resource everyone who reads this one can read.",
             field_errors={"canonical": "It is in a community some readers cannot see."},

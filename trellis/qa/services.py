@@ -383,15 +383,6 @@ def answer_accept(*, actor: Person, answer: Post, accept: bool = True) -> Post:
     return question
 
 
-def _visible_wherever(target: Post, source: Post) -> bool:
-    """Whether everyone who can read `source` can also read `target` (links never leak)."""
-    from trellis.communities.models import Visibility
-
-    if target.community_id is None or target.community_id == source.community_id:
-        return True
-    return target.community is not None and target.community.visibility == Visibility.PUBLIC
-
-
 @transaction.atomic
 def question_close_duplicate(*, actor: Person, question: Post, original: Post) -> Post:
     """Close a question as a duplicate: both pages link to each other, answers go there."""
@@ -402,7 +393,7 @@ def question_close_duplicate(*, actor: Person, question: Post, original: Post) -
             "Choose another question.",
             field_errors={"duplicate_of": "A question can only duplicate a different question."},
         )
-    if not _visible_wherever(original, question):
+    if not access.readable_wherever(original.community, question.community):
         raise Invalid(
             "Choose an original that everyone who can see this question can read.",
             field_errors={
