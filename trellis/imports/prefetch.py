@@ -2,9 +2,10 @@
 
 Parsing XML and sanitising HTML take about as long as the database writes; on two cores
 running them side by side nearly halves an import. The reader is a plain child process
-(`python -m trellis.imports.prefetch TABLE DIR`) writing pickled batches to a pipe: it never
-touches the database, inherits no connection, and does not re-run the caller's main module
-(as multiprocessing's spawn would). The pipe's buffer bounds what is in flight, so memory
+(`python -m trellis.imports.prefetch TABLE DIR SIZE FD`) writing pickled batches to a pipe of
+its own (not its stdout, where anything printed would corrupt them): it never touches the
+database, inherits no connection, and does not re-run the caller's main module (as
+multiprocessing's spawn would). The pipe's buffer bounds what is in flight, so memory
 stays flat.
 """
 
@@ -29,19 +30,29 @@ def prefetched(table: str, root: Path, size: int) -> Iterator[list[Any]]:
     """Batches of `table` ("posts", "comments" or "votes") of the dump in `root`."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    read_fd, write_fd = os.pipe()
     command = [sys.executable, "-m", "trellis.imports.prefetch", table, str(root), str(size)]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    assert child.stdout is not None
+    try:
+        child = subprocess.Popen(
+            [*command, str(write_fd)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            pass_fds=(write_fd,),
+        )
+    finally:
+        os.close(write_fd)  # the child holds its copy; EOF reaches us when it exits
+    batches = os.fdopen(read_fd, "rb")
     try:
         while True:
-            header = child.stdout.read(HEADER.size)
+            header = batches.read(HEADER.size)
             if len(header) < HEADER.size:
                 child.wait(timeout=30)
                 stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
                 raise RuntimeError(f"the reading process stopped unexpectedly: {stderr[-500:]}")
             kind, length = HEADER.unpack(header)
             # Our own child's output, on a private pipe: not untrusted input.
-            payload = pickle.loads(child.stdout.read(length))  # noqa: S301
+            payload = pickle.loads(batches.read(length))  # noqa: S301
             if kind == ROWS:
                 yield payload
             elif kind == DONE:
@@ -54,9 +65,9 @@ def prefetched(table: str, root: Path, size: int) -> Iterator[list[Any]]:
         if child.poll() is None:
             child.kill()
         child.wait(timeout=30)
-        for stream in (child.stdout, child.stderr):
-            if stream is not None:
-                stream.close()
+        batches.close()
+        if child.stderr is not None:
+            child.stderr.close()
 
 
 def _send(out: IO[bytes], kind: bytes, payload: object) -> None:
@@ -90,8 +101,8 @@ def _posts_with_clean_html(dump: Any) -> Iterator[Any]:
 
 
 def main(argv: list[str]) -> int:
-    table, root, size = argv[0], Path(argv[1]), int(argv[2])
-    out = sys.stdout.buffer
+    table, root, size, fd = argv[0], Path(argv[1]), int(argv[2]), int(argv[3])
+    out = os.fdopen(fd, "wb")
     try:
         for chunk in batched(stackexchange_table(table, root), size):
             _send(out, ROWS, list(chunk))
