@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,23 +34,20 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scratch import (
+    DEFAULT_POSTGRES,
+    ROOT,
+    in_scratch_database,
+    percentiles,
+    setup_django_child,
+)
+
 REAL_DUMPS = ROOT.parent / "shared" / "data" / "stackexchange"
-DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
 TARGET_POSTS_PER_S = 5000.0  # on SQLite
 TARGET_PEAK_MB = 500.0
 TARGET_P95_MS = 100.0
-
-
-def percentiles(samples_ms: list[float]) -> dict[str, float]:
-    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
-    return {
-        "p50_ms": round(statistics.median(samples_ms), 2),
-        "p95_ms": round(cuts[94], 2),
-        "max_ms": round(max(samples_ms), 2),
-    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,7 +151,6 @@ def bench_pages(args: argparse.Namespace, site: str) -> dict[str, Any]:
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from trellis.communities.models import Community
@@ -190,7 +185,11 @@ def bench_pages(args: argparse.Namespace, site: str) -> dict[str, Any]:
     def measure(name: str, urls: list[str], who: Client) -> dict[str, Any]:
         for url in urls[:3]:
             who.get(url)
-        with CaptureQueriesContext(connection) as queries:
+        # Django empties connection.queries when a request starts: count at the cursor.
+        statements: list[str] = []
+        with connection.execute_wrapper(
+            lambda execute, sql, *rest: statements.append(sql) or execute(sql, *rest)
+        ):
             who.get(urls[0])
         samples, statuses = [], {}
         for k in range(args.requests):
@@ -203,7 +202,7 @@ def bench_pages(args: argparse.Namespace, site: str) -> dict[str, Any]:
             "page": name,
             "requests": args.requests,
             "statuses": {str(c): n for c, n in sorted(statuses.items())},
-            "queries": len(queries.captured_queries),
+            "queries": len(statements),
             **percentiles(samples),
         }
 
@@ -229,23 +228,9 @@ def bench_pages(args: argparse.Namespace, site: str) -> dict[str, Any]:
 
 
 def run_child(args: argparse.Namespace) -> dict[str, Any]:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trellis.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    server = setup_django_child()
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            server = f"PostgreSQL {cursor.fetchone()[0]}"
-        else:
-            import sqlite3
-
-            server = f"SQLite {sqlite3.sqlite_version}"
     real = [bench_import(Path(p)) for p in args.dumps]
     generated = bench_import(Path(args.generated))
     with connection.cursor() as cursor:
@@ -267,47 +252,12 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def run_in_child(args: argparse.Namespace, database: str, env: dict[str, str]) -> dict[str, Any]:
+def bench_database(args: argparse.Namespace, database: str) -> dict[str, Any]:
     command = [
         sys.executable, __file__, "--database", database, "--generated", args.generated,
         "--requests", str(args.requests), "--seed", str(args.seed), "--dumps", *args.dumps,
     ]  # fmt: skip
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        return {"error": f"child exited {proc.returncode}", "stderr": proc.stderr[-3000:]}
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
-
-
-def bench_sqlite(args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="trellis-bench-") as tmp:
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        env["TRELLIS_DATA_DIR"] = tmp
-        env["TRELLIS_SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
-        return run_in_child(args, "sqlite", env)
-
-
-def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
-    import psycopg
-
-    parts = urlsplit(args.postgres_url)
-    admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    name = f"trellis_bench_qa_{os.getpid()}"
-    try:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as error:
-        return {"error": f"cannot create a scratch database at {admin_url}: {error}"}
-    try:
-        with tempfile.TemporaryDirectory(prefix="trellis-bench-") as tmp:
-            env = dict(os.environ)
-            env["TRELLIS_DATA_DIR"] = tmp
-            env["DATABASE_URL"] = urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
-            return run_in_child(args, "postgres", env)
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return in_scratch_database(database, "qa", command, args.postgres_url)
 
 
 def main() -> None:
@@ -341,8 +291,7 @@ def main() -> None:
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
             generation = json.loads(out.stdout.strip().splitlines()[-1])
-        runners = {"sqlite": bench_sqlite, "postgres": bench_postgres}
-        results = {db: runners[db](args) for db in args.databases.split(",") if db}
+        results = {db: bench_database(args, db) for db in args.databases.split(",") if db}
     sqlite = results.get("sqlite", {})
     checks = {
         "sqlite_posts_per_s_generated": sqlite.get("generated", {}).get("posts_per_s"),
