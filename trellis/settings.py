@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "trellis.library",
     "trellis.notifications",
     "trellis.imports",
+    "trellis.search",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("trellis.library.urls")),
     path("", include("trellis.notifications.urls")),
     path("", include("trellis.imports.urls")),
+    path("", include("trellis.search.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -6,6 +6,7 @@ the outsider who belongs to no community. A private community and everything in 
 only to its members, its sponsors and org admins.
 """
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 from django.contrib.auth.models import AnonymousUser
@@ -157,6 +158,25 @@ def visible_community_filter(viewer: Viewer, field: str = "community") -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(
         **{f"{field}__in": visible_communities(viewer).values("pk")}
     )
+
+
+@dataclass(frozen=True)
+class SearchScope:
+    """Where a viewer's search may look, as plain ids for the search engine's own SQL: rows
+    with no community (org-wide) plus `community_ids`, or everything for an org admin."""
+
+    signed_in: bool
+    everything: bool
+    community_ids: frozenset[int]
+
+
+def search_scope(viewer: Viewer) -> SearchScope:
+    if not is_signed_in(viewer):
+        return SearchScope(False, False, frozenset())
+    if is_org_admin(viewer):
+        return SearchScope(True, True, frozenset())
+    ids = frozenset(visible_communities(viewer).values_list("pk", flat=True))
+    return SearchScope(True, False, ids)
 
 
 def can_view_in(viewer: Viewer, community: Community | None) -> bool:

@@ -18,6 +18,7 @@ from trellis.imports.slack_reader import SlackExport, looks_like_question, messa
 from trellis.imports.summary import Progress, Summary, no_progress
 from trellis.imports.writing import Identity, Resolved, identities_ensure
 from trellis.qa.models import BodyFormat
+from trellis.search.tasks import index_after_commit
 
 SOURCE = "slack"
 EMAIL_DOMAIN = "slack.invalid"
@@ -121,5 +122,6 @@ def import_slack(path: Path, *, progress: Progress = no_progress) -> Summary:
             progress("Channels", done, len(channels))
         for subtype, n in export.skipped.items():
             summary.skip(f"messages of subtype {subtype}", n)
+        index_after_commit()
     summary.seconds = time.perf_counter() - started
     return summary

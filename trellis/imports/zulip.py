@@ -20,6 +20,7 @@ from trellis.imports.summary import Progress, Summary, no_progress
 from trellis.imports.writing import Identity, Resolved, identities_ensure
 from trellis.imports.zulip_reader import ZulipArchive
 from trellis.qa.models import BodyFormat
+from trellis.search.tasks import index_after_commit
 
 SOURCE = "zulip"
 EMAIL_DOMAIN = "zulip.invalid"
@@ -88,5 +89,6 @@ def import_zulip(path: Path, *, progress: Progress = no_progress) -> Summary:
             for topic in stream.topics:
                 job.topic(community, stream, topic)
             progress("Streams", done, len(streams))
+        index_after_commit()
     summary.seconds = time.perf_counter() - started
     return summary

@@ -1,0 +1,286 @@
+"""Does search find what someone already asked? Ranking quality on Stack Exchange dumps, with
+a plain BM25 baseline in the same run. Prints ONE JSON line.
+
+For each dump (the real ones in ../shared/data/stackexchange, or the folders given), in a
+scratch database per engine: import it with `trellis import stackexchange`'s code, index it,
+embed it. Then, for every question with a duplicate link (LinkTypeId 3) and, separately, a
+related link (LinkTypeId 1) to a question posted before it, rank the questions posted before
+it (an answer stands for its question) with the question's title and body as the query, as
+the ask form does. Relevant: the questions it is linked to, either direction. Reported per
+link type: MAP@100, MRR, nDCG@10, R@10 and R@100 for
+
+- bm25: plain Okapi BM25 (rank_bm25, lower-cased words, no stemming) over the title and body
+  of the earlier questions, rebuilt for each query so that no later text leaks in;
+- lexical: Trellis's database retrieval (FTS5 BM25 on SQLite, ts_rank_cd on PostgreSQL);
+- semantic and hybrid: per embedding variant (`--variants`; model, precision, tokens).
+
+Targets: hybrid nDCG@10 ≥ 1.2 x bm25 on related links and ≥ bm25 on duplicates.
+
+    .venv/bin/python benchmarks/bench_search_quality.py
+    .venv/bin/python benchmarks/bench_search_quality.py /path/to/dump-dir --databases sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scratch import DEFAULT_POSTGRES, ROOT, in_scratch_database, setup_django_child
+
+REAL_DUMPS = ROOT.parent / "shared" / "data" / "stackexchange"
+LINK_TYPES = {3: "duplicate", 1: "related"}
+DEPTH = 100
+TARGET_RELATED = 1.2
+TARGET_DUPLICATE = 1.0
+_WORDS = re.compile(r"\w+")
+
+
+# Metrics ---------------------------------------------------------------------------------------
+
+
+def metrics(ranking: list[int], relevant: set[int]) -> dict[str, float]:
+    ranking = ranking[:DEPTH]
+    hits, precision_sum, first = 0, 0.0, 0
+    dcg = 0.0
+    for i, doc in enumerate(ranking, start=1):
+        if doc in relevant:
+            hits += 1
+            precision_sum += hits / i
+            first = first or i
+            if i <= 10:
+                dcg += 1 / math.log2(i + 1)
+    ideal = sum(1 / math.log2(i + 1) for i in range(1, min(len(relevant), 10) + 1))
+    return {
+        "map": precision_sum / len(relevant),
+        "mrr": 1 / first if first else 0.0,
+        "ndcg@10": dcg / ideal,
+        "r@10": len(set(ranking[:10]) & relevant) / len(relevant),
+        "r@100": len(set(ranking[:100]) & relevant) / len(relevant),
+    }
+
+
+def mean(rows: list[dict[str, float]]) -> dict[str, float]:
+    if not rows:
+        return {}
+    return {k: round(sum(r[k] for r in rows) / len(rows), 4) for k in rows[0]}
+
+
+# The child: one engine ---------------------------------------------------------------------------
+
+
+def variant_embedder(spec: str, cache: Path) -> Any:
+    from trellis.search.embeddings.local import LocalMiniLM
+
+    precision, tokens = spec.split("-")
+    return LocalMiniLM(cache_dir=cache, quantized=precision == "int8", max_tokens=int(tokens))
+
+
+def evaluate_dump(dump_dir: Path, variants: list[str], cache: Path) -> dict[str, Any]:
+    from rank_bm25 import BM25Okapi
+
+    from trellis.core.access import SearchScope
+    from trellis.core.text import html_to_text
+    from trellis.imports.stackexchange import import_stackexchange
+    from trellis.imports.stackexchange_reader import StackExchangeDump
+    from trellis.qa.models import Post, PostKind
+    from trellis.search import embedding
+    from trellis.search.indexing import reindex_all
+    from trellis.search.lexical import Filters
+    from trellis.search.models import DocKind, Document
+    from trellis.search.selectors import ranked_ids
+
+    dump = StackExchangeDump(dump_dir)
+    began = time.perf_counter()
+    import_stackexchange(dump_dir)
+    source = f"stackexchange:{dump.site_name()}"
+    questions = {
+        int(sid): (pk, created, title, html_to_text(html), community)
+        for pk, sid, created, title, html, community in Post.objects.filter(
+            source=source, kind=PostKind.QUESTION
+        ).values_list("pk", "source_id", "created_at", "title", "body_html", "community_id")
+    }
+    by_pk = {v[0]: v for v in questions.values()}
+    with embedding.using(None):
+        reindex_all([DocKind.QUESTION, DocKind.ANSWER])
+    thread = {
+        pk: (parent if kind == DocKind.ANSWER else obj)
+        for pk, kind, obj, parent in Document.objects.values_list(
+            "pk", "kind", "object_id", "parent_id"
+        )
+    }
+    prepared_s = time.perf_counter() - began
+
+    links: dict[str, dict[int, set[int]]] = {name: defaultdict(set) for name in LINK_TYPES.values()}
+    for link in dump.post_links():
+        name = LINK_TYPES.get(link.link_type_id)
+        a, b = questions.get(link.post_source_id), questions.get(link.related_post_source_id)
+        if name and a and b and a[0] != b[0]:
+            links[name][a[0]].add(b[0])
+            links[name][b[0]].add(a[0])
+    queries: dict[str, list[tuple[int, set[int]]]] = {}
+    for name, pairs in links.items():
+        queries[name] = [
+            (q, {r for r in related if by_pk[r][1] < by_pk[q][1]})
+            for q, related in sorted(pairs.items())
+        ]
+        queries[name] = [(q, rel) for q, rel in queries[name] if rel]
+
+    def text_of(pk: int) -> str:
+        _, _, title, body, _ = by_pk[pk]
+        return f"{title}\n{body[:1000]}"
+
+    def tokens(text: str) -> list[str]:
+        return _WORDS.findall(text.lower())
+
+    token_cache = {pk: tokens(f"{v[2]} {v[3]}") for pk, v in by_pk.items()}
+    scope = SearchScope(True, True, frozenset())
+
+    def trellis_ranking(q: int, mode: str) -> list[int]:
+        _, created, _, _, community = by_pk[q]
+        filters = Filters(
+            kinds=(DocKind.QUESTION, DocKind.ANSWER), community_id=community, until=created
+        )
+        ranked, _ = ranked_ids(text_of(q), scope, filters, DEPTH * 3, mode=mode)
+        return list(dict.fromkeys(thread[pk] for pk, _ in ranked if pk in thread))[:DEPTH]
+
+    def bm25_ranking(q: int) -> list[int]:
+        created = by_pk[q][1]
+        earlier = [pk for pk, v in by_pk.items() if v[1] < created]
+        if not earlier:
+            return []
+        scores = BM25Okapi([token_cache[pk] for pk in earlier]).get_scores(tokens(text_of(q)))
+        order = sorted(range(len(earlier)), key=lambda i: (-scores[i], earlier[i]))
+        return [earlier[i] for i in order[:DEPTH] if scores[i] > 0]
+
+    def run(method: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, items in queries.items():
+            started = time.perf_counter()
+            rows = [metrics(method(q), rel) for q, rel in items]
+            per_query = (time.perf_counter() - started) / max(len(rows), 1)
+            out[name] = {**mean(rows), "ms_per_query": round(1000 * per_query, 1)}
+        return out
+
+    results: dict[str, Any] = {
+        "dump": dump_dir.name,
+        "questions": len(questions),
+        "queries": {name: len(items) for name, items in queries.items()},
+        "prepare_s": round(prepared_s, 1),
+        "bm25": run(bm25_ranking),
+    }
+    with embedding.using(None):
+        results["lexical"] = run(lambda q: trellis_ranking(q, "lexical"))
+    for spec in variants:
+        model = variant_embedder(spec, cache)
+        with embedding.using(model):
+            started = time.perf_counter()
+            embedded = embedding.embed_pending()
+            seconds = time.perf_counter() - started
+            results[f"semantic[{spec}]"] = run(lambda q: trellis_ranking(q, "semantic"))
+            results[f"hybrid[{spec}]"] = run(lambda q: trellis_ranking(q, "hybrid"))
+            results[f"embedding[{spec}]"] = {
+                "documents": embedded,
+                "seconds": round(seconds, 1),
+                "docs_per_s": round(embedded / seconds, 1) if seconds else None,
+            }
+    return results
+
+
+def run_child(args: argparse.Namespace) -> dict[str, Any]:
+    server = setup_django_child()
+    from django.conf import settings
+
+    cache = Path(settings.DATA_DIR) / "models"
+    dumps = [evaluate_dump(Path(d), args.variants.split(","), cache) for d in args.dumps]
+    return {"server": server, "dumps": dumps}
+
+
+# The parent ------------------------------------------------------------------------------------
+
+
+def pooled(dumps: list[dict[str, Any]], method: str, link: str) -> float | None:
+    """nDCG@10 over every query of every dump (weighted by queries)."""
+    total = weight = 0.0
+    for d in dumps:
+        n = d["queries"].get(link, 0)
+        figure = d.get(method, {}).get(link, {}).get("ndcg@10")
+        if n and figure is not None:
+            total += figure * n
+            weight += n
+    return round(total / weight, 4) if weight else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dumps", nargs="*", help="Stack Exchange dump folders")
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--variants", default="int8-128,fp32-256",
+                        help="embedding variants: precision-tokens, comma-separated")  # fmt: skip
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not args.dumps:
+        args.dumps = sorted(str(p) for p in REAL_DUMPS.iterdir() if p.is_dir())
+    args.dumps = [str(Path(d).resolve()) for d in args.dumps]
+    if args.database:
+        print(json.dumps(run_child(args)))
+        return
+
+    started = time.perf_counter()
+    results = {}
+    for db in filter(None, args.databases.split(",")):
+        command = [sys.executable, __file__, "--database", db, "--variants", args.variants,
+                   *args.dumps]  # fmt: skip
+        results[db] = in_scratch_database(db, "quality", command, args.postgres_url)
+    summary: dict[str, Any] = {}
+    meets = True
+    for db, result in results.items():
+        if "error" in result:
+            meets = False
+            continue
+        dumps = result["dumps"]
+        per_db: dict[str, Any] = {}
+        for link, target in (("related", TARGET_RELATED), ("duplicate", TARGET_DUPLICATE)):
+            base = pooled(dumps, "bm25", link)
+            row: dict[str, Any] = {"bm25_ndcg@10": base, "lexical": pooled(dumps, "lexical", link)}
+            for spec in args.variants.split(","):
+                hybrid = pooled(dumps, f"hybrid[{spec}]", link)
+                row[f"semantic[{spec}]"] = pooled(dumps, f"semantic[{spec}]", link)
+                row[f"hybrid[{spec}]"] = hybrid
+                ratio = round(hybrid / base, 3) if hybrid is not None and base else None
+                row[f"hybrid[{spec}]_ratio_to_bm25"] = ratio
+            first = args.variants.split(",")[0]
+            ok = (row[f"hybrid[{first}]_ratio_to_bm25"] or 0) >= target
+            row["target_ratio"] = target
+            row["meets_target"] = ok
+            meets = meets and ok
+            per_db[link] = row
+        summary[db] = per_db
+    print(
+        json.dumps(
+            {
+                "benchmark": "search-quality",
+                "summary_ndcg@10_pooled": summary,
+                "meets_targets": meets,
+                "targets": {"related": TARGET_RELATED, "duplicate": TARGET_DUPLICATE},
+                "python": platform.python_version(),
+                "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+                "databases": results,
+                "wall_s": round(time.perf_counter() - started, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,287 @@
+"""Search: the index follows the content, retrieval respects who may see what, and nothing a
+person types breaks it."""
+
+import re
+import zlib
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from tests.personas import PRIVATE_QUESTION, PRIVATE_RESOURCE, Org, build_content
+from trellis.qa import services as qa_services
+from trellis.search import embedding, selectors
+from trellis.search.lexical import Filters
+from trellis.search.models import DocKind, Document
+from trellis.search.semantic import CACHE
+
+HOSTILE_QUERIES = [
+    '"',
+    '""',
+    "'",
+    'helm"',
+    "*",
+    "helm*",
+    "NEAR(helm rollback)",
+    "helm AND OR NOT",
+    "title:helm",
+    "-helm",
+    "^helm",
+    "(helm",
+    "helm)",
+    "{helm}",
+    "helm:*",
+    "helm & | ! <-> rollback",
+    "%",
+    "_",
+    "\\",
+    "a" * 10_000,
+    " ".join(["helm"] * 2_000),
+    "SELECT * FROM search_document; --",
+    "🙂🙃 ünïcødé 日本語 العربية",
+    "\u202e\u200b",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+]
+
+
+class WordHashEmbedder:
+    """A deterministic stand-in for the model: a bag of hashed words. Texts sharing words
+    are similar, as they would be for the model; fast enough to embed every test's posts."""
+
+    name = "test-word-hash"
+    dim = 64
+
+    def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[i, zlib.crc32(word.encode()) % self.dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            if norm:
+                out[i] /= norm
+        return out
+
+
+@pytest.fixture
+def content(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks(execute=True):
+        build_content(org)
+    return org
+
+
+@pytest.fixture
+def semantic(content: Org):  # type: ignore[no-untyped-def]
+    """Semantic search on, with the word-hash embedder, over the content's vectors."""
+    model = WordHashEmbedder()
+    with embedding.using(model):
+        embedding.embed_pending()
+        CACHE.refresh(model.name, force=True)
+        yield model
+    CACHE.__init__()  # type: ignore[misc]
+
+
+def titles(hits: list[selectors.Hit]) -> list[str]:
+    return [hit.document.title for hit in hits]
+
+
+@pytest.mark.django_db
+def test_documents_follow_the_content(content: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    question = content.content.public_question
+    assert Document.objects.filter(kind=DocKind.QUESTION, object_id=question.pk).exists()
+    answer = content.content.public_answer
+    answer_doc = Document.objects.get(kind=DocKind.ANSWER, object_id=answer.pk)
+    assert answer_doc.title == question.title and answer_doc.parent_id == question.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        qa_services.post_edit(
+            actor=content.member,
+            post=question,
+            title="How do I undo a Helm upgrade?",
+            body=question.body,
+            tags="helm",
+        )
+    assert Document.objects.get(kind=DocKind.QUESTION, object_id=question.pk).title == (
+        "How do I undo a Helm upgrade?"
+    )
+    # Answers carry their question's title: they follow it.
+    answer_doc.refresh_from_db()
+    assert answer_doc.title == "How do I undo a Helm upgrade?"
+    with django_capture_on_commit_callbacks(execute=True):
+        question.delete()
+    assert not Document.objects.filter(
+        object_id__in=[question.pk, answer_doc.object_id],
+        kind__in=[DocKind.QUESTION, DocKind.ANSWER],
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_change_is_not_indexed_and_the_next_one_is(  # type: ignore[no-untyped-def]
+    org: Org, django_capture_on_commit_callbacks
+) -> None:
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                qa_services.question_ask(
+                    actor=org.member,
+                    community=org.public,
+                    title="Rolled back question",
+                    body="",
+                    tags="",
+                )
+                raise RuntimeError("abort")
+        except RuntimeError:
+            pass
+        with transaction.atomic():
+            qa_services.question_ask(
+                actor=org.member, community=org.public, title="Committed question", body="", tags=""
+            )
+    assert list(Document.objects.filter(kind=DocKind.QUESTION).values_list("title", flat=True)) == [
+        "Committed question"
+    ]
+
+
+@pytest.mark.django_db
+def test_words_find_their_other_forms(content: Org) -> None:
+    results = selectors.search(viewer=content.member, text="rolling back helm releases")
+    assert results.hits, "stemming: 'rolling' and 'releases' match 'roll' and 'release'"
+    assert {hit.document.title for hit in results.hits[:3]} >= {
+        "How do I roll back a Helm release safely?",
+        "Helm release checklist",
+    }
+    assert "<mark>" in "".join(hit.snippet for hit in results.hits)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", ["lexical", "hybrid", "semantic"])
+def test_outsider_never_finds_or_counts_private_content(content: Org, semantic, mode: str) -> None:  # type: ignore[no-untyped-def]
+    words = "breach drill vault keys runbook rotate"
+    leader = selectors.search(viewer=content.leader, text=words, mode=mode)
+    assert {PRIVATE_QUESTION, PRIVATE_RESOURCE} <= set(titles(leader.hits))
+    for viewer in (content.outsider, content.newcomer):
+        found = selectors.search(viewer=viewer, text=words, mode=mode)
+        assert PRIVATE_QUESTION not in titles(found.hits)
+        assert PRIVATE_RESOURCE not in titles(found.hits)
+        assert all(hit.document.community_id != content.private.pk for hit in found.hits)
+        if mode == "lexical":
+            assert found.total == 0  # the count says nothing either
+    similar = selectors.similar(viewer=content.outsider, text="Which vault holds the breach keys")
+    assert PRIVATE_QUESTION not in titles(similar)
+
+
+@pytest.mark.django_db
+def test_search_page_and_panel_for_the_outsider(content: Org, client_for, semantic) -> None:  # type: ignore[no-untyped-def]
+    outsider = client_for(content.outsider)
+    page = outsider.get(reverse("search"), {"q": "breach drill vault"})
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert PRIVATE_QUESTION not in body and PRIVATE_RESOURCE not in body
+    assert content.private.name not in body and content.private.slug not in body
+    # Filtering by the private community is answered as if it did not exist.
+    page = outsider.get(reverse("search"), {"q": "keys", "community": content.private.slug})
+    assert PRIVATE_QUESTION not in page.content.decode()
+    panel = outsider.get(reverse("search-similar"), {"title": PRIVATE_QUESTION})
+    assert PRIVATE_QUESTION not in panel.content.decode()
+    member = client_for(content.leader)
+    panel = member.get(reverse("search-similar"), {"title": PRIVATE_QUESTION})
+    assert PRIVATE_QUESTION in panel.content.decode()
+
+
+@pytest.mark.django_db
+def test_anonymous_search_is_sent_to_sign_in(client, content: Org) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(reverse("search"), {"q": "helm"})
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert selectors.search(viewer=_anonymous(), text="helm").hits == []
+
+
+def _anonymous():  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import AnonymousUser
+
+    return AnonymousUser()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_hostile_queries_get_results_or_a_message_never_an_error(  # type: ignore[no-untyped-def]
+    content: Org, client_for, query: str
+) -> None:
+    response = client_for(content.member).get(reverse("search"), {"q": query, "tag": query[:50]})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<script>alert(1)</script>" not in body
+    panel = client_for(content.member).get(reverse("search-similar"), {"title": query[:300]})
+    assert panel.status_code == 200
+
+
+@pytest.mark.django_db
+def test_malformed_filters_are_named(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(content.member).get(
+        reverse("search"), {"q": "helm", "since": "2024-99-01", "kind": "secrets", "q2": "x"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "From: Enter a valid date." in body
+    assert "Type: Select a valid choice." in body
+    assert "Helm" in body  # the rest of the search still runs
+    response = client_for(content.member).get(reverse("search"), {"q": "a\x00b"})
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_filters_by_type_community_tag_and_date(content: Org) -> None:
+    member = content.member
+    resources = Filters(kinds=("resource",))
+    only_resources = selectors.search(viewer=member, text="helm", filters=resources)
+    assert titles(only_resources.hits) == ["Helm release checklist"]
+    tagged = selectors.search(viewer=member, text="helm", filters=Filters(tag="kubernetes"))
+    assert {h.document.kind for h in tagged.hits} <= {"question", "answer"} and tagged.hits
+    elsewhere = selectors.search(viewer=member, text="helm", filters=Filters(community_id=-1))
+    assert elsewhere.hits == []
+    from datetime import UTC, datetime
+
+    future = selectors.search(
+        viewer=member, text="helm", filters=Filters(since=datetime(2999, 1, 1, tzinfo=UTC))
+    )
+    assert future.hits == []
+
+
+@pytest.mark.django_db
+def test_snippets_are_escaped_and_highlighted(org: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks(execute=True):
+        qa_services.question_ask(
+            actor=org.member,
+            community=org.public,
+            title="Escaping in snippets",
+            body="Why does `<img src=x onerror=alert(1)>` appear in the deploy log?",
+            tags="",
+        )
+    hits = selectors.search(viewer=org.member, text="deploy onerror").hits
+    assert hits
+    snippet = hits[0].snippet
+    assert "<img" not in snippet and "&lt;img" in snippet
+    assert "<mark>" in snippet
+
+
+@pytest.mark.django_db
+def test_semantic_search_finds_by_meaning_when_words_differ(content: Org, semantic) -> None:  # type: ignore[no-untyped-def]
+    # No stemmed word in common with the answer's text but shared vocabulary in the vector.
+    hybrid = selectors.search(viewer=content.member, text="helm history revision", mode="semantic")
+    assert hybrid.hits and hybrid.semantic_on
+
+
+@pytest.mark.django_db
+def test_the_page_says_when_semantic_search_is_off(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+    body = client_for(content.member).get(reverse("search"), {"q": "helm"}).content.decode()
+    assert 'data-testid="semantic-off"' in body and "Helm release checklist" in body
+
+
+@pytest.mark.django_db
+def test_ask_form_suggests_what_exists(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+    panel = client_for(content.newcomer).get(
+        reverse("search-similar"), {"title": "roll back a helm release", "body": ""}
+    )
+    text = panel.content.decode()
+    assert "How do I roll back a Helm release safely?" in text
+    assert text.count("How do I roll back a Helm release safely?") == 1  # its answer folds in

@@ -1,0 +1,140 @@
+"""Lexical retrieval in the database: FTS5 with BM25 on SQLite, a weighted tsvector with
+ts_rank_cd on PostgreSQL. The viewer's scope and the filters are part of the same statement,
+so private rows never become candidates, scores or counts."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from django.db import connection
+
+from trellis.core.access import SearchScope
+from trellis.search.query import Terms
+
+START, STOP = "\x02", "\x03"  # highlight markers no text contains (they are escaped after)
+COUNT_CAP = 1000  # "1,000+ results": counting every match of a common word costs a scan
+
+
+@dataclass(frozen=True)
+class Filters:
+    kinds: tuple[str, ...] = ()
+    community_id: int | None = None
+    tag: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    exclude_ids: tuple[int, ...] = ()  # document ids (the question being asked about itself)
+
+
+def scope_sql(scope: SearchScope, filters: Filters, alias: str = "d") -> tuple[str, list[Any]]:
+    """The WHERE conditions every retrieval shares, with their parameters."""
+    if not scope.signed_in:
+        return "1 = 0", []
+    clauses: list[str] = []
+    params: list[Any] = []
+    if not scope.everything:
+        if scope.community_ids:
+            marks = ", ".join(["%s"] * len(scope.community_ids))
+            clauses.append(f"({alias}.community_id IS NULL OR {alias}.community_id IN ({marks}))")
+            params += sorted(scope.community_ids)
+        else:
+            clauses.append(f"{alias}.community_id IS NULL")
+    if filters.kinds:
+        clauses.append(f"{alias}.kind IN ({', '.join(['%s'] * len(filters.kinds))})")
+        params += list(filters.kinds)
+    if filters.community_id is not None:
+        clauses.append(f"{alias}.community_id = %s")
+        params.append(filters.community_id)
+    if filters.tag:
+        # Tags are stored space-separated; padding makes the match whole-word.
+        clauses.append(f"(' ' || {alias}.tags || ' ') LIKE %s")
+        params.append(f"% {filters.tag.replace('%', '').replace('_', '')} %")
+    if filters.since is not None:
+        clauses.append(f"{alias}.created_at >= %s")
+        params.append(filters.since)
+    if filters.until is not None:
+        clauses.append(f"{alias}.created_at < %s")
+        params.append(filters.until)
+    if filters.exclude_ids:
+        clauses.append(f"{alias}.id NOT IN ({', '.join(['%s'] * len(filters.exclude_ids))})")
+        params += list(filters.exclude_ids)
+    return (" AND ".join(clauses) or "1 = 1"), params
+
+
+def search(
+    terms: Terms, scope: SearchScope, filters: Filters, limit: int
+) -> list[tuple[int, float]]:
+    """(document id, score) best first; higher is better on both databases."""
+    if not terms:
+        return []
+    where, params = scope_sql(scope, filters)
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT d.id, ts_rank_cd(d.search_vector, q, 1) AS score "  # noqa: S608
+            "FROM search_document d, to_tsquery('english', %s) q "
+            f"WHERE d.search_vector @@ q AND {where} ORDER BY score DESC, d.id LIMIT %s"
+        )
+        args = [terms.tsquery(), *params, limit]
+    else:
+        # bm25() is lower-is-better; weights: title 10, tags 4, body 1.
+        sql = (
+            "SELECT d.id, -bm25(search_document_fts, 10.0, 4.0, 1.0) AS score "  # noqa: S608
+            "FROM search_document_fts JOIN search_document d ON d.id = search_document_fts.rowid "
+            f"WHERE search_document_fts MATCH %s AND {where} ORDER BY score DESC, d.id LIMIT %s"
+        )
+        args = [terms.fts5(), *params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+
+def count(terms: Terms, scope: SearchScope, filters: Filters) -> int:
+    """How many documents match, up to COUNT_CAP (the page then says "1,000+")."""
+    if not terms:
+        return 0
+    where, params = scope_sql(scope, filters)
+    if connection.vendor == "postgresql":
+        inner = (
+            "SELECT 1 FROM search_document d "  # noqa: S608
+            f"WHERE d.search_vector @@ to_tsquery('english', %s) AND {where} LIMIT %s"
+        )
+        args = [terms.tsquery(), *params, COUNT_CAP + 1]
+    else:
+        inner = (
+            "SELECT 1 FROM search_document_fts JOIN search_document d "  # noqa: S608
+            "ON d.id = search_document_fts.rowid "
+            f"WHERE search_document_fts MATCH %s AND {where} LIMIT %s"
+        )
+        args = [terms.fts5(), *params, COUNT_CAP + 1]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({inner}) matched", args)  # noqa: S608
+        return int(cursor.fetchone()[0])
+
+
+def snippets(doc_ids: list[int], terms: Terms) -> dict[int, str]:
+    """Safe HTML excerpts of the bodies with the matched words in <mark>."""
+    if not doc_ids or not terms:
+        return {}
+    marks = ", ".join(["%s"] * len(doc_ids))
+    if connection.vendor == "postgresql":
+        options = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=2"
+        sql = (
+            "SELECT d.id, ts_headline('english', d.body, to_tsquery('english', %s), %s) "  # noqa: S608
+            f"FROM search_document d WHERE d.id IN ({marks})"
+        )
+        args: list[Any] = [terms.tsquery(), options, *doc_ids]
+    else:
+        sql = (
+            "SELECT rowid, snippet(search_document_fts, 2, %s, %s, '…', 24) "  # noqa: S608
+            f"FROM search_document_fts WHERE search_document_fts MATCH %s AND rowid IN ({marks})"
+        )
+        args = [START, STOP, terms.fts5(), *doc_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        rows = cursor.fetchall()
+    return {int(pk): highlight(text or "") for pk, text in rows}
+
+
+def highlight(marked: str) -> str:
+    """Escape everything, then turn the engine's markers into <mark> elements."""
+    return escape(marked).replace(START, "<mark>").replace(STOP, "</mark>")

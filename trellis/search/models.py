@@ -1,0 +1,55 @@
+"""The search index: one row per searchable thing, denormalised for retrieval.
+
+Questions, answers, resources, people and communities each get a `Document` with the text to
+match, the community that decides who may see it (null: everyone signed in), and its
+embedding. Retrieval filters on `community` inside the query, so private content never enters
+an outsider's candidates, scores or counts. The lexical index is the database's own: an FTS5
+table on SQLite and a weighted tsvector with a GIN index on PostgreSQL (see migration 0001).
+"""
+
+from django.db import models
+from django.utils import timezone
+
+
+class DocKind(models.TextChoices):
+    QUESTION = "question", "Question"
+    ANSWER = "answer", "Answer"
+    RESOURCE = "resource", "Resource"
+    PERSON = "person", "Person"
+    COMMUNITY = "community", "Community"
+
+
+class Document(models.Model):
+    kind = models.CharField(max_length=10, choices=DocKind.choices)
+    object_id = models.BigIntegerField()
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # For answers, the question (results link to the thread; suggestions group by it).
+    parent_id = models.BigIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    tags = models.CharField(max_length=600, blank=True)  # space-separated tag names
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # A small prior for ranking: votes, an accepted answer, a verified guide.
+    quality = models.FloatField(default=0.0)
+    # Of the embedded text: the vector is recomputed only when the text changed.
+    content_hash = models.CharField(max_length=16, blank=True)
+    embedding = models.BinaryField(null=True, blank=True)  # float16 unit vector
+    embedding_model = models.CharField(max_length=60, blank=True)
+    # When the vector was written: in-process vector caches fetch what changed since.
+    embedded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_doc_unique")
+        ]
+        indexes = [
+            models.Index(fields=["community", "kind"], name="search_doc_scope"),
+            models.Index(fields=["embedding_model"], name="search_doc_model"),
+            models.Index(fields=["embedded_at"], name="search_doc_embedded"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}: {self.title[:60]}"

@@ -1,0 +1,212 @@
+"""Search for people: hybrid retrieval within what the viewer may see, then the page's rows."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+
+from trellis.core import access
+from trellis.search import embedding, lexical, semantic
+from trellis.search.fusion import reciprocal_rank
+from trellis.search.lexical import Filters
+from trellis.search.models import DocKind, Document
+from trellis.search.query import parse
+
+MAX_RESULTS = 1000
+MODES = ("hybrid", "lexical", "semantic")
+
+
+@dataclass
+class Hit:
+    document: Document
+    url: str
+    snippet: str
+    score: float
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    total: int
+    total_capped: bool
+    page: int
+    page_size: int
+    semantic_on: bool
+    semantic_off_reason: str = ""
+    terms: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-min(self.total, MAX_RESULTS) // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def document_urls(documents: list[Document]) -> dict[int, str]:
+    """Each document's address (communities by slug, fetched in one query)."""
+    from trellis.communities.models import Community
+
+    slugs = dict(
+        Community.objects.filter(
+            pk__in=[d.object_id for d in documents if d.kind == DocKind.COMMUNITY]
+        ).values_list("pk", "slug")
+    )
+    return {d.pk: document_url(d, slugs) for d in documents}
+
+
+def document_url(document: Document, community_slugs: dict[int, str]) -> str:
+    if document.kind == DocKind.QUESTION:
+        return reverse("question-detail", args=[document.object_id])
+    if document.kind == DocKind.ANSWER:
+        question = reverse("question-detail", args=[document.parent_id])
+        return f"{question}#answer-{document.object_id}"
+    if document.kind == DocKind.RESOURCE:
+        return reverse("resource-detail", args=[document.object_id])
+    if document.kind == DocKind.PERSON:
+        return reverse("person-detail", args=[document.object_id])
+    return reverse("community-detail", args=[community_slugs.get(document.object_id, "-")])
+
+
+def ranked_ids(
+    text: str,
+    scope: access.SearchScope,
+    filters: Filters,
+    limit: int,
+    *,
+    mode: str = "hybrid",
+    prefix_last: bool = False,
+) -> tuple[list[tuple[int, float]], bool]:
+    """Document ids best first, and whether semantic retrieval took part."""
+    terms = parse(text, prefix_last=prefix_last)
+    rankings: list[list[tuple[int, float]]] = []
+    if mode in ("hybrid", "lexical"):
+        rankings.append(lexical.search(terms, scope, filters, limit))
+    used_semantic = False
+    model = embedding.embedder()
+    if mode in ("hybrid", "semantic") and model is not None:
+        vector = embedding.embed_query(text)
+        if vector is not None:
+            # Over-fetch: filters other than kind and scope are applied in the database after.
+            extra = (
+                4 if (filters.community_id or filters.tag or filters.since or filters.until) else 1
+            )
+            found = semantic.search(vector, model.name, scope, filters.kinds, limit * extra)
+            rankings.append(_apply_filters(found, scope, filters)[:limit])
+            used_semantic = True
+    if len(rankings) == 1:
+        return rankings[0], used_semantic
+    return reciprocal_rank(rankings)[:limit], used_semantic
+
+
+def _apply_filters(
+    found: list[tuple[int, float]], scope: access.SearchScope, filters: Filters
+) -> list[tuple[int, float]]:
+    """Keep the semantic hits that pass the same SQL conditions as the lexical ones (scope
+    included, so a document that moved to a private community since it was cached drops)."""
+    if not found:
+        return []
+    where, params = lexical.scope_sql(scope, filters)
+    ids = [pk for pk, _ in found]
+    marks = ", ".join(["%s"] * len(ids))
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.id FROM search_document d WHERE d.id IN ({marks}) AND {where}",  # noqa: S608
+            [*ids, *params],
+        )
+        allowed = {row[0] for row in cursor.fetchall()}
+    return [hit for hit in found if hit[0] in allowed]
+
+
+def search(
+    *,
+    viewer: access.Viewer,
+    text: str,
+    filters: Filters | None = None,
+    page: int = 1,
+    page_size: int = 20,
+    mode: str = "hybrid",
+) -> Results:
+    filters = filters or Filters()
+    scope = access.search_scope(viewer)
+    page = max(1, min(page, MAX_RESULTS // page_size))
+    wanted = page * page_size
+    ranked, _used_semantic = ranked_ids(text, scope, filters, wanted, mode=mode)
+    terms = parse(text)
+    lexical_total = lexical.count(terms, scope, filters) if mode != "semantic" else 0
+    total = max(lexical_total, len(ranked))
+    window = ranked[(page - 1) * page_size : wanted]
+    documents = Document.objects.in_bulk([pk for pk, _ in window])
+    marked = lexical.snippets([pk for pk, _ in window], terms)
+    urls = document_urls(list(documents.values()))
+    hits = [
+        Hit(
+            document=documents[pk],
+            url=urls[pk],
+            snippet=marked.get(pk) or _plain_snippet(documents[pk].body),
+            score=score,
+        )
+        for pk, score in window
+        if pk in documents
+    ]
+    return Results(
+        hits=hits,
+        total=total,
+        total_capped=lexical_total > lexical.COUNT_CAP,
+        page=page,
+        page_size=page_size,
+        semantic_on=embedding.embedder() is not None,
+        semantic_off_reason=embedding.semantic_off_reason(),
+        terms=terms.words,
+    )
+
+
+def _plain_snippet(body: str, length: int = 220) -> str:
+    from html import escape
+
+    return escape(body[:length] + ("…" if len(body) > length else ""))
+
+
+def similar(
+    *,
+    viewer: access.Viewer,
+    text: str,
+    kinds: tuple[str, ...] = (DocKind.QUESTION, DocKind.ANSWER, DocKind.RESOURCE),
+    community_id: int | None = None,
+    exclude: tuple[tuple[str, int], ...] = (),
+    limit: int = 5,
+) -> list[Hit]:
+    """What already exists about this text: questions (an answer stands for its question) and
+    resources, best first, for the ask form and for related items."""
+    scope = access.search_scope(viewer)
+    filters = Filters(kinds=kinds, community_id=community_id)
+    ranked, _ = ranked_ids(text, scope, filters, limit * 4, prefix_last=True)
+    documents = Document.objects.in_bulk([pk for pk, _ in ranked])
+    urls = document_urls(list(documents.values()))
+    hits: list[Hit] = []
+    seen: set[tuple[str, Any]] = set(exclude)
+    for pk, score in ranked:
+        document = documents.get(pk)
+        if document is None:
+            continue
+        key = _thread_key(document)
+        if key in seen:
+            continue
+        seen.add(key)
+        hits.append(Hit(document, urls[pk], _plain_snippet(document.body), score))
+        if len(hits) == limit:
+            break
+    return hits
+
+
+def _thread_key(document: Document) -> tuple[str, Any]:
+    if document.kind == DocKind.ANSWER:
+        return (DocKind.QUESTION, document.parent_id)
+    return (document.kind, document.object_id)

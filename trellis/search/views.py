@@ -1,0 +1,83 @@
+"""The search page and the "has someone already asked this?" panel of the ask form."""
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from trellis.communities.models import Community
+from trellis.core import access
+from trellis.core.web import AuthedRequest, int_param
+from trellis.search import embedding, selectors
+from trellis.search.forms import SearchForm, SimilarForm
+from trellis.search.lexical import Filters
+from trellis.search.models import DocKind
+
+
+def _visible_community(request: AuthedRequest, slug: str) -> Community | None:
+    """The community filter, only if the viewer may see it (else as if it did not exist)."""
+    if not slug:
+        return None
+    community = Community.objects.filter(slug=slug).first()
+    if community is None or not access.can_view_community(request.user, community):
+        return None
+    return community
+
+
+def _day_start(day: Any) -> datetime | None:
+    return datetime.combine(day, time.min, tzinfo=UTC) if day else None
+
+
+@require_GET
+def search_page(request: AuthedRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    results = None
+    community = None
+    unknown_community = False
+    if form.is_bound:
+        form.is_valid()  # field errors are shown; valid fields still filter
+        data: dict[str, Any] = getattr(form, "cleaned_data", {})
+        slug = data.get("community") or ""
+        community = _visible_community(request, slug)
+        unknown_community = bool(slug) and community is None
+        until = data.get("until")
+        filters = Filters(
+            kinds=(data["kind"],) if data.get("kind") else (),
+            community_id=community.pk if community else (-1 if unknown_community else None),
+            tag=(data.get("tag") or "").lower(),
+            since=_day_start(data.get("since")),
+            until=_day_start(until + timedelta(days=1)) if until else None,
+        )
+        if data.get("q"):
+            results = selectors.search(
+                viewer=request.user,
+                text=data["q"],
+                filters=filters,
+                page=int_param(request, "page"),
+            )
+    context = {
+        "nav": "search",
+        "form": form,
+        "results": results,
+        "page": results,
+        "communities": access.visible_communities(request.user).order_by("name"),
+        "kinds": DocKind.choices,
+        "unknown_community": unknown_community,
+        "semantic_off_reason": embedding.semantic_off_reason(),
+    }
+    template = "search/_results.html" if request.htmx else "search/search.html"
+    return render(request, template, context)
+
+
+@require_GET
+def similar_panel(request: AuthedRequest) -> HttpResponse:
+    """As the asker types: what already exists, before they post."""
+    form = SimilarForm(request.GET)
+    hits: list[selectors.Hit] = []
+    if form.is_valid():
+        text = f"{form.cleaned_data['title']}\n{form.cleaned_data['body'][:1000]}".strip()
+        if len(text) >= 8:
+            hits = selectors.similar(viewer=request.user, text=text)
+    return render(request, "search/_similar.html", {"hits": hits})
