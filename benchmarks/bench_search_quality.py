@@ -85,109 +85,124 @@ def variant_embedder(spec: str, cache: Path) -> Any:
     return LocalMiniLM(cache_dir=cache, quantized=precision == "int8", max_tokens=int(tokens))
 
 
-def evaluate_dump(dump_dir: Path, variants: list[str], cache: Path) -> dict[str, Any]:
-    from rank_bm25 import BM25Okapi
+class DumpQueries:
+    """One imported dump: its questions, the link-based queries, and how to rank for them."""
 
-    from trellis.core.access import SearchScope
-    from trellis.core.text import html_to_text
-    from trellis.imports.stackexchange import import_stackexchange
-    from trellis.imports.stackexchange_reader import StackExchangeDump
-    from trellis.qa.models import Post, PostKind
-    from trellis.search import embedding
-    from trellis.search.indexing import reindex_all
-    from trellis.search.lexical import Filters
-    from trellis.search.models import DocKind, Document
-    from trellis.search.selectors import ranked_ids
+    def __init__(self, dump_dir: Path) -> None:
+        from trellis.core.text import html_to_text
+        from trellis.imports.stackexchange import import_stackexchange
+        from trellis.imports.stackexchange_reader import StackExchangeDump
+        from trellis.qa.models import Post, PostKind
+        from trellis.search import embedding
+        from trellis.search.indexing import reindex_all
+        from trellis.search.models import DocKind, Document
 
-    dump = StackExchangeDump(dump_dir)
-    began = time.perf_counter()
-    import_stackexchange(dump_dir)
-    source = f"stackexchange:{dump.site_name()}"
-    questions = {
-        int(sid): (pk, created, title, html_to_text(html), community)
-        for pk, sid, created, title, html, community in Post.objects.filter(
-            source=source, kind=PostKind.QUESTION
-        ).values_list("pk", "source_id", "created_at", "title", "body_html", "community_id")
-    }
-    by_pk = {v[0]: v for v in questions.values()}
-    with embedding.using(None):
-        reindex_all([DocKind.QUESTION, DocKind.ANSWER])
-    thread = {
-        pk: (parent if kind == DocKind.ANSWER else obj)
-        for pk, kind, obj, parent in Document.objects.values_list(
-            "pk", "kind", "object_id", "parent_id"
-        )
-    }
-    prepared_s = time.perf_counter() - began
+        self.dump_dir = dump_dir
+        dump = StackExchangeDump(dump_dir)
+        began = time.perf_counter()
+        if not Post.objects.filter(source=f"stackexchange:{dump.site_name()}").exists():
+            import_stackexchange(dump_dir)
+        source = f"stackexchange:{dump.site_name()}"
+        self.questions = {
+            int(sid): (pk, created, title, html_to_text(html), community)
+            for pk, sid, created, title, html, community in Post.objects.filter(
+                source=source, kind=PostKind.QUESTION
+            ).values_list("pk", "source_id", "created_at", "title", "body_html", "community_id")
+        }
+        self.by_pk = {v[0]: v for v in self.questions.values()}
+        with embedding.using(None):
+            reindex_all([DocKind.QUESTION, DocKind.ANSWER])
+        self.thread = {
+            pk: (parent if kind == DocKind.ANSWER else obj)
+            for pk, kind, obj, parent in Document.objects.values_list(
+                "pk", "kind", "object_id", "parent_id"
+            )
+        }
+        self.prepare_s = time.perf_counter() - began
+        links: dict[str, dict[int, set[int]]] = {n: defaultdict(set) for n in LINK_TYPES.values()}
+        for link in dump.post_links():
+            name = LINK_TYPES.get(link.link_type_id)
+            a = self.questions.get(link.post_source_id)
+            b = self.questions.get(link.related_post_source_id)
+            if name and a and b and a[0] != b[0]:
+                links[name][a[0]].add(b[0])
+                links[name][b[0]].add(a[0])
+        self.queries: dict[str, list[tuple[int, set[int]]]] = {}
+        for name, pairs in links.items():
+            items = [
+                (q, {r for r in related if self.by_pk[r][1] < self.by_pk[q][1]})
+                for q, related in sorted(pairs.items())
+            ]
+            self.queries[name] = [(q, rel) for q, rel in items if rel]
+        self.tokens = {pk: _tokens(f"{v[2]} {v[3]}") for pk, v in self.by_pk.items()}
 
-    links: dict[str, dict[int, set[int]]] = {name: defaultdict(set) for name in LINK_TYPES.values()}
-    for link in dump.post_links():
-        name = LINK_TYPES.get(link.link_type_id)
-        a, b = questions.get(link.post_source_id), questions.get(link.related_post_source_id)
-        if name and a and b and a[0] != b[0]:
-            links[name][a[0]].add(b[0])
-            links[name][b[0]].add(a[0])
-    queries: dict[str, list[tuple[int, set[int]]]] = {}
-    for name, pairs in links.items():
-        queries[name] = [
-            (q, {r for r in related if by_pk[r][1] < by_pk[q][1]})
-            for q, related in sorted(pairs.items())
-        ]
-        queries[name] = [(q, rel) for q, rel in queries[name] if rel]
-
-    def text_of(pk: int) -> str:
-        _, _, title, body, _ = by_pk[pk]
+    def text_of(self, pk: int) -> str:
+        _, _, title, body, _ = self.by_pk[pk]
         return f"{title}\n{body[:1000]}"
 
-    def tokens(text: str) -> list[str]:
-        return _WORDS.findall(text.lower())
+    def trellis_ranking(self, q: int, mode: str) -> list[int]:
+        from trellis.core.access import SearchScope
+        from trellis.search.lexical import Filters
+        from trellis.search.models import DocKind
+        from trellis.search.selectors import ranked_ids
 
-    token_cache = {pk: tokens(f"{v[2]} {v[3]}") for pk, v in by_pk.items()}
-    scope = SearchScope(True, True, frozenset())
-
-    def trellis_ranking(q: int, mode: str) -> list[int]:
-        _, created, _, _, community = by_pk[q]
+        _, created, _, _, community = self.by_pk[q]
         filters = Filters(
             kinds=(DocKind.QUESTION, DocKind.ANSWER), community_id=community, until=created
         )
-        ranked, _ = ranked_ids(text_of(q), scope, filters, DEPTH * 3, mode=mode)
+        scope = SearchScope(True, True, frozenset())
+        ranked, _ = ranked_ids(self.text_of(q), scope, filters, DEPTH * 3, mode=mode)
+        thread = self.thread
         return list(dict.fromkeys(thread[pk] for pk, _ in ranked if pk in thread))[:DEPTH]
 
-    def bm25_ranking(q: int) -> list[int]:
-        created = by_pk[q][1]
-        earlier = [pk for pk, v in by_pk.items() if v[1] < created]
+    def bm25_ranking(self, q: int) -> list[int]:
+        from rank_bm25 import BM25Okapi
+
+        created = self.by_pk[q][1]
+        earlier = [pk for pk, v in self.by_pk.items() if v[1] < created]
         if not earlier:
             return []
-        scores = BM25Okapi([token_cache[pk] for pk in earlier]).get_scores(tokens(text_of(q)))
+        scores = BM25Okapi([self.tokens[pk] for pk in earlier]).get_scores(_tokens(self.text_of(q)))
         order = sorted(range(len(earlier)), key=lambda i: (-scores[i], earlier[i]))
         return [earlier[i] for i in order[:DEPTH] if scores[i] > 0]
 
-    def run(method: Any) -> dict[str, Any]:
+    def run(self, method: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name, items in queries.items():
+        for name, items in self.queries.items():
             started = time.perf_counter()
             rows = [metrics(method(q), rel) for q, rel in items]
             per_query = (time.perf_counter() - started) / max(len(rows), 1)
             out[name] = {**mean(rows), "ms_per_query": round(1000 * per_query, 1)}
         return out
 
+
+def _tokens(text: str) -> list[str]:
+    return _WORDS.findall(text.lower())
+
+
+def evaluate_dump(dump_dir: Path, variants: list[str], cache: Path) -> dict[str, Any]:
+    from trellis.search import embedding
+
+    dump = DumpQueries(dump_dir)
     results: dict[str, Any] = {
         "dump": dump_dir.name,
-        "questions": len(questions),
-        "queries": {name: len(items) for name, items in queries.items()},
-        "prepare_s": round(prepared_s, 1),
-        "bm25": run(bm25_ranking),
+        "questions": len(dump.questions),
+        "queries": {name: len(items) for name, items in dump.queries.items()},
+        "prepare_s": round(dump.prepare_s, 1),
+        "bm25": dump.run(dump.bm25_ranking),
     }
     with embedding.using(None):
-        results["lexical"] = run(lambda q: trellis_ranking(q, "lexical"))
+        results["lexical"] = dump.run(lambda q: dump.trellis_ranking(q, "lexical"))
     for spec in variants:
         model = variant_embedder(spec, cache)
         with embedding.using(model):
             started = time.perf_counter()
             embedded = embedding.embed_pending()
             seconds = time.perf_counter() - started
-            results[f"semantic[{spec}]"] = run(lambda q: trellis_ranking(q, "semantic"))
-            results[f"hybrid[{spec}]"] = run(lambda q: trellis_ranking(q, "hybrid"))
+            for mode in ("semantic", "hybrid"):
+                results[f"{mode}[{spec}]"] = dump.run(
+                    lambda q, mode=mode: dump.trellis_ranking(q, mode)
+                )
             results[f"embedding[{spec}]"] = {
                 "documents": embedded,
                 "seconds": round(seconds, 1),

@@ -531,6 +531,22 @@ CASES |= {
             everyone(200),
         ),
     ],
+    "search-related": [
+        Case(
+            "GET",
+            lambda o: _indexed(
+                reverse("search-related", args=["resource", o.content.private_resource.pk])
+            ),
+            everyone(200),
+        ),
+        Case(
+            "GET",
+            lambda o: _indexed(
+                reverse("search-related", args=["question", o.content.public_question.pk])
+            ),
+            everyone(200),
+        ),
+    ],
     "search-similar": [
         Case(
             "GET",

@@ -285,3 +285,38 @@ def test_ask_form_suggests_what_exists(content: Org, client_for) -> None:  # typ
     text = panel.content.decode()
     assert "How do I roll back a Helm release safely?" in text
     assert text.count("How do I roll back a Helm release safely?") == 1  # its answer folds in
+
+
+@pytest.mark.django_db
+def test_related_items_for_a_question_and_a_resource(content: Org, client_for, semantic) -> None:  # type: ignore[no-untyped-def]
+    question = content.content.public_question
+    member = client_for(content.member)
+    panel = member.get(reverse("search-related", args=["question", question.pk]))
+    text = panel.content.decode()
+    assert "Helm release checklist" in text
+    assert question.title not in text  # not itself, nor its own answers
+    resource = content.content.public_resource
+    panel = member.get(reverse("search-related", args=["resource", resource.pk]))
+    assert question.title in panel.content.decode()
+    # The private resource's panel is empty for the outsider, and says nothing.
+    private = content.content.private_resource
+    outsider = client_for(content.outsider)
+    panel = outsider.get(reverse("search-related", args=["resource", private.pk]))
+    assert panel.status_code == 200 and panel.content.decode().strip() == ""
+    assert member.get(reverse("search-related", args=["person", 1])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_date_bounds_are_exact(content: Org) -> None:
+    """`until` excludes the instant itself and `since` includes it (SQLite compares the stored
+    text: a parameter with "+00:00" once let a question find itself as its own duplicate)."""
+    question = content.content.public_question
+    document = Document.objects.get(kind=DocKind.QUESTION, object_id=question.pk)
+    before = Filters(kinds=("question",), until=document.created_at)
+    assert question.title not in titles(
+        selectors.search(viewer=content.member, text="helm rollback", filters=before).hits
+    )
+    since = Filters(kinds=("question",), since=document.created_at)
+    assert question.title in titles(
+        selectors.search(viewer=content.member, text="helm rollback", filters=since).hits
+    )

@@ -14,6 +14,7 @@ from trellis.search.query import Terms
 
 START, STOP = "\x02", "\x03"  # highlight markers no text contains (they are escaped after)
 COUNT_CAP = 1000  # "1,000+ results": counting every match of a common word costs a scan
+BM25_WEIGHTS = (10.0, 4.0, 1.0)  # FTS5 columns title, tags, body
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,15 @@ def scope_sql(scope: SearchScope, filters: Filters, alias: str = "d") -> tuple[s
         # Tags are stored space-separated; padding makes the match whole-word.
         clauses.append(f"(' ' || {alias}.tags || ' ') LIKE %s")
         params.append(f"% {filters.tag.replace('%', '').replace('_', '')} %")
+    # Datetimes in the database's own form: SQLite compares them as text, and a bare
+    # parameter would carry a "+00:00" that sorts after the stored value of the same instant.
+    as_stored = connection.ops.adapt_datetimefield_value
     if filters.since is not None:
         clauses.append(f"{alias}.created_at >= %s")
-        params.append(filters.since)
+        params.append(as_stored(filters.since))
     if filters.until is not None:
         clauses.append(f"{alias}.created_at < %s")
-        params.append(filters.until)
+        params.append(as_stored(filters.until))
     if filters.exclude_ids:
         clauses.append(f"{alias}.id NOT IN ({', '.join(['%s'] * len(filters.exclude_ids))})")
         params += list(filters.exclude_ids)
@@ -76,9 +80,10 @@ def search(
         )
         args = [terms.tsquery(), *params, limit]
     else:
-        # bm25() is lower-is-better; weights: title 10, tags 4, body 1.
+        # bm25() is lower-is-better.
+        weights = ", ".join(str(float(w)) for w in BM25_WEIGHTS)
         sql = (
-            "SELECT d.id, -bm25(search_document_fts, 10.0, 4.0, 1.0) AS score "  # noqa: S608
+            f"SELECT d.id, -bm25(search_document_fts, {weights}) AS score "  # noqa: S608
             "FROM search_document_fts JOIN search_document d ON d.id = search_document_fts.rowid "
             f"WHERE search_document_fts MATCH %s AND {where} ORDER BY score DESC, d.id LIMIT %s"
         )

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.urls import reverse
 
 from trellis.core import access
@@ -81,8 +82,10 @@ def ranked_ids(
     *,
     mode: str = "hybrid",
     prefix_last: bool = False,
+    vector: np.ndarray | None = None,
 ) -> tuple[list[tuple[int, float]], bool]:
-    """Document ids best first, and whether semantic retrieval took part."""
+    """Document ids best first, and whether semantic retrieval took part. `vector` stands in
+    for the text's embedding when it is already known (a stored document's)."""
     terms = parse(text, prefix_last=prefix_last)
     rankings: list[list[tuple[int, float]]] = []
     if mode in ("hybrid", "lexical"):
@@ -90,7 +93,8 @@ def ranked_ids(
     used_semantic = False
     model = embedding.embedder()
     if mode in ("hybrid", "semantic") and model is not None:
-        vector = embedding.embed_query(text)
+        if vector is None:
+            vector = embedding.embed_query(text)
         if vector is not None:
             # Over-fetch: filters other than kind and scope are applied in the database after.
             extra = (
@@ -188,25 +192,60 @@ def similar(
     scope = access.search_scope(viewer)
     filters = Filters(kinds=kinds, community_id=community_id)
     ranked, _ = ranked_ids(text, scope, filters, limit * 4, prefix_last=True)
-    documents = Document.objects.in_bulk([pk for pk, _ in ranked])
-    urls = document_urls(list(documents.values()))
-    hits: list[Hit] = []
-    seen: set[tuple[str, Any]] = set(exclude)
-    for pk, score in ranked:
-        document = documents.get(pk)
-        if document is None:
-            continue
-        key = _thread_key(document)
-        if key in seen:
-            continue
-        seen.add(key)
-        hits.append(Hit(document, urls[pk], _plain_snippet(document.body), score))
-        if len(hits) == limit:
-            break
-    return hits
+    return _distinct_threads(ranked, limit, exclude=set(exclude))
 
 
 def _thread_key(document: Document) -> tuple[str, Any]:
     if document.kind == DocKind.ANSWER:
         return (DocKind.QUESTION, document.parent_id)
     return (document.kind, document.object_id)
+
+
+RELATED_KINDS = (DocKind.QUESTION, DocKind.ANSWER, DocKind.RESOURCE)
+
+
+def related(*, viewer: access.Viewer, kind: str, object_id: int, limit: int = 5) -> list[Hit]:
+    """Questions and resources about the same thing as this one, for its page: its own stored
+    vector (no model call) and its title and tags as words."""
+    document = Document.objects.filter(kind=kind, object_id=object_id).first()
+    scope = access.search_scope(viewer)
+    if document is None or not _in_scope(document, scope):
+        return []
+    model = embedding.embedder()
+    vector = None
+    if model is not None and document.embedding and document.embedding_model == model.name:
+        vector = embedding.from_blob(bytes(document.embedding)).astype(np.float32)
+    ranked, _ = ranked_ids(
+        f"{document.title} {document.tags}", scope, Filters(kinds=RELATED_KINDS), limit * 4,
+        vector=vector,
+    )  # fmt: skip
+    return _distinct_threads(ranked, limit, exclude={_thread_key(document)})
+
+
+def _in_scope(document: Document, scope: access.SearchScope) -> bool:
+    if not scope.signed_in:
+        return False
+    return (
+        scope.everything
+        or document.community_id is None
+        or document.community_id in scope.community_ids
+    )
+
+
+def _distinct_threads(
+    ranked: list[tuple[int, float]], limit: int, exclude: set[tuple[str, Any]]
+) -> list[Hit]:
+    """One hit per question thread (an answer stands for its question) or resource."""
+    documents = Document.objects.in_bulk([pk for pk, _ in ranked])
+    urls = document_urls(list(documents.values()))
+    hits: list[Hit] = []
+    seen = set(exclude)
+    for pk, score in ranked:
+        document = documents.get(pk)
+        if document is None or _thread_key(document) in seen:
+            continue
+        seen.add(_thread_key(document))
+        hits.append(Hit(document, urls[pk], _plain_snippet(document.body), score))
+        if len(hits) == limit:
+            break
+    return hits

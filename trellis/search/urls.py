@@ -5,4 +5,5 @@ from trellis.search import views
 urlpatterns = [
     path("search/", views.search_page, name="search"),
     path("search/similar/", views.similar_panel, name="search-similar"),
+    path("search/related/<str:kind>/<int:pk>/", views.related_panel, name="search-related"),
 ]

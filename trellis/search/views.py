@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -81,3 +81,13 @@ def similar_panel(request: AuthedRequest) -> HttpResponse:
         if len(text) >= 8:
             hits = selectors.similar(viewer=request.user, text=text)
     return render(request, "search/_similar.html", {"hits": hits})
+
+
+@require_GET
+def related_panel(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
+    """Loaded by the question and resource pages after they render (htmx), so that the page
+    itself never waits for retrieval."""
+    if kind not in (DocKind.QUESTION, DocKind.RESOURCE):
+        raise Http404("No such kind of page.")
+    hits = selectors.related(viewer=request.user, kind=kind, object_id=pk)
+    return render(request, "search/_related.html", {"hits": hits})
