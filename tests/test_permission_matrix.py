@@ -31,6 +31,7 @@ from trellis.library.models import Resource
 from trellis.notifications.models import Notification, Preference
 from trellis.people.models import Person
 from trellis.qa.models import Comment, Follow, Post, PostTag, Thanks, Vote
+from trellis.search.models import DuplicatePair
 
 PERSONAS = ("anonymous", "outsider", "member", "sponsor", "leader", "admin")
 ALLOWED, DENIED = "allowed", "denied"
@@ -43,6 +44,26 @@ class Case:
     status: dict[str, int]
     data: Callable[[Org], dict[str, str]] = lambda org: {}
     writes: dict[str, str] = field(default_factory=dict)  # persona -> allowed/denied
+
+
+def _private_cluster(org: Org, url: str) -> str:
+    """Two copies of a guide in the private community, found as a duplicate cluster."""
+    from trellis.library.services import resource_create
+    from trellis.search.duplicates import detect, open_clusters
+    from trellis.search.indexing import reindex_all
+
+    body = (
+        "Rotate the breach drill keys every quarter. The vault owner signs the rotation, "
+        "the deputy checks the audit log, and the old keys are destroyed the same day."
+    )
+    for title in ("Drill keys rotation", "Rotation of the drill keys"):
+        resource_create(
+            actor=org.leader, community=org.private, kind="guide", title=title, body=body
+        )
+    reindex_all()
+    detect(org.private.pk)
+    org.cluster_key = open_clusters(org.private.pk)[0].key  # type: ignore[attr-defined]
+    return url
 
 
 def _indexed(url: str) -> str:
@@ -547,6 +568,18 @@ CASES |= {
             everyone(200),
         ),
     ],
+    "duplicate-queue": [
+        Case("GET", lambda o: reverse("duplicate-queue", args=[private(o)]), LEADERS_ONLY),
+    ],
+    "duplicate-resolve": [
+        Case(
+            "POST",
+            lambda o: _private_cluster(o, reverse("duplicate-resolve", args=[private(o)])),
+            PRIVATE_WRITE,
+            data=lambda o: {"action": "dismiss", "documents": o.cluster_key},
+            writes=denied_for_all_but("leader", "admin"),
+        ),
+    ],
     "search-similar": [
         Case(
             "GET",
@@ -731,6 +764,7 @@ def _fingerprint() -> tuple[object, ...]:
         ),
         sorted(Notification.objects.values_list("id", "read_at")),
         sorted(Preference.objects.values_list("person_id", "digest", "email_immediate")),
+        sorted(DuplicatePair.objects.values_list("id", "status")),
     )
 
 

@@ -84,6 +84,7 @@ def _detail_context(request: AuthedRequest, community: Community) -> dict[str, A
     return _membership_context(request, community) | {
         "nav": "communities",
         "can_manage": access.can_manage_community(viewer, community),
+        "can_curate": access.can_curate_in(viewer, community),
         "can_invite": access.can_invite_to_community(viewer, community),
         "invite_form": InviteForm(),
         "groups": selectors.members_by_role(viewer=viewer, community=community),

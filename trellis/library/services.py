@@ -277,6 +277,33 @@ def resource_mark_duplicate(
     return resource
 
 
+@transaction.atomic
+def resource_merge(*, actor: Person, canonical: Resource, duplicates: list[Resource]) -> Resource:
+    """Fold duplicates into one canonical resource: their addresses redirect to it, their
+    own versions stay in their history, and their authors are credited on it."""
+    if not access.can_curate_in(actor, canonical.community):
+        raise Forbidden("Only the community's core team can merge resources.")
+    merged = []
+    for duplicate in duplicates:
+        if duplicate.pk == canonical.pk:
+            continue
+        resource_mark_duplicate(actor=actor, resource=duplicate, canonical=canonical)
+        owners = list(duplicate.owners.all())
+        credited = owners or ([duplicate.created_by] if duplicate.created_by else [])
+        for person in credited:
+            canonical.attribution.append(
+                {"name": person.name, "person_id": person.pk,
+                 "role": f"wrote “{duplicate.title}”, merged here", "source_url": "",
+                 "license": ""}
+            )  # fmt: skip
+        merged.append(duplicate.title)
+    if merged:
+        canonical.version += 1
+        canonical.save(update_fields=["attribution", "version"])
+        _version_add(canonical, actor, f"Merged {len(merged)} duplicate(s): " + "; ".join(merged))
+    return canonical
+
+
 def _post_markdown(post: Post) -> str:
     if post.body_format == BodyFormat.MARKDOWN:
         return post.body

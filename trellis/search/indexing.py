@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from trellis.search import documents
+from trellis.search.duplicates import CURATED_KINDS, signature
 from trellis.search.models import DocKind, Document
 
 BATCH = 500
@@ -110,17 +111,18 @@ BUILDERS: dict[str, Callable[[list[int]], dict[int, dict[str, Any] | None]]] = {
 }
 
 
-def index_objects(kind: str, object_ids: Iterable[int]) -> int:
+def index_objects(kind: str, object_ids: Iterable[int], changed: list[int] | None = None) -> int:
     """Bring the documents of these objects up to date; returns how many were written or
-    removed. Objects that are gone or no longer searchable lose their document."""
+    removed. Objects that are gone or no longer searchable lose their document. The ids of
+    documents whose text changed are appended to `changed`."""
     touched = 0
     for chunk in batched(sorted(set(object_ids)), BATCH):
         with transaction.atomic():
-            touched += _index_chunk(kind, list(chunk))
+            touched += _index_chunk(kind, list(chunk), changed if changed is not None else [])
     return touched
 
 
-def _index_chunk(kind: str, ids: list[int]) -> int:
+def _index_chunk(kind: str, ids: list[int], changed: list[int]) -> int:
     built = BUILDERS[kind](ids)
     keep = {pk: fields for pk, fields in built.items() if fields is not None}
     gone = [pk for pk in ids if pk not in keep]
@@ -148,6 +150,12 @@ def _index_chunk(kind: str, ids: list[int]) -> int:
         Document.objects.filter(kind=kind, object_id__in=changed_text).update(
             embedding=None, embedding_model=""
         )
+        docs = list(Document.objects.filter(kind=kind, object_id__in=changed_text))
+        if kind in CURATED_KINDS:
+            for doc in docs:
+                doc.minhash = signature(f"{doc.title}\n{doc.body}")
+            Document.objects.bulk_update(docs, ["minhash"])
+        changed += [doc.pk for doc in docs]
     return len(rows) + removed
 
 

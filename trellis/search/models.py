@@ -38,6 +38,8 @@ class Document(models.Model):
     content_hash = models.CharField(max_length=16, blank=True)
     embedding = models.BinaryField(null=True, blank=True)  # float16 unit vector
     embedding_model = models.CharField(max_length=60, blank=True)
+    # MinHash of the text's word shingles (questions and resources): finds edited copies.
+    minhash = models.BinaryField(null=True, blank=True)
     # When the vector was written: in-process vector caches fetch what changed since.
     embedded_at = models.DateTimeField(null=True, blank=True)
 
@@ -53,3 +55,43 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}: {self.title[:60]}"
+
+
+class PairStatus(models.TextChoices):
+    OPEN = "open", "Waiting for a curator"
+    DISMISSED = "dismissed", "Not duplicates"
+    MERGED = "merged", "Merged"
+
+
+class DuplicatePair(models.Model):
+    """Two documents (questions or resources) of one scope that look like the same knowledge.
+
+    Found by MinHash (an edited copy: the same wording) or by embeddings (a rewrite: the same
+    meaning in other words). A curator merges or dismisses them; a dismissed pair is never
+    proposed again. Clusters in the curation queue are the connected open pairs.
+    """
+
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    first = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    wording = models.FloatField(null=True, blank=True)  # estimated Jaccard of shingles
+    meaning = models.FloatField(null=True, blank=True)  # cosine of the embeddings
+    status = models.CharField(max_length=10, choices=PairStatus.choices, default=PairStatus.OPEN)
+    found_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="search_pair_unique"),
+            models.CheckConstraint(condition=models.Q(first__lt=models.F("second")),
+                                   name="search_pair_ordered"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["community", "status"], name="search_pair_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id} ({self.status})"

@@ -8,10 +8,16 @@ from trellis.search.indexing import index_missing, index_objects
 
 @task()
 def index_documents(kind: str, object_ids: list[int]) -> int:
-    written = index_objects(kind, object_ids)
+    """What a request changed: its documents, their vectors, then whether they duplicate
+    something already there."""
+    from trellis.search.duplicates import detect_for_documents
     from trellis.search.embedding import embed_pending
 
+    changed: list[int] = []
+    written = index_objects(kind, object_ids, changed)
     embed_pending(limit=len(object_ids))
+    if changed:
+        detect_for_documents(changed)
     return written
 
 
@@ -23,6 +29,7 @@ def index_new_objects() -> int:
     from trellis.search.embedding import embed_pending
 
     embed_pending()
+    detect_everywhere()
     return written
 
 
@@ -34,7 +41,16 @@ def reindex_everything() -> int:
 
     written = sum(reindex_all().values())
     embed_pending()
+    detect_everywhere()
     return written
+
+
+def detect_everywhere() -> int:
+    from trellis.search.duplicates import detect
+    from trellis.search.models import Document
+
+    scopes = set(Document.objects.values_list("community_id", flat=True).distinct())
+    return sum(detect(scope) for scope in scopes)
 
 
 def reindex_after_commit() -> None:

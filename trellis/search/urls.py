@@ -5,5 +5,7 @@ from trellis.search import views
 urlpatterns = [
     path("search/", views.search_page, name="search"),
     path("search/similar/", views.similar_panel, name="search-similar"),
+    path("c/<slug:slug>/duplicates/", views.duplicate_queue, name="duplicate-queue"),
+    path("c/<slug:slug>/duplicates/resolve/", views.duplicate_resolve, name="duplicate-resolve"),
     path("search/related/<str:kind>/<int:pk>/", views.related_panel, name="search-related"),
 ]

@@ -3,15 +3,17 @@
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from trellis.communities.models import Community
 from trellis.core import access
-from trellis.core.web import AuthedRequest, int_param
-from trellis.search import embedding, selectors
-from trellis.search.forms import SearchForm, SimilarForm
+from trellis.core.errors import Forbidden, ServiceError
+from trellis.core.web import AuthedRequest, int_param, report_error
+from trellis.search import duplicates, embedding, selectors, services
+from trellis.search.forms import ClusterForm, SearchForm, SimilarForm
 from trellis.search.lexical import Filters
 from trellis.search.models import DocKind
 
@@ -91,3 +93,54 @@ def related_panel(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
         raise Http404("No such kind of page.")
     hits = selectors.related(viewer=request.user, kind=kind, object_id=pk)
     return render(request, "search/_related.html", {"hits": hits})
+
+
+def _curated_community(request: AuthedRequest, slug: str) -> Community:
+    community = Community.objects.filter(slug=slug).first()
+    if community is None or not access.can_view_community(request.user, community):
+        raise Http404("No such community, or it is private.")
+    return community
+
+
+@require_GET
+def duplicate_queue(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The community's curation queue: clusters of questions and resources that look like the
+    same knowledge, for the core team to merge or dismiss."""
+    community = _curated_community(request, slug)
+    if not access.can_curate_in(request.user, community):
+        raise Http404("No such page.")
+    clusters = duplicates.open_clusters(community.pk)
+    urls = selectors.document_urls([d for c in clusters for d in c.documents])
+    for cluster in clusters:
+        for document in cluster.documents:
+            document.url = urls[document.pk]  # type: ignore[attr-defined]
+    context = {"nav": "communities", "community": community, "clusters": clusters}
+    return render(request, "search/duplicates.html", context)
+
+
+@require_POST
+def duplicate_resolve(request: AuthedRequest, slug: str) -> HttpResponse:
+    community = _curated_community(request, slug)
+    form = ClusterForm(request.POST)
+    back = redirect("duplicate-queue", slug=community.slug)
+    if not form.is_valid():
+        messages.error(request, "That cluster could not be read: " + form.errors.as_text())
+        return back
+    ids = form.cleaned_data["documents"]
+    try:
+        if form.cleaned_data["action"] == "dismiss":
+            services.cluster_dismiss(actor=request.user, community=community, document_ids=ids)
+            messages.success(request, "Marked as not duplicates; they will not be proposed again.")
+        else:
+            canonical = services.cluster_merge(
+                actor=request.user,
+                community=community,
+                document_ids=ids,
+                canonical_id=form.cleaned_data["canonical"] or 0,
+            )
+            messages.success(request, f"Merged into “{canonical.title}”.")
+    except ServiceError as error:
+        report_error(request, error)
+        if isinstance(error, Forbidden):
+            return redirect("community-detail", slug=community.slug)
+    return back
