@@ -30,6 +30,13 @@ class Op:
     writes: dict[str, str] = field(default_factory=dict)
 
 
+def _indexed(url: str) -> str:
+    from trellis.search.indexing import reindex_all
+
+    reindex_all()
+    return url
+
+
 def everyone(code: int) -> dict[str, int]:
     return {p: code for p in PERSONAS} | {"anonymous": 401}
 
@@ -277,6 +284,14 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ),
     ("GET", "/resources/{resource_id}/versions"): Op(
         lambda o: _resource(o, "/versions"), CONTRIBUTORS
+    ),
+    # -- search (the content is indexed first, so that the outsider check has something to leak)
+    ("GET", "/search"): Op(
+        lambda o: _indexed("/search?q=breach+drill+vault+keys+helm"), everyone(200)
+    ),
+    ("GET", "/search/similar"): Op(
+        lambda o: _indexed("/search/similar?title=Which+vault+holds+the+breach+drill+keys"),
+        everyone(200),
     ),
     # -- notifications (each person's own) ----------------------------------------------------
     ("GET", "/notifications"): Op(lambda o: "/notifications", everyone(200)),
