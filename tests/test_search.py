@@ -320,3 +320,35 @@ def test_date_bounds_are_exact(content: Org) -> None:
     assert question.title in titles(
         selectors.search(viewer=content.member, text="helm rollback", filters=since).hits
     )
+
+
+def test_the_approximate_index_agrees_with_the_exact_scan(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from trellis.search import semantic
+
+    # Clustered, as embeddings of texts on a few dozen topics are.
+    rng = np.random.default_rng(7)
+    centres = rng.standard_normal((30, 32))
+    vectors = (centres[rng.integers(0, 30, 3000)] + 0.4 * rng.standard_normal((3000, 32))).astype(
+        np.float32
+    )
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    kinds = [i % 2 for i in range(3000)]
+    exact = semantic.Partition()
+    exact.put_many(list(range(1, 3001)), kinds, vectors)
+    monkeypatch.setattr(semantic, "ANN_FROM", 1000)
+    monkeypatch.setattr(semantic, "MIN_SIMILARITY", -1.0)
+    approximate = semantic.Partition()
+    approximate.put_many(list(range(1, 3001)), kinds, vectors)
+    assert exact.ann is None and approximate.ann is not None
+    recall = []
+    for probe in vectors[:20]:
+        want = {pk for pk, _ in exact.top(probe, {1}, 10)}
+        got = approximate.top(probe, {1}, 10)
+        assert all(kinds[pk - 1] == 1 for pk, _ in got)  # the kind filter holds
+        recall.append(len(want & {pk for pk, _ in got}) / 10)
+    assert np.mean(recall) >= 0.9
+    # An updated vector moves; a dropped document is never returned.
+    approximate.put(2, 1, vectors[100])
+    assert approximate.top(vectors[100], {1}, 2)[0][0] in (2, 101)
+    approximate.drop(2)
+    assert 2 not in {pk for pk, _ in approximate.top(vectors[100], {1}, 5)}

@@ -9,7 +9,6 @@ reflect them.
 
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,50 +19,102 @@ from trellis.search.models import DocKind, Document
 
 MIN_SIMILARITY = 0.2  # below this cosine a "nearest" document is noise, not a match
 REFRESH_SECONDS = 2.0  # at most one look for new vectors per process per interval
+ANN_FROM = 50_000  # vectors in a partition before it gets an approximate index
+ANN_PROBES = 48  # inverted lists visited per query (of 2·√n: 2.4% of a million vectors)
 KIND_CODES = {kind: code for code, kind in enumerate(DocKind.values)}
 ORG_WIDE = 0  # the partition of documents without a community
 
 
-@dataclass
 class Partition:
-    """One scope's vectors: appended as they arrive, stacked into a matrix when searched."""
+    """One scope's vectors. Up to ANN_FROM vectors, an exact scan of a float32 matrix; from
+    there an inverted-file index with 8-bit scalar quantisation (faiss IVF-SQ8), which answers
+    in milliseconds at a million vectors where the scan takes a tenth of a second."""
 
-    ids: list[int] = field(default_factory=list)
-    kinds: list[int] = field(default_factory=list)
-    rows: list[np.ndarray] = field(default_factory=list)
-    position: dict[int, int] = field(default_factory=dict)
-    _matrix: np.ndarray | None = None
-    _kind_codes: np.ndarray | None = None
+    def __init__(self) -> None:
+        self.position: dict[int, int] = {}
+        self.ids: list[int] = []
+        self.kinds = bytearray()  # kind code + 1; 0 marks a dropped document
+        self.rows: list[np.ndarray] = []  # exact mode only
+        self._matrix: np.ndarray | None = None
+        self.ann: Any = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def put_many(self, doc_ids: list[int], kinds: list[int], vectors: np.ndarray) -> None:
+        fresh_ids, fresh_rows, updated = [], [], []
+        for doc_id, kind, vector in zip(doc_ids, kinds, vectors, strict=True):
+            at = self.position.get(doc_id)
+            if at is None:
+                self.position[doc_id] = len(self.ids)
+                self.ids.append(doc_id)
+                self.kinds.append(kind + 1)
+                fresh_ids.append(doc_id)
+                fresh_rows.append(vector)
+            else:
+                self.kinds[at] = kind + 1
+                updated.append((at, doc_id, vector))
+        if self.ann is not None:
+            changed = [doc_id for _, doc_id, _ in updated]
+            if changed:
+                self.ann.remove_ids(np.asarray(changed, dtype=np.int64))
+            every = fresh_rows + [v for _, _, v in updated]
+            if every:
+                self.ann.add_with_ids(
+                    np.vstack(every).astype(np.float32),
+                    np.asarray(fresh_ids + changed, dtype=np.int64),
+                )
+            return
+        self.rows.extend(fresh_rows)
+        for at, _, vector in updated:
+            self.rows[at] = vector
+        self._matrix = None
+        if len(self.ids) >= ANN_FROM:
+            self._build_ann()
 
     def put(self, doc_id: int, kind: int, vector: np.ndarray) -> None:
-        at = self.position.get(doc_id)
-        if at is None:
-            self.position[doc_id] = len(self.ids)
-            self.ids.append(doc_id)
-            self.kinds.append(kind)
-            self.rows.append(vector)
-            self._matrix = self._kind_codes = None
-            return
-        self.rows[at], self.kinds[at] = vector, kind
-        if self._matrix is not None and self._kind_codes is not None:
-            self._matrix[at], self._kind_codes[at] = vector, kind
+        self.put_many([doc_id], [kind], vector[None, :])
 
     def drop(self, doc_id: int) -> None:
-        """Leaves a hole that never matches (kind -1), so positions stay valid."""
         at = self.position.get(doc_id)
         if at is not None:
-            self.put(doc_id, -1, np.zeros_like(self.rows[at]))
+            self.kinds[at] = 0
+
+    def _build_ann(self) -> None:
+        import faiss
+
+        matrix = np.vstack(self.rows).astype(np.float32)
+        lists = int(2 * np.sqrt(len(matrix)))
+        quantiser = faiss.IndexFlatIP(matrix.shape[1])
+        index = faiss.IndexIVFScalarQuantizer(
+            quantiser, matrix.shape[1], lists, faiss.ScalarQuantizer.QT_8bit,
+            faiss.METRIC_INNER_PRODUCT,
+        )  # fmt: skip
+        sample = matrix[np.random.default_rng(0).permutation(len(matrix))[: lists * 40]]
+        index.train(sample)
+        index.add_with_ids(matrix, np.asarray(self.ids, dtype=np.int64))
+        index.nprobe = ANN_PROBES
+        self.ann, self.rows, self._matrix = index, [], None
 
     def top(self, query: np.ndarray, kinds: set[int] | None, k: int) -> list[tuple[int, float]]:
         if not self.ids:
             return []
-        if self._matrix is None or self._kind_codes is None:
+        wanted = {c + 1 for c in kinds} if kinds is not None else None
+        if self.ann is not None:
+            # Over-fetch: hits of unwanted kinds, or dropped, are filtered afterwards.
+            scores, found = self.ann.search(query[None, :].astype(np.float32), k * 4)
+            hits = []
+            for score, doc_id in zip(scores[0], found[0], strict=True):
+                at = self.position.get(int(doc_id)) if doc_id >= 0 else None
+                code = self.kinds[at] if at is not None else 0
+                if code and (wanted is None or code in wanted) and score >= MIN_SIMILARITY:
+                    hits.append((int(doc_id), float(score)))
+            return hits[:k]
+        if self._matrix is None:
             self._matrix = np.vstack(self.rows).astype(np.float32, copy=False)
-            self._kind_codes = np.asarray(self.kinds, dtype=np.int8)
+        codes = np.frombuffer(bytes(self.kinds), dtype=np.uint8)
+        allowed = np.isin(codes, list(wanted)) if wanted is not None else codes > 0
         scores = self._matrix @ query
-        allowed = (
-            np.isin(self._kind_codes, list(kinds)) if kinds is not None else self._kind_codes >= 0
-        )
         scores = np.where(allowed & (scores >= MIN_SIMILARITY), scores, -np.inf)
         k = min(k, len(scores))
         best = np.argpartition(-scores, k - 1)[:k]
@@ -93,21 +144,34 @@ class VectorCache:
                 # A second's overlap: a vector written in the same instant is not missed.
                 rows = rows.filter(embedded_at__gte=self.seen_until - timedelta(seconds=1))
             latest = self.seen_until
+            batch: list[tuple[int, int, int, Any]] = []
             for pk, community_id, kind, blob, embedded_at in rows.values_list(
                 "pk", "community_id", "kind", "embedding", "embedded_at"
             ).iterator(chunk_size=5000):
-                self._put(pk, community_id or ORG_WIDE, KIND_CODES[kind], blob)
+                batch.append((pk, community_id or ORG_WIDE, KIND_CODES[kind], blob))
                 if embedded_at is not None and (latest is None or embedded_at > latest):
                     latest = embedded_at
+                if len(batch) == 50_000:
+                    self._put_batch(batch)
+                    batch = []
+            self._put_batch(batch)
             self.seen_until = latest
 
-    def _put(self, pk: int, partition: int, kind: int, blob: Any) -> None:
-        vector = np.frombuffer(bytes(blob), dtype=np.float16).astype(np.float32)
-        before = self.where.get(pk)
-        if before is not None and before != partition:
-            self.partitions[before].drop(pk)  # the document moved to another community
-        self.partitions.setdefault(partition, Partition()).put(pk, kind, vector)
-        self.where[pk] = partition
+    def _put_batch(self, batch: list[tuple[int, int, int, Any]]) -> None:
+        by_partition: dict[int, list[tuple[int, int, Any]]] = {}
+        for pk, partition, kind, blob in batch:
+            before = self.where.get(pk)
+            if before is not None and before != partition:
+                self.partitions[before].drop(pk)  # the document moved to another community
+            self.where[pk] = partition
+            by_partition.setdefault(partition, []).append((pk, kind, blob))
+        for partition, rows in by_partition.items():
+            vectors = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype=np.float16)
+            self.partitions.setdefault(partition, Partition()).put_many(
+                [r[0] for r in rows],
+                [r[1] for r in rows],
+                vectors.reshape(len(rows), -1).astype(np.float32),
+            )
 
     def search(
         self, query: np.ndarray, scope: SearchScope, kinds: tuple[str, ...], k: int
