@@ -337,6 +337,39 @@ def _thread_details(
     Activity.objects.bulk_create(activities)
 
 
+TEAM_COPY_NOTE = (
+    "\n\nWe keep our own copy of this for the {team} team: the steps are the same, "
+    "but ask in our channel first."
+)
+
+
+def _team_copies(made: list[Resource], rand: random.Random, leaders: list[int]) -> list[Resource]:
+    """Now and then another team writes the same guide again, lightly edited: the "five
+    versions of the same guide" the duplicate queue exists for."""
+    guides = [r for r in made if r.kind == ResourceKind.GUIDE]
+    if not guides or rand.random() > 0.5:
+        return []
+    original = guides[0]
+    copies = []
+    for team in rand.sample(["platform", "payments", "mobile", "data"], k=rand.randint(1, 2)):
+        body = original.body + TEAM_COPY_NOTE.format(team=team)
+        copies.append(
+            Resource(
+                community=original.community,
+                kind=original.kind,
+                title=f"{original.title} ({team} team)"[:200],
+                body=body,
+                body_html=_render(body),
+                verified_at=original.verified_at,
+                verify_by=original.verify_by,
+                created_by_id=rand.choice(leaders),
+                created_at=original.created_at,
+                updated_at=original.updated_at,
+            )
+        )
+    return copies
+
+
 def _resources(
     community: Community,
     rand: random.Random,
@@ -369,6 +402,7 @@ def _resources(
                 updated_at=verified,
             )
         )
+    made += _team_copies(made, rand, leaders)
     Resource.objects.bulk_create(made)
     ResourceOwner.objects.bulk_create(
         [ResourceOwner(resource=r, person_id=rand.choice(leaders + people[:5])) for r in made],
