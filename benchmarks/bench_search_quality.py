@@ -81,6 +81,10 @@ def mean(rows: list[dict[str, float]]) -> dict[str, float]:
 def variant_embedder(spec: str, cache: Path) -> Any:
     from trellis.search.embeddings.local import LocalMiniLM
 
+    if spec == "static":
+        from trellis.search.embeddings.static import StaticMiniLM
+
+        return StaticMiniLM(cache_dir=cache)
     precision, tokens = spec.split("-")
     return LocalMiniLM(cache_dir=cache, quantized=precision == "int8", max_tokens=int(tokens))
 

@@ -110,3 +110,18 @@ def test_openai_compatible_endpoint(endpoint: str) -> None:
         OpenAICompatible(endpoint, "team-embedder", dim=3, api_key="wrong").embed(["a"])
     with pytest.raises(EmbeddingUnavailable, match="shape"):
         OpenAICompatible(endpoint, "team-embedder", dim=5, api_key="sesame").embed(["a"])
+
+
+def test_static_embeddings_keep_the_gist(model_cache: Path) -> None:
+    from trellis.search.embeddings.static import StaticMiniLM
+
+    static = StaticMiniLM(cache_dir=model_cache)
+    v = static.embed([
+        "How do I deploy the service to production?",
+        "Deploying our service to production: the steps",
+        "My sourdough starter smells of nail polish.",
+        "",
+    ])  # fmt: skip
+    assert v.shape == (4, 384) and np.isfinite(v).all()
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+    assert static.embed(["x" * 100_000])[0].any()  # long input is cut, not fatal

@@ -1,8 +1,10 @@
 """Which embedder this installation uses, and keeping stored vectors current.
 
 TRELLIS_EMBEDDINGS chooses the provider: "local" (the default: all-MiniLM-L6-v2 in process,
-see embeddings/local.py), "api" (an OpenAI-compatible endpoint: TRELLIS_EMBEDDING_URL,
-TRELLIS_EMBEDDING_MODEL, TRELLIS_EMBEDDING_DIM, TRELLIS_EMBEDDING_API_KEY) or "off". When the
+see embeddings/local.py), "static" (token vectors distilled from it: thousands of documents a
+second for very large installations, at a measured quality cost), "api" (an OpenAI-compatible
+endpoint: TRELLIS_EMBEDDING_URL, TRELLIS_EMBEDDING_MODEL, TRELLIS_EMBEDDING_DIM,
+TRELLIS_EMBEDDING_API_KEY) or "off". When the
 provider cannot be loaded, search is lexical only and the search page says so.
 """
 
@@ -31,6 +33,10 @@ def _configured() -> tuple[Embedder | None, str]:
     try:
         if choice == "off":
             return None, "Semantic search is turned off (TRELLIS_EMBEDDINGS=off)."
+        if choice == "static":
+            from trellis.search.embeddings.static import StaticMiniLM
+
+            return StaticMiniLM(), ""
         if choice == "api":
             from trellis.search.embeddings.openai import OpenAICompatible
 
