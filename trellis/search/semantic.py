@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from django.db.models import Q
 
 from trellis.core.access import SearchScope
 from trellis.search.models import DocKind, Document
@@ -126,7 +127,8 @@ class VectorCache:
         self.model = ""
         self.partitions: dict[int, Partition] = {}
         self.where: dict[int, int] = {}  # document id → partition
-        self.seen_until: datetime | None = None
+        self.seen_until: datetime | None = None  # (embedded_at, pk) of the last vector read
+        self.seen_pk = 0
         self.checked_at = 0.0
         self.lock = threading.Lock()
 
@@ -141,21 +143,31 @@ class VectorCache:
             self.checked_at = now
             rows = Document.objects.filter(embedding_model=model).exclude(embedding=None)
             if self.seen_until is not None:
-                # A second's overlap: a vector written in the same instant is not missed.
-                rows = rows.filter(embedded_at__gte=self.seen_until - timedelta(seconds=1))
-            latest = self.seen_until
-            batch: list[tuple[int, int, int, Any]] = []
-            for pk, community_id, kind, blob, embedded_at in rows.values_list(
-                "pk", "community_id", "kind", "embedding", "embedded_at"
-            ).iterator(chunk_size=5000):
-                batch.append((pk, community_id or ORG_WIDE, KIND_CODES[kind], blob))
-                if embedded_at is not None and (latest is None or embedded_at > latest):
-                    latest = embedded_at
-                if len(batch) == 50_000:
-                    self._put_batch(batch)
-                    batch = []
-            self._put_batch(batch)
-            self.seen_until = latest
+                after = Q(embedded_at__gt=self.seen_until) | Q(
+                    embedded_at=self.seen_until, pk__gt=self.seen_pk
+                )
+                # Also a bounded look back: a vector stamped just before the last one seen
+                # may have committed after it was read.
+                recent = rows.filter(
+                    embedded_at__gt=self.seen_until - timedelta(seconds=2),
+                    embedded_at__lte=self.seen_until,
+                ).order_by("-embedded_at")[:1000]
+                self._load(recent)
+                rows = rows.filter(after)
+            self._load(rows.order_by("embedded_at", "pk"), advance=True)
+
+    def _load(self, rows: Any, advance: bool = False) -> None:
+        batch: list[tuple[int, int, int, Any]] = []
+        for pk, community_id, kind, blob, embedded_at in rows.values_list(
+            "pk", "community_id", "kind", "embedding", "embedded_at"
+        ).iterator(chunk_size=5000):
+            batch.append((pk, community_id or ORG_WIDE, KIND_CODES[kind], blob))
+            if advance and embedded_at is not None:
+                self.seen_until, self.seen_pk = embedded_at, pk
+            if len(batch) == 50_000:
+                self._put_batch(batch)
+                batch = []
+        self._put_batch(batch)
 
     def _put_batch(self, batch: list[tuple[int, int, int, Any]]) -> None:
         by_partition: dict[int, list[tuple[int, int, Any]]] = {}
