@@ -352,3 +352,32 @@ def test_the_approximate_index_agrees_with_the_exact_scan(monkeypatch) -> None: 
     assert approximate.top(vectors[100], {1}, 2)[0][0] in (2, 101)
     approximate.drop(2)
     assert 2 not in {pk for pk, _ in approximate.top(vectors[100], {1}, 5)}
+
+
+@pytest.mark.django_db
+def test_the_vector_cache_picks_up_what_was_embedded_since(content: Org) -> None:  # type: ignore[no-untyped-def]
+    """Vectors written in one instant (a bulk load) are all read once, and later ones too."""
+    from django.utils import timezone
+
+    from trellis.search.semantic import VectorCache
+
+    model = WordHashEmbedder()
+    cache = VectorCache()
+    stamp = timezone.now()
+    documents = list(Document.objects.order_by("pk"))
+    vectors = model.embed([d.title for d in documents])
+    for document, vector in zip(documents, vectors, strict=True):
+        Document.objects.filter(pk=document.pk).update(
+            embedding=embedding.to_blob(vector), embedding_model=model.name, embedded_at=stamp
+        )
+    cache.refresh(model.name, force=True)
+    assert len(cache.where) == len(documents)
+    first = documents[0]
+    Document.objects.filter(pk=first.pk).update(embedded_at=stamp)  # same stamp, nothing new
+    cache.refresh(model.name, force=True)
+    assert len(cache.where) == len(documents)
+    later = stamp + timezone.timedelta(seconds=5)
+    moved = documents[-1]
+    Document.objects.filter(pk=moved.pk).update(community=content.private, embedded_at=later)
+    cache.refresh(model.name, force=True)
+    assert cache.where[moved.pk] == content.private.pk  # moved to the private partition
