@@ -381,3 +381,19 @@ def test_the_vector_cache_picks_up_what_was_embedded_since(content: Org) -> None
     Document.objects.filter(pk=moved.pk).update(community=content.private, embedded_at=later)
     cache.refresh(model.name, force=True)
     assert cache.where[moved.pk] == content.private.pk  # moved to the private partition
+
+
+@pytest.mark.django_db
+def test_bulk_loads_are_indexed_then_embedded_in_slices(org: Org, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """After an import (raw SQL, no signals) the index catches up, and embedding goes in small
+    tasks so that the worker's other jobs are not held back for hours."""
+    from trellis.search import tasks
+
+    build_content(org)
+    Document.objects.all().delete()
+    monkeypatch.setattr(tasks, "EMBED_SLICE", 3)
+    model = WordHashEmbedder()
+    with embedding.using(model):
+        tasks.index_new_objects.enqueue()
+    assert Document.objects.filter(kind=DocKind.QUESTION).count() == 3
+    assert not Document.objects.exclude(embedding_model=model.name).exists()

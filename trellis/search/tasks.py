@@ -21,27 +21,39 @@ def index_documents(kind: str, object_ids: list[int]) -> int:
     return written
 
 
+EMBED_SLICE = 2_000  # documents per embedding task: other tasks (emails) run in between
+
+
 @task()
-def index_new_objects() -> int:
-    """After an import or the demo: index what has no document, then embed everything that
-    has no vector (resumable: each batch commits)."""
-    written = sum(index_missing().values())
+def embed_in_slices() -> int:
+    """Embed a slice of what has no vector, then queue the next slice: a million imported
+    posts take hours with the model, and the worker must not hold back emails meanwhile."""
     from trellis.search.embedding import embed_pending
 
-    embed_pending()
+    done = embed_pending(limit=EMBED_SLICE)
+    if done == EMBED_SLICE:
+        embed_in_slices.enqueue()
+    return done
+
+
+@task()
+def index_new_objects() -> int:
+    """After an import or the demo: index what has no document and look for duplicates, then
+    embed in slices."""
+    written = sum(index_missing().values())
     detect_everywhere()
+    embed_in_slices.enqueue()
     return written
 
 
 @task()
 def reindex_everything() -> int:
     """Rebuild every document (and drop those of objects that are gone), then embed."""
-    from trellis.search.embedding import embed_pending
     from trellis.search.indexing import reindex_all
 
     written = sum(reindex_all().values())
-    embed_pending()
     detect_everywhere()
+    embed_in_slices.enqueue()
     return written
 
 
