@@ -59,21 +59,19 @@ def real_texts(limit_parity: int, limit_speed: int) -> tuple[list[str], list[str
     from trellis.core.text import html_to_text
     from trellis.imports.stackexchange_reader import StackExchangeDump
 
-    parity: list[str] = []
+    candidates: list[str] = []
     posts: list[str] = []
-    dumps = sorted(p for p in REAL_DUMPS.iterdir() if p.is_dir())
-    per_dump = limit_parity // len(dumps) + 1
-    for dump_dir in dumps:
-        taken = 0
+    for dump_dir in sorted(p for p in REAL_DUMPS.iterdir() if p.is_dir()):
         for i, post in enumerate(StackExchangeDump(dump_dir).posts()):
             body = html_to_text(post.body_html)
             posts.append(f"{post.title}\n{body}".strip())
-            if taken < per_dump and i % 7 == 0:
-                # Alternate titles, short openings and long bodies (which the model truncates).
-                choice = (post.title or body[:80], body[:300], body)[taken % 3]
-                if choice.strip():
-                    parity.append(choice.strip())
-                    taken += 1
+            # Alternate titles, short openings and long bodies (which the model truncates).
+            choice = (post.title or body[:80], body[:300], body)[i % 3].strip()
+            if choice:
+                candidates.append(choice)
+    # Spread evenly over the three sites' posts, in file order.
+    step = max(1, len(candidates) // limit_parity)
+    parity = candidates[::step]
     return parity[:limit_parity], posts[:limit_speed]
 
 
