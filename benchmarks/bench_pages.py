@@ -21,29 +21,17 @@ import json
 import os
 import platform
 import random
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scratch import DEFAULT_POSTGRES, ROOT, in_scratch_database, percentiles
+
 TARGET_GENERATION_S = 60.0
 TARGET_P95_MS = 100.0
-DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
 CLIENT_NOTE = "django.test.Client, in-process (no HTTP server or network), DEBUG off"
-
-
-def percentiles(samples_ms: list[float]) -> dict[str, float]:
-    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
-    return {
-        "p50_ms": round(statistics.median(samples_ms), 2),
-        "p95_ms": round(cuts[94], 2),
-        "max_ms": round(max(samples_ms), 2),
-    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,47 +171,6 @@ def child_command(args: argparse.Namespace, database: str) -> list[str]:
     ]  # fmt: skip
 
 
-def run_in_child(args: argparse.Namespace, database: str, env: dict[str, str]) -> dict[str, Any]:
-    proc = subprocess.run(
-        child_command(args, database), env=env, capture_output=True, text=True, check=False
-    )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        return {"error": f"child exited {proc.returncode}", "stderr": proc.stderr[-2000:]}
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
-
-
-def bench_sqlite(args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="trellis-bench-") as tmp:
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        env["TRELLIS_DATA_DIR"] = tmp
-        env["TRELLIS_SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
-        return run_in_child(args, "sqlite", env)
-
-
-def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
-    import psycopg
-
-    parts = urlsplit(args.postgres_url)
-    admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    name = f"trellis_bench_{os.getpid()}"
-    try:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as error:
-        return {"error": f"cannot create a scratch database at {admin_url}: {error}"}
-    try:
-        with tempfile.TemporaryDirectory(prefix="trellis-bench-") as tmp:
-            env = dict(os.environ)
-            env["TRELLIS_DATA_DIR"] = tmp
-            env["DATABASE_URL"] = urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
-            return run_in_child(args, "postgres", env)
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=50_000)
@@ -242,8 +189,11 @@ def main() -> None:
     import django
 
     started = time.perf_counter()
-    runners = {"sqlite": bench_sqlite, "postgres": bench_postgres}
-    results = {db: runners[db](args) for db in args.databases.split(",") if db}
+    results = {
+        db: in_scratch_database(db, "pages", child_command(args, db), args.postgres_url)
+        for db in args.databases.split(",")
+        if db
+    }
     passes = all(
         r.get("meets_generation_target")
         and all(
