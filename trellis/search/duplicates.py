@@ -166,14 +166,6 @@ class Cluster:
     def key(self) -> str:
         return "-".join(str(d.pk) for d in self.documents)
 
-    @property
-    def resources(self) -> list[Document]:
-        return [d for d in self.documents if d.kind == DocKind.RESOURCE]
-
-    @property
-    def questions(self) -> list[Document]:
-        return [d for d in self.documents if d.kind == DocKind.QUESTION]
-
 
 def open_clusters(community_id: int | None) -> list[Cluster]:
     """Connected groups of open pairs, biggest first."""

@@ -14,7 +14,6 @@ from trellis.search.models import DocKind, Document
 from trellis.search.query import parse
 
 MAX_RESULTS = 1000
-MODES = ("hybrid", "lexical", "semantic")
 
 
 @dataclass
