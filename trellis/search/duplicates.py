@@ -94,9 +94,13 @@ def _compare(probes: _Docs, scope: _Docs, found: dict[tuple[int, int], dict[str,
                     figures["meaning"] = round(float(meaning[row, j]), 3)
 
 
+def _in(community_id: int | None) -> Q:
+    """Rows of one scope: a community, or org-wide (no community)."""
+    return Q(community__isnull=True) if community_id is None else Q(community_id=community_id)
+
+
 def _scope(community_id: int | None) -> QuerySet[Document]:
-    where = Q(community__isnull=True) if community_id is None else Q(community_id=community_id)
-    return Document.objects.filter(where, kind__in=CURATED_KINDS)
+    return Document.objects.filter(_in(community_id), kind__in=CURATED_KINDS)
 
 
 def detect(community_id: int | None) -> int:
@@ -169,8 +173,9 @@ class Cluster:
 
 def open_clusters(community_id: int | None) -> list[Cluster]:
     """Connected groups of open pairs, biggest first."""
-    where = Q(community__isnull=True) if community_id is None else Q(community_id=community_id)
-    pairs = list(DuplicatePair.objects.filter(where, status=PairStatus.OPEN).order_by("pk"))
+    pairs = list(
+        DuplicatePair.objects.filter(_in(community_id), status=PairStatus.OPEN).order_by("pk")
+    )
     parent: dict[int, int] = {}
 
     def root(x: int) -> int:
