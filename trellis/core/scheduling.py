@@ -12,6 +12,7 @@ from trellis.core import tasks
 from trellis.core.models import ScheduledJob
 from trellis.library.tasks import remind_resource_owners
 from trellis.notifications.tasks import send_due_digests
+from trellis.search.tasks import refresh_vocabulary
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ SCHEDULE = [
     Periodic("clean-stale-uploads", timedelta(hours=6), tasks.clean_stale_uploads),
     Periodic("send-due-digests", timedelta(hours=1), send_due_digests),
     Periodic("remind-resource-owners", timedelta(hours=24), remind_resource_owners),
+    Periodic("refresh-search-vocabulary", timedelta(hours=24), refresh_vocabulary),
 ]
 
 

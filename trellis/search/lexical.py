@@ -1,6 +1,8 @@
 """Lexical retrieval in the database: FTS5 with BM25 on SQLite, a weighted tsvector with
-ts_rank_cd on PostgreSQL. The viewer's scope and the filters are part of the same statement,
-so private rows never become candidates, scores or counts."""
+ts_rank on PostgreSQL. The viewer's scope and the filters are part of the same statement,
+so private rows never become candidates, scores or counts. Words that most documents contain
+are left out of the match when rarer ones are there (`plan`), so that a query ranks a bounded
+number of matches at any corpus size."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +12,7 @@ from typing import Any
 from django.db import connection
 
 from trellis.core.access import SearchScope
+from trellis.search import vocabulary
 from trellis.search.query import Terms
 
 START, STOP = "\x02", "\x03"  # highlight markers no text contains (they are escaped after)
@@ -68,37 +71,123 @@ def scope_sql(scope: SearchScope, filters: Filters, alias: str = "d") -> tuple[s
     return (" AND ".join(clauses) or "1 = 1"), params
 
 
+# Matches ranked per query, about. Words too rare to be counted (`vocabulary.TRACKED_FROM`)
+# are always matched; counted words join them rarest first while their documents add up to
+# no more than this. When even the rarest word is commoner, only the newest WINDOW matches
+# the viewer may see are ranked. Either way the cost does not grow with the corpus.
+CANDIDATE_BUDGET = 3_000
+WINDOW = 2_000
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one query matches and ranks."""
+
+    terms: Terms  # the words matched (the query's rarest)
+    left_out: tuple[str, ...] = ()  # common words not matched
+    windowed: bool = False  # every word is common: rank the newest WINDOW matches only
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+
+def plan(terms: Terms) -> Plan:
+    """Every word when the corpus is small; at scale, the rare words and as many common ones
+    as the budget allows. An unfinished last word counts the documents of every common word
+    it begins."""
+    if not terms:
+        return Plan(terms)
+    last = len(terms.words) - 1
+    prefix = terms.words[last] if terms.prefix_last else ""
+    counts = vocabulary.frequencies(terms.words, prefix=prefix)
+    counted = sorted(
+        (counts[w], i) for i, w in enumerate(terms.words) if w in counts
+    )  # the prefix is in `counts` whenever it is given
+    kept = {i for i, w in enumerate(terms.words) if w not in counts}
+    total = 0
+    for n, i in counted:
+        if kept and total + n > CANDIDATE_BUDGET:
+            break
+        kept.add(i)
+        total += n
+    if total > CANDIDATE_BUDGET:
+        return Plan(terms, windowed=True)
+    matched = Terms(
+        tuple(terms.words[i] for i in sorted(kept)), prefix_last=bool(prefix) and last in kept
+    )
+    left_out = tuple(w for i, w in enumerate(terms.words) if i not in kept)
+    return Plan(matched, left_out=left_out)
+
+
 def search(
-    terms: Terms, scope: SearchScope, filters: Filters, limit: int
+    terms: Terms, scope: SearchScope, filters: Filters, limit: int, chosen: Plan | None = None
 ) -> list[tuple[int, float]]:
     """(document id, score) best first; higher is better on both databases."""
-    if not terms:
+    chosen = chosen or plan(terms)
+    if not chosen:
         return []
     where, params = scope_sql(scope, filters)
     if connection.vendor == "postgresql":
+        candidates = "search_document d"
+        if chosen.windowed:
+            candidates = (
+                "(SELECT d.id, d.search_vector FROM search_document d "  # noqa: S608
+                f"WHERE d.search_vector @@ to_tsquery('english', %s) AND {where} "
+                "ORDER BY d.id DESC LIMIT %s) d"
+            )
+            params = [chosen.terms.tsquery(), *params, WINDOW]
+            where = "1 = 1"
         sql = (
             f"SELECT d.id, {PG_RANK} AS score "  # noqa: S608
-            "FROM search_document d, to_tsquery('english', %s) q "
+            f"FROM {candidates}, to_tsquery('english', %s) q "
             f"WHERE d.search_vector @@ q AND {where} ORDER BY score DESC, d.id LIMIT %s"
         )
-        args = [terms.tsquery(), *params, limit]
-    else:
-        # bm25() is lower-is-better.
-        weights = ", ".join(str(float(w)) for w in BM25_WEIGHTS)
-        sql = (
-            f"SELECT d.id, -bm25(search_document_fts, {weights}) AS score "  # noqa: S608
-            "FROM search_document_fts JOIN search_document d ON d.id = search_document_fts.rowid "
-            f"WHERE search_document_fts MATCH %s AND {where} ORDER BY score DESC, d.id LIMIT %s"
-        )
-        args = [terms.fts5(), *params, limit]
+        if chosen.windowed:
+            args = [*params, chosen.terms.tsquery(), limit]
+        else:
+            args = [chosen.terms.tsquery(), *params, limit]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, args)
+            return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+    match = chosen.terms.fts5()
+    window = ""
+    if chosen.windowed:
+        oldest = _sqlite_window_start(match, where, params)
+        if oldest is not None:
+            window = f"AND search_document_fts.rowid >= {int(oldest)} "
+    # bm25() is lower-is-better.
+    weights = ", ".join(str(float(w)) for w in BM25_WEIGHTS)
+    sql = (
+        f"SELECT d.id, -bm25(search_document_fts, {weights}) AS score "  # noqa: S608
+        "FROM search_document_fts JOIN search_document d ON d.id = search_document_fts.rowid "
+        f"WHERE search_document_fts MATCH %s {window}AND {where} "
+        "ORDER BY score DESC, d.id LIMIT %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, args)
+        cursor.execute(sql, [match, *params, limit])
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
 
-def count(terms: Terms, scope: SearchScope, filters: Filters) -> int:
-    """How many documents match, up to COUNT_CAP (the page then says "1,000+")."""
-    if not terms:
+def _sqlite_window_start(match: str, where: str, params: list[Any]) -> int | None:
+    """The oldest of the newest WINDOW matches the viewer may see (None: fewer than that).
+    FTS5 walks its document lists newest first, so this reads WINDOW rows, not every match."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_document_fts.rowid FROM search_document_fts "  # noqa: S608
+            "JOIN search_document d ON d.id = search_document_fts.rowid "
+            f"WHERE search_document_fts MATCH %s AND {where} "
+            "ORDER BY search_document_fts.rowid DESC LIMIT 1 OFFSET %s",
+            [match, *params, WINDOW - 1],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def count(terms: Terms, scope: SearchScope, filters: Filters, chosen: Plan | None = None) -> int:
+    """How many documents match the words ranked, up to COUNT_CAP (the page then says
+    "1,000+")."""
+    chosen = chosen or plan(terms)
+    if not chosen:
         return 0
     where, params = scope_sql(scope, filters)
     if connection.vendor == "postgresql":
@@ -106,14 +195,14 @@ def count(terms: Terms, scope: SearchScope, filters: Filters) -> int:
             "SELECT 1 FROM search_document d "  # noqa: S608
             f"WHERE d.search_vector @@ to_tsquery('english', %s) AND {where} LIMIT %s"
         )
-        args = [terms.tsquery(), *params, COUNT_CAP + 1]
+        args = [chosen.terms.tsquery(), *params, COUNT_CAP + 1]
     else:
         inner = (
             "SELECT 1 FROM search_document_fts JOIN search_document d "  # noqa: S608
             "ON d.id = search_document_fts.rowid "
             f"WHERE search_document_fts MATCH %s AND {where} LIMIT %s"
         )
-        args = [terms.fts5(), *params, COUNT_CAP + 1]
+        args = [chosen.terms.fts5(), *params, COUNT_CAP + 1]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM ({inner}) matched", args)  # noqa: S608
         return int(cursor.fetchone()[0])

@@ -95,3 +95,19 @@ class DuplicatePair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_id} ~ {self.second_id} ({self.status})"
+
+
+class CommonTerm(models.Model):
+    """A word stem that many documents contain, as the lexical index stems it.
+
+    Ranking every match of such a word costs time in proportion to the corpus and buys
+    little (its IDF is low), so retrieval leaves these out when the query has rarer words
+    (see `lexical.plan`). Refreshed from the index itself (`vocabulary.refresh`) after bulk
+    loads and daily; a stem missing here is rarer than `vocabulary.TRACKED_FROM` documents.
+    """
+
+    term = models.CharField(max_length=100, primary_key=True)
+    documents = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.documents}"

@@ -82,13 +82,15 @@ def ranked_ids(
     mode: str = "hybrid",
     prefix_last: bool = False,
     vector: np.ndarray | None = None,
+    chosen: lexical.Plan | None = None,
 ) -> tuple[list[tuple[int, float]], bool]:
     """Document ids best first, and whether semantic retrieval took part. `vector` stands in
-    for the text's embedding when it is already known (a stored document's)."""
+    for the text's embedding when it is already known (a stored document's); `chosen`, for
+    the lexical plan of the text when the caller made it already."""
     terms = parse(text, prefix_last=prefix_last)
     rankings: list[list[tuple[int, float]]] = []
     if mode in ("hybrid", "lexical"):
-        rankings.append(lexical.search(terms, scope, filters, limit))
+        rankings.append(lexical.search(terms, scope, filters, limit, chosen))
     used_semantic = False
     model = embedding.embedder()
     if mode in ("hybrid", "semantic") and model is not None:
@@ -141,9 +143,10 @@ def search(
     scope = access.search_scope(viewer)
     page = max(1, min(page, MAX_RESULTS // page_size))
     wanted = page * page_size
-    ranked, _used_semantic = ranked_ids(text, scope, filters, wanted, mode=mode)
     terms = parse(text)
-    lexical_total = lexical.count(terms, scope, filters) if mode != "semantic" else 0
+    chosen = lexical.plan(terms) if mode != "semantic" else lexical.Plan(terms)
+    ranked, _used_semantic = ranked_ids(text, scope, filters, wanted, mode=mode, chosen=chosen)
+    lexical_total = lexical.count(terms, scope, filters, chosen) if mode != "semantic" else 0
     total = max(lexical_total, len(ranked))
     window = ranked[(page - 1) * page_size : wanted]
     documents = Document.objects.in_bulk([pk for pk, _ in window])

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.tasks import task
 
+from trellis.search import vocabulary
 from trellis.search.indexing import index_missing, index_objects
 
 
@@ -41,6 +42,7 @@ def index_new_objects() -> int:
     """After an import or the demo: index what has no document and look for duplicates, then
     embed in slices."""
     written = sum(index_missing().values())
+    vocabulary.refresh()
     detect_everywhere()
     embed_in_slices.enqueue()
     return written
@@ -52,9 +54,16 @@ def reindex_everything() -> int:
     from trellis.search.indexing import reindex_all
 
     written = sum(reindex_all().values())
+    vocabulary.refresh()
     detect_everywhere()
     embed_in_slices.enqueue()
     return written
+
+
+@task()
+def refresh_vocabulary() -> int:
+    """Daily: recount the common words, which the lexical search leaves out at scale."""
+    return vocabulary.refresh()
 
 
 def detect_everywhere() -> int:
