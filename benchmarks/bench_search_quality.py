@@ -225,12 +225,12 @@ def evaluate_dump(dump_dir: Path, variants: list[str], cache: Path) -> dict[str,
 def every_word_matched() -> Iterator[None]:
     from trellis.search import lexical
 
-    budget = lexical.CANDIDATE_BUDGET
-    lexical.CANDIDATE_BUDGET = 10**12
+    budget = dict(lexical.CANDIDATE_BUDGET)
+    lexical.CANDIDATE_BUDGET.update({vendor: 10**12 for vendor in budget})
     try:
         yield
     finally:
-        lexical.CANDIDATE_BUDGET = budget
+        lexical.CANDIDATE_BUDGET.update(budget)
 
 
 def run_child(args: argparse.Namespace) -> dict[str, Any]:

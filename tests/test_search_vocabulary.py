@@ -93,12 +93,15 @@ def test_query_words_are_stemmed_as_the_index_stems_them(monkeypatch) -> None:  
 
 
 @pytest.mark.django_db
-def test_the_plan_keeps_rare_words_and_as_many_common_ones_as_the_budget_allows() -> None:
+def test_the_plan_keeps_rare_words_and_as_many_common_ones_as_the_budget_allows(
+    monkeypatch,
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(lexical.CANDIDATE_BUDGET, connection.vendor, 3_000)
     _common(helm=2_000, release=2_500, cluster=90_000)
     chosen = lexical.plan(parse("helm release cluster checklist"))
     assert chosen.terms.words == ("helm", "checklist")  # rare always; then rarest first
     assert chosen.left_out == ("release", "cluster")
-    assert not chosen.windowed
+    assert not chosen.newest_first
     small = lexical.plan(parse("nothing common here"))
     assert small.terms.words == ("nothing", "common") and not small.left_out
 
@@ -121,24 +124,22 @@ def test_common_words_left_out_still_find_the_rare_ones(content: Org) -> None:  
 
 
 @pytest.mark.django_db
-def test_only_common_words_rank_the_newest_matches_the_viewer_may_see(
-    org: Org, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    """The window counts what the viewer may see: newer private documents never push the
-    outsider's results out of it, nor change their count."""
-    monkeypatch.setattr(lexical, "WINDOW", 2)
+def test_only_common_words_bring_the_newest_matches_the_viewer_may_see(org: Org) -> None:
+    """Newer private documents never push the outsider's results aside, nor change their
+    count; documents with every word come before those with only the rarest."""
     _common(deploy=500_000, pipeline=400_000)
-    _documents(["deploy pipeline one", "deploy pipeline two", "deploy pipeline three"])
+    _documents(["deploy pipeline one", "deploy only", "deploy pipeline two", "pipeline only"])
     _documents(["deploy pipeline secret"] * 3, community_id=org.private.pk, start=100)
     terms = parse("deploy pipeline")
-    assert lexical.plan(terms).windowed
+    assert lexical.plan(terms).newest_first
+    assert lexical.plan(terms).rarest == "pipeline"
     for viewer in (org.outsider, org.newcomer):
         results = selectors.search(viewer=viewer, text="deploy pipeline", mode="lexical")
-        titles = sorted(hit.document.title for hit in results.hits)
-        assert titles == ["deploy pipeline three", "deploy pipeline two"]
+        titles = [hit.document.title for hit in results.hits]
+        assert titles == ["deploy pipeline two", "deploy pipeline one", "pipeline only"]
         assert results.total == 3
     leader = selectors.search(viewer=org.leader, text="deploy pipeline", mode="lexical")
-    assert {hit.document.title for hit in leader.hits} == {"deploy pipeline secret"}
+    assert [hit.document.title for hit in leader.hits][:3] == ["deploy pipeline secret"] * 3
     assert lexical.count(terms, access.search_scope(org.outsider), Filters()) == 3
 
 

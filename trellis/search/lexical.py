@@ -73,10 +73,13 @@ def scope_sql(scope: SearchScope, filters: Filters, alias: str = "d") -> tuple[s
 
 # Matches ranked per query, about. Words too rare to be counted (`vocabulary.TRACKED_FROM`)
 # are always matched; counted words join them rarest first while their documents add up to
-# no more than this. When even the rarest word is commoner, only the newest WINDOW matches
-# the viewer may see are ranked. Either way the cost does not grow with the corpus.
-CANDIDATE_BUDGET = 3_000
-WINDOW = 2_000
+# no more than this, so the cost of ranking does not grow with the corpus. Measured per
+# ranked match at 100k documents: FTS5 2-7 µs, ts_rank about 20 µs (each match's tsvector is
+# read from the heap and its TOAST table).
+CANDIDATE_BUDGET = {"sqlite": 3_000, "postgresql": 1_000}
+# When every word is commoner than that: the newest documents with all of the few rarest
+# words (all of many common words is a sparse intersection, slow to walk and often empty).
+NEWEST_FIRST_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,12 @@ class Plan:
 
     terms: Terms  # the words matched (the query's rarest)
     left_out: tuple[str, ...] = ()  # common words not matched
-    windowed: bool = False  # every word is common: rank the newest WINDOW matches only
+    # Every word is commoner than the budget: ranking any of them would cost a scan of its
+    # documents (FTS5's BM25 counts them for the IDF on every query), so the newest
+    # documents with all of the rarest few words come first, then the newest with the
+    # rarest word.
+    newest_first: bool = False
+    rarest: str = ""  # in that case, the word whose documents follow
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -104,14 +112,21 @@ def plan(terms: Terms) -> Plan:
         (counts[w], i) for i, w in enumerate(terms.words) if w in counts
     )  # the prefix is in `counts` whenever it is given
     kept = {i for i, w in enumerate(terms.words) if w not in counts}
+    budget = CANDIDATE_BUDGET[connection.vendor]
     total = 0
     for n, i in counted:
-        if kept and total + n > CANDIDATE_BUDGET:
+        if kept and total + n > budget:
             break
         kept.add(i)
         total += n
-    if total > CANDIDATE_BUDGET:
-        return Plan(terms, windowed=True)
+    if total > budget:
+        rarest = sorted(i for _, i in counted[:NEWEST_FIRST_WORDS])
+        return Plan(
+            Terms(tuple(terms.words[i] for i in rarest)),
+            left_out=tuple(w for i, w in enumerate(terms.words) if i not in rarest),
+            newest_first=True,
+            rarest=terms.words[counted[0][1]],
+        )
     matched = Terms(
         tuple(terms.words[i] for i in sorted(kept)), prefix_last=bool(prefix) and last in kept
     )
@@ -126,61 +141,59 @@ def search(
     chosen = chosen or plan(terms)
     if not chosen:
         return []
+    if chosen.newest_first:
+        return _newest_first(chosen, scope, filters, limit)
     where, params = scope_sql(scope, filters)
     if connection.vendor == "postgresql":
-        candidates = "search_document d"
-        if chosen.windowed:
-            candidates = (
-                "(SELECT d.id, d.search_vector FROM search_document d "  # noqa: S608
-                f"WHERE d.search_vector @@ to_tsquery('english', %s) AND {where} "
-                "ORDER BY d.id DESC LIMIT %s) d"
-            )
-            params = [chosen.terms.tsquery(), *params, WINDOW]
-            where = "1 = 1"
         sql = (
             f"SELECT d.id, {PG_RANK} AS score "  # noqa: S608
-            f"FROM {candidates}, to_tsquery('english', %s) q "
+            "FROM search_document d, to_tsquery('english', %s) q "
             f"WHERE d.search_vector @@ q AND {where} ORDER BY score DESC, d.id LIMIT %s"
         )
-        if chosen.windowed:
-            args = [*params, chosen.terms.tsquery(), limit]
-        else:
-            args = [chosen.terms.tsquery(), *params, limit]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, args)
-            return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
-    match = chosen.terms.fts5()
-    window = ""
-    if chosen.windowed:
-        oldest = _sqlite_window_start(match, where, params)
-        if oldest is not None:
-            window = f"AND search_document_fts.rowid >= {int(oldest)} "
-    # bm25() is lower-is-better.
-    weights = ", ".join(str(float(w)) for w in BM25_WEIGHTS)
-    sql = (
-        f"SELECT d.id, -bm25(search_document_fts, {weights}) AS score "  # noqa: S608
-        "FROM search_document_fts JOIN search_document d ON d.id = search_document_fts.rowid "
-        f"WHERE search_document_fts MATCH %s {window}AND {where} "
-        "ORDER BY score DESC, d.id LIMIT %s"
-    )
+        args = [chosen.terms.tsquery(), *params, limit]
+    else:
+        # bm25() is lower-is-better.
+        weights = ", ".join(str(float(w)) for w in BM25_WEIGHTS)
+        sql = (
+            f"SELECT d.id, -bm25(search_document_fts, {weights}) AS score "  # noqa: S608
+            "FROM search_document_fts JOIN search_document d ON d.id = search_document_fts.rowid "
+            f"WHERE search_document_fts MATCH %s AND {where} ORDER BY score DESC, d.id LIMIT %s"
+        )
+        args = [chosen.terms.fts5(), *params, limit]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [match, *params, limit])
+        cursor.execute(sql, args)
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
 
-def _sqlite_window_start(match: str, where: str, params: list[Any]) -> int | None:
-    """The oldest of the newest WINDOW matches the viewer may see (None: fewer than that).
-    FTS5 walks its document lists newest first, so this reads WINDOW rows, not every match."""
+def _newest_first(
+    chosen: Plan, scope: SearchScope, filters: Filters, limit: int
+) -> list[tuple[int, float]]:
+    """The newest documents the viewer may see with all the words, then with the rarest.
+    Both engines walk their lists newest first and stop at `limit`."""
+    where, params = scope_sql(scope, filters)
+    found: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT search_document_fts.rowid FROM search_document_fts "  # noqa: S608
-            "JOIN search_document d ON d.id = search_document_fts.rowid "
-            f"WHERE search_document_fts MATCH %s AND {where} "
-            "ORDER BY search_document_fts.rowid DESC LIMIT 1 OFFSET %s",
-            [match, *params, WINDOW - 1],
-        )
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+        for expression in (chosen.terms, Terms((chosen.rarest,))):
+            if len(found) >= limit:
+                break
+            if connection.vendor == "postgresql":
+                sql = (
+                    "SELECT d.id FROM search_document d "  # noqa: S608
+                    f"WHERE d.search_vector @@ to_tsquery('english', %s) AND {where} "
+                    "ORDER BY d.id DESC LIMIT %s"
+                )
+                match = expression.tsquery_all()
+            else:
+                sql = (
+                    "SELECT d.id FROM search_document_fts "  # noqa: S608
+                    "JOIN search_document d ON d.id = search_document_fts.rowid "
+                    f"WHERE search_document_fts MATCH %s AND {where} "
+                    "ORDER BY search_document_fts.rowid DESC LIMIT %s"
+                )
+                match = expression.fts5_all()
+            cursor.execute(sql, [match, *params, limit])
+            found += [int(pk) for (pk,) in cursor.fetchall() if pk not in found]
+    return [(pk, float(limit - rank)) for rank, pk in enumerate(found[:limit])]
 
 
 def count(terms: Terms, scope: SearchScope, filters: Filters, chosen: Plan | None = None) -> int:
@@ -189,6 +202,8 @@ def count(terms: Terms, scope: SearchScope, filters: Filters, chosen: Plan | Non
     chosen = chosen or plan(terms)
     if not chosen:
         return 0
+    if chosen.newest_first:  # what can follow: every document with the rarest word
+        chosen = Plan(Terms((chosen.rarest,)))
     where, params = scope_sql(scope, filters)
     if connection.vendor == "postgresql":
         inner = (

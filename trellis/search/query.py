@@ -40,6 +40,13 @@ class Terms:
             parts[-1] += "*"
         return " OR ".join(parts)
 
+    def fts5_all(self) -> str:
+        """All of the words (no ranking: see lexical.plan's newest-first case)."""
+        return " AND ".join(f'"{w}"' for w in self.words)
+
+    def tsquery_all(self) -> str:
+        return " & ".join(self.words)
+
     def tsquery(self) -> str:
         """A to_tsquery('english', …) expression with the same meaning."""
         parts = list(self.words)
