@@ -11,7 +11,9 @@ link type: MAP@100, MRR, nDCG@10, R@10 and R@100 for
 
 - bm25: plain Okapi BM25 (rank_bm25, lower-cased words, no stemming) over the title and body
   of the earlier questions, rebuilt for each query so that no later text leaks in;
-- lexical: Trellis's database retrieval (FTS5 BM25 on SQLite, ts_rank_cd on PostgreSQL);
+- lexical: Trellis's database retrieval (FTS5 BM25 on SQLite, ts_rank on PostgreSQL), with
+  its common-word pruning (`lexical.plan`), and lexical_every_word without it: the quality
+  cost of the pruning;
 - semantic and hybrid: per embedding variant (`--variants`; model, precision, tokens).
 
 Targets: hybrid nDCG@10 ≥ 1.2 x bm25 on related links and ≥ bm25 on duplicates.
