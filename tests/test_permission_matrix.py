@@ -27,6 +27,7 @@ from trellis.communities.models import (
     Membership,
     Sponsorship,
 )
+from trellis.expertise.models import Availability
 from trellis.library.models import Resource
 from trellis.notifications.models import Notification, Preference
 from trellis.people.models import Person
@@ -580,6 +581,28 @@ CASES |= {
             writes=denied_for_all_but("leader", "admin"),
         ),
     ],
+    "who-knows": [
+        Case(
+            "GET",
+            lambda o: _indexed(reverse("who-knows") + "?q=breach+drill+vault+keys"),
+            everyone(200),
+        ),
+        Case(
+            "GET",
+            lambda o: _indexed(f"{reverse('who-knows')}?q=keys&community={o.private.slug}"),
+            everyone(200),
+        ),
+    ],
+    "availability-edit": [
+        Case("GET", lambda o: reverse("availability-edit"), everyone(200)),
+        Case(
+            "POST",
+            lambda o: reverse("availability-edit"),
+            everyone(302),
+            data=lambda o: {"weekly_cap": "1", "away_until": "2099-01-01"},
+            writes=denied_for_all_but(*PERSONAS[1:]),
+        ),
+    ],
     "search-similar": [
         Case(
             "GET",
@@ -765,6 +788,9 @@ def _fingerprint() -> tuple[object, ...]:
         sorted(Notification.objects.values_list("id", "read_at")),
         sorted(Preference.objects.values_list("person_id", "digest", "email_immediate")),
         sorted(DuplicatePair.objects.values_list("id", "status")),
+        sorted(
+            Availability.objects.values_list("person_id", "opted_out", "away_until", "weekly_cap")
+        ),
     )
 
 

@@ -293,6 +293,17 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         lambda o: _indexed("/search/similar?title=Which+vault+holds+the+breach+drill+keys"),
         everyone(200),
     ),
+    # -- expertise ------------------------------------------------------------------------------
+    ("GET", "/experts"): Op(
+        lambda o: _indexed("/experts?q=breach+drill+vault+keys"), everyone(200)
+    ),
+    ("GET", "/people/me/availability"): Op(lambda o: "/people/me/availability", everyone(200)),
+    ("PUT", "/people/me/availability"): Op(
+        lambda o: "/people/me/availability",
+        everyone(200),
+        body=lambda o: {"opted_out": False, "away_until": "2099-01-01", "weekly_cap": 2},
+        writes=writes_by(*PERSONAS[1:]),
+    ),
     # -- notifications (each person's own) ----------------------------------------------------
     ("GET", "/notifications"): Op(lambda o: "/notifications", everyone(200)),
     ("POST", "/notifications/read"): Op(

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "trellis.notifications",
     "trellis.imports",
     "trellis.search",
+    "trellis.expertise",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("trellis.notifications.urls")),
     path("", include("trellis.imports.urls")),
     path("", include("trellis.search.urls")),
+    path("", include("trellis.expertise.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from trellis.core import tasks
 from trellis.core.models import ScheduledJob
+from trellis.expertise.tasks import rebuild_all_evidence
 from trellis.library.tasks import remind_resource_owners
 from trellis.notifications.tasks import send_due_digests
 from trellis.search.tasks import refresh_vocabulary
@@ -28,6 +29,7 @@ SCHEDULE = [
     Periodic("send-due-digests", timedelta(hours=1), send_due_digests),
     Periodic("remind-resource-owners", timedelta(hours=24), remind_resource_owners),
     Periodic("refresh-search-vocabulary", timedelta(hours=24), refresh_vocabulary),
+    Periodic("rebuild-expertise-evidence", timedelta(hours=24), rebuild_all_evidence),
 ]
 
 

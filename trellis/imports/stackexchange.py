@@ -19,6 +19,7 @@ from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from trellis.communities.models import Community
+from trellis.expertise.services import evidence_rebuild_after_commit
 from trellis.imports.prefetch import prefetched, stackexchange_table
 from trellis.imports.records import SEComment, SEPost, SEPostLink, SEUser, SEVote
 from trellis.imports.stackexchange_reader import StackExchangeDump
@@ -596,5 +597,6 @@ def import_stackexchange(
             getattr(job, step)()
             summary.stage_seconds[step] = time.perf_counter() - began
         index_after_commit()
+        evidence_rebuild_after_commit()
     summary.seconds = time.perf_counter() - started
     return summary

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.db import transaction
 
 from trellis.core.text import html_to_text, sanitize_html
+from trellis.expertise.services import evidence_rebuild_after_commit
 from trellis.imports.chat import ChatMessage, ChatThread, ThreadWriter, community_for, title_from
 from trellis.imports.records import ZulipMessage, ZulipStream, ZulipTopic
 from trellis.imports.slack_reader import looks_like_question
@@ -90,5 +91,6 @@ def import_zulip(path: Path, *, progress: Progress = no_progress) -> Summary:
                 job.topic(community, stream, topic)
             progress("Streams", done, len(streams))
         index_after_commit()
+        evidence_rebuild_after_commit()
     summary.seconds = time.perf_counter() - started
     return summary

@@ -12,6 +12,7 @@ from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.core.models import Tag
 from trellis.core.text import html_to_text, render_markdown
+from trellis.expertise.services import evidence_refresh_after_commit
 from trellis.library.models import (
     URL_KINDS,
     Resource,
@@ -126,6 +127,7 @@ def resource_create(
     activity_record(
         actor=actor, verb="resource.create", obj=resource, community_id=resource.community_id
     )
+    evidence_refresh_after_commit([actor.pk])
     return resource
 
 
@@ -178,6 +180,7 @@ def resource_update(
         .select_related("community")
         .get(pk=resource.pk)
     )
+    owners_before = _owner_ids(resource)
     kind = kind or resource.kind
     title, body, url = title.strip(), body.strip(), url.strip()
     _validate(kind, title, body, url, verification_interval_days)
@@ -199,6 +202,7 @@ def resource_update(
     activity_record(
         actor=actor, verb="resource.update", obj=resource, community_id=resource.community_id
     )
+    evidence_refresh_after_commit([*owners_before, *_owner_ids(resource)])  # tags, owners
     return resource
 
 

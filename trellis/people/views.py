@@ -14,6 +14,7 @@ from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Invalid, NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
+from trellis.expertise import selectors as expertise
 from trellis.people import selectors, services
 from trellis.people.directory_import import people_import_csv
 from trellis.people.forms import ImportForm, PeopleFilterForm, PersonForm, ProfileForm
@@ -59,6 +60,8 @@ def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "profile": profile,
         "p": profile.person,
         "can_edit": access.can_edit_person(request.user, profile.person),
+        "topics": expertise.person_topics(viewer=request.user, person=profile.person),
+        "availability": expertise.availability_of(profile.person),
     }
     return render(request, "people/detail.html", context)
 

@@ -14,6 +14,7 @@ from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.core.models import Tag
 from trellis.core.text import find_mentions, render_markdown
+from trellis.expertise.services import evidence_refresh_after_commit
 from trellis.notifications.models import Kind
 from trellis.notifications.services import notify
 from trellis.people.models import Person
@@ -233,6 +234,7 @@ def answer_post(*, actor: Person, question: Post, body: str) -> Post:
     Follow.objects.get_or_create(person=actor, question=question)
     community_id = question.community_id
     activity_record(actor=actor, verb="answer.post", obj=answer, community_id=community_id)
+    evidence_refresh_after_commit([actor.pk])
     url = question_url(question.pk, answer.pk)
     asker = [question.author] if question.author else []
     _tell(
@@ -358,6 +360,7 @@ def answer_accept(*, actor: Person, answer: Post, accept: bool = True) -> Post:
     question = _lock_question(int(answer.question_id or 0))
     if not access.can_accept_answer(actor, question.author_id, question.community):
         raise Forbidden("Only the asker or a community leader can accept an answer.")
+    previous = question.accepted_answer_id
     if accept:
         if question.accepted_answer_id == answer.pk:
             return question
@@ -370,6 +373,10 @@ def answer_accept(*, actor: Person, answer: Post, accept: bool = True) -> Post:
     question.save(update_fields=["accepted_answer", "last_activity_at"])
     verb = "answer.accept" if accept else "answer.unaccept"
     activity_record(actor=actor, verb=verb, obj=answer, community_id=question.community_id)
+    authors = Post.objects.filter(pk__in=[answer.pk, previous or 0]).values_list(
+        "author_id", flat=True
+    )
+    evidence_refresh_after_commit([a for a in authors if a])
     if accept and answer.author:
         _tell(
             [answer.author],

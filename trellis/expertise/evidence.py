@@ -1,0 +1,105 @@
+"""Turning answers, accepted answers, votes and owned guides into per-topic evidence.
+
+A person's rows are always rebuilt whole from their own posts and resources, so an update
+after one accepted answer costs that person's history, not the organisation's.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from trellis.expertise.models import TopicEvidence
+
+HALF_LIFE_DAYS = 365.0  # evidence a year old counts half
+ACCEPTED_BONUS = 3.0  # an accepted answer is worth four answers
+GUIDE_WEIGHT = 3.0  # owning a guide on the topic
+
+
+@dataclass
+class _Tally:
+    answers: int = 0
+    accepted: int = 0
+    votes: int = 0
+    guides: int = 0
+    score: float = 0.0
+    last_at: datetime | None = None
+
+    def add(self, at: datetime, weight: float, now: datetime) -> None:
+        age_days = max((now - at).total_seconds() / 86400, 0.0)
+        self.score += weight * 0.5 ** (age_days / HALF_LIFE_DAYS)
+        self.last_at = at if self.last_at is None else max(self.last_at, at)
+
+
+def answer_weight(accepted: bool, votes: int) -> float:
+    return 1.0 + (ACCEPTED_BONUS if accepted else 0.0) + 0.5 * math.log1p(max(votes, 0))
+
+
+def rebuild(person_ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
+    """Recompute the evidence of these people (everyone when None); returns rows written."""
+    from trellis.library.models import ResourceOwner, ResourceTag
+    from trellis.qa.models import Post, PostKind, PostTag
+
+    now = now or timezone.now()
+    ids = None if person_ids is None else sorted(set(person_ids))
+    answers = Post.objects.filter(kind=PostKind.ANSWER, author__isnull=False)
+    owners = ResourceOwner.objects.filter(resource__canonical__isnull=True,
+                                          resource__obsolete_at__isnull=True)  # fmt: skip
+    if ids is not None:
+        answers = answers.filter(author_id__in=ids)
+        owners = owners.filter(person_id__in=ids)
+    rows = list(
+        answers.values_list(
+            "author_id", "community_id", "question_id", "score", "created_at",
+            "question__accepted_answer_id", "id",
+        )
+    )  # fmt: skip
+    tags_of_question: dict[int, list[int]] = defaultdict(list)
+    question_ids = {row[2] for row in rows}
+    for post_id, tag_id in PostTag.objects.filter(post_id__in=question_ids).values_list(
+        "post_id", "tag_id"
+    ):
+        tags_of_question[post_id].append(tag_id)
+    tallies: dict[tuple[int, int | None, int], _Tally] = defaultdict(_Tally)
+    for author, community, question, votes, created, accepted_id, answer_id in rows:
+        accepted = accepted_id == answer_id
+        weight = answer_weight(accepted, votes)
+        for tag in tags_of_question.get(question, ()):
+            tally = tallies[(author, community, tag)]
+            tally.answers += 1
+            tally.accepted += int(accepted)
+            tally.votes += votes
+            tally.add(created, weight, now)
+    owned = list(owners.values_list("person_id", "resource_id", "resource__community_id",
+                                    "resource__verified_at"))  # fmt: skip
+    tags_of_resource: dict[int, list[int]] = defaultdict(list)
+    for resource_id, tag_id in ResourceTag.objects.filter(
+        resource_id__in={row[1] for row in owned}
+    ).values_list("resource_id", "tag_id"):
+        tags_of_resource[resource_id].append(tag_id)
+    for person, resource, community, verified_at in owned:
+        for tag in tags_of_resource.get(resource, ()):
+            tally = tallies[(person, community, tag)]
+            tally.guides += 1
+            tally.add(verified_at, GUIDE_WEIGHT, now)
+    with transaction.atomic():
+        stale = TopicEvidence.objects.all()
+        if ids is not None:
+            stale = stale.filter(person_id__in=ids)
+        stale.delete()
+        TopicEvidence.objects.bulk_create(
+            [
+                TopicEvidence(
+                    person_id=person, community_id=community, tag_id=tag,
+                    answers=t.answers, accepted=t.accepted, votes=t.votes, guides=t.guides,
+                    score=t.score, last_at=t.last_at or now,
+                )
+                for (person, community, tag), t in tallies.items()
+            ],
+            batch_size=2000,
+        )  # fmt: skip
+    return len(tallies)
