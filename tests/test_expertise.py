@@ -161,3 +161,26 @@ def test_api_availability_round_trip_and_named_errors(content: Org) -> None:
     bad = error(api.call("put", "/people/me/availability", {"weekly_cap": 99, "x": 1}), 422)
     assert ("body", "weekly_cap") in locs(bad) and ("body", "x") in locs(bad)
     assert ok(api.call("get", "/people/me/availability"))["weekly_cap"] == 1  # unchanged
+
+
+@pytest.mark.django_db
+def test_routing_ranks_helpers_by_evidence_within_the_scope(content: Org) -> None:
+    from trellis.core import access
+    from trellis.expertise import routing
+
+    draft = routing.Draft(
+        title="Helm rollback left pods pending", tags=("helm",),
+        community_id=content.public.pk, asker_id=content.member.pk,
+    )  # fmt: skip
+    found = routing.rank(draft, access.search_scope(content.member))
+    assert found[0].person_id == content.facilitator.pk
+    assert found[0].similar_answers == 1 and found[0].topics == [("helm", 1, 1)]
+    assert content.member.pk not in {c.person_id for c in found}  # never the asker
+    private = routing.Draft(title="breach drill keys vault", tags=("incident-response",))
+    inside = routing.rank(private, access.search_scope(content.member))
+    assert content.leader.pk in {c.person_id for c in inside}
+    outside = routing.rank(private, access.search_scope(content.outsider))
+    assert all(c.features["text"] == 0 and c.topics == [] for c in outside)
+    past = routing.rank(draft, access.search_scope(content.member),
+                        until=timezone.now() - timedelta(days=1))  # fmt: skip
+    assert all(c.similar_answers == 0 for c in past)  # nothing answered before then

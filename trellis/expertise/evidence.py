@@ -13,9 +13,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from trellis.expertise.models import TopicEvidence
+from trellis.expertise.models import HelperStats, TopicEvidence
 
 HALF_LIFE_DAYS = 365.0  # evidence a year old counts half
+RECENT_HALF_LIFE_DAYS = 30.0  # for how active someone is lately
 ACCEPTED_BONUS = 3.0  # an accepted answer is worth four answers
 GUIDE_WEIGHT = 3.0  # owning a guide on the topic
 
@@ -40,15 +41,17 @@ def answer_weight(accepted: bool, votes: int) -> float:
 
 
 def rebuild(person_ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
-    """Recompute the evidence of these people (everyone when None); returns rows written."""
+    """Recompute the evidence of these people (everyone when None) as it stood at `now`
+    (nothing later counts: the routing benchmark replays history); returns rows written."""
     from trellis.library.models import ResourceOwner, ResourceTag
     from trellis.qa.models import Post, PostKind, PostTag
 
     now = now or timezone.now()
     ids = None if person_ids is None else sorted(set(person_ids))
-    answers = Post.objects.filter(kind=PostKind.ANSWER, author__isnull=False)
+    answers = Post.objects.filter(kind=PostKind.ANSWER, author__isnull=False, created_at__lte=now)
     owners = ResourceOwner.objects.filter(resource__canonical__isnull=True,
-                                          resource__obsolete_at__isnull=True)  # fmt: skip
+                                          resource__obsolete_at__isnull=True,
+                                          resource__created_at__lte=now)  # fmt: skip
     if ids is not None:
         answers = answers.filter(author_id__in=ids)
         owners = owners.filter(person_id__in=ids)
@@ -65,9 +68,16 @@ def rebuild(person_ids: Iterable[int] | None = None, now: datetime | None = None
     ):
         tags_of_question[post_id].append(tag_id)
     tallies: dict[tuple[int, int | None, int], _Tally] = defaultdict(_Tally)
+    helpers: dict[tuple[int, int | None], _Tally] = defaultdict(_Tally)
     for author, community, question, votes, created, accepted_id, answer_id in rows:
         accepted = accepted_id == answer_id
         weight = answer_weight(accepted, votes)
+        helper = helpers[(author, community)]
+        helper.answers += 1
+        helper.accepted += int(accepted)
+        age_days = max((now - created).total_seconds() / 86400, 0.0)
+        helper.score += 0.5 ** (age_days / RECENT_HALF_LIFE_DAYS)
+        helper.last_at = created if helper.last_at is None else max(helper.last_at, created)
         for tag in tags_of_question.get(question, ()):
             tally = tallies[(author, community, tag)]
             tally.answers += 1
@@ -88,9 +98,22 @@ def rebuild(person_ids: Iterable[int] | None = None, now: datetime | None = None
             tally.add(verified_at, GUIDE_WEIGHT, now)
     with transaction.atomic():
         stale = TopicEvidence.objects.all()
+        stale_helpers = HelperStats.objects.all()
         if ids is not None:
             stale = stale.filter(person_id__in=ids)
+            stale_helpers = stale_helpers.filter(person_id__in=ids)
         stale.delete()
+        stale_helpers.delete()
+        HelperStats.objects.bulk_create(
+            [
+                HelperStats(
+                    person_id=person, community_id=community, answers=h.answers,
+                    accepted=h.accepted, recent=h.score, last_answer_at=h.last_at or now,
+                )
+                for (person, community), h in helpers.items()
+            ],
+            batch_size=2000,
+        )  # fmt: skip
         TopicEvidence.objects.bulk_create(
             [
                 TopicEvidence(

@@ -70,3 +70,26 @@ class TopicEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} on {self.tag_id}: {self.score:.2f}"
+
+
+class HelperStats(models.Model):
+    """How much, how well and how lately one person has answered within one scope: the
+    activity and acceptance features of routing, kept with the topic evidence."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    answers = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    recent = models.FloatField(default=0.0)  # answers decayed with a one-month half-life
+    last_answer_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["community", "recent"], name="expertise_helper_recent"),
+            models.Index(fields=["person"], name="expertise_helper_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.community_id}: {self.answers} answers"
