@@ -37,7 +37,13 @@ def test_evidence_counts_answers_accepts_and_guides_per_topic_and_scope(content:
     assert (guide.answers, guide.guides) == (0, 1)
     private = rows[(content.leader.pk, content.private.pk, "incident-response")]
     assert private.answers == 1
+    before = {key: (r.answers, r.accepted, r.guides, round(r.score, 9)) for key, r in rows.items()}
     assert evidence.rebuild() == len(rows)  # the daily rebuild agrees with the increments
+    after = {
+        (r.person_id, r.community_id, r.tag.name): (r.answers, r.accepted, r.guides)
+        for r in TopicEvidence.objects.select_related("tag")
+    }
+    assert after == {key: value[:3] for key, value in before.items()}
 
 
 @pytest.mark.django_db

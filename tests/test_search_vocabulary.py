@@ -1,6 +1,6 @@
-"""Common words at scale: the index counts them, the query side finds those counts under the
-index's own stemming, and retrieval leaves them out (or ranks a window of the newest matches)
-without ever letting private documents shape what an outsider gets."""
+"""Common words at scale: the index counts them (over what everyone signed in may see), the
+query side finds those counts under the index's own stemming, and retrieval leaves them out
+(or lists the newest matches) without private documents deciding what an outsider gets."""
 
 from datetime import timedelta
 from io import StringIO
@@ -152,3 +152,29 @@ def test_hostile_queries_with_common_words_never_break(content: Org, client_for)
         assert response.status_code == 200, query
         response = client.get("/search/similar/", {"title": query, "body": query})
         assert response.status_code == 200, query
+
+
+@pytest.mark.django_db
+def test_only_documents_everyone_may_see_are_counted(org: Org, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A word common only inside a private community is never left out for anyone: which
+    words are matched must not tell an outsider what private documents hold."""
+    monkeypatch.setattr(vocabulary, "TRACKED_FROM", 2)
+    _documents(["falcon deploy", "deploy"])
+    _documents(["falcon deploy secret"] * 3, community_id=org.private.pk, start=100)
+    _documents(["falcon deploy notes"], community_id=org.public.pk, start=200)
+    vocabulary.refresh()
+    assert vocabulary.frequencies(["falcon", "deploy"]) == {"falcon": 2, "deploy": 3}
+
+
+@pytest.mark.django_db
+def test_an_unfinished_common_word_keeps_its_prefix_when_listing_the_newest() -> None:  # type: ignore[no-untyped-def]
+    _common(deploy=500_000, pipeline=400_000)
+    _documents(["deploy pipelines weekly", "deploy once"])
+    chosen = lexical.plan(parse("deploy pipel", prefix_last=True))
+    assert chosen.newest_first and chosen.terms == Terms(("deploy", "pipel"), prefix_last=True)
+    everything = access.SearchScope(True, True, frozenset())
+    found = lexical.search(parse("deploy pipel", prefix_last=True), everything, Filters(), 5)
+    titles = list(
+        Document.objects.filter(pk__in=[pk for pk, _ in found]).values_list("title", flat=True)
+    )
+    assert "deploy pipelines weekly" in titles

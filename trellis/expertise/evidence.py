@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,70 +41,77 @@ def answer_weight(accepted: bool, votes: int) -> float:
     return 1.0 + (ACCEPTED_BONUS if accepted else 0.0) + 0.5 * math.log1p(max(votes, 0))
 
 
+CHUNK = 1_000  # people per transaction: bounded statements, locks held briefly
+
+
 def rebuild(person_ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
     """Recompute the evidence of these people (everyone when None) as it stood at `now`
-    (nothing later counts: the routing benchmark replays history); returns rows written."""
-    from trellis.library.models import ResourceOwner, ResourceTag
-    from trellis.qa.models import Post, PostKind, PostTag
+    (nothing posted later counts: the routing benchmark replays history); returns the topic
+    rows written. People are rebuilt a chunk per transaction."""
+    from trellis.library.models import ResourceOwner
+    from trellis.qa.models import Post, PostKind
 
     now = now or timezone.now()
-    ids = None if person_ids is None else sorted(set(person_ids))
-    answers = Post.objects.filter(kind=PostKind.ANSWER, author__isnull=False, created_at__lte=now)
-    owners = ResourceOwner.objects.filter(resource__canonical__isnull=True,
-                                          resource__obsolete_at__isnull=True,
-                                          resource__created_at__lte=now)  # fmt: skip
-    if ids is not None:
-        answers = answers.filter(author_id__in=ids)
-        owners = owners.filter(person_id__in=ids)
-    rows = list(
-        answers.values_list(
-            "author_id", "community_id", "question_id", "score", "created_at",
-            "question__accepted_answer_id", "id",
+    if person_ids is None:
+        ids = set(
+            Post.objects.filter(kind=PostKind.ANSWER, author__isnull=False)
+            .values_list("author_id", flat=True)
+            .distinct()
         )
-    )  # fmt: skip
-    tags_of_question: dict[int, list[int]] = defaultdict(list)
-    question_ids = {row[2] for row in rows}
-    for post_id, tag_id in PostTag.objects.filter(post_id__in=question_ids).values_list(
-        "post_id", "tag_id"
-    ):
-        tags_of_question[post_id].append(tag_id)
-    tallies: dict[tuple[int, int | None, int], _Tally] = defaultdict(_Tally)
-    helpers: dict[tuple[int, int | None], _Tally] = defaultdict(_Tally)
-    for author, community, question, votes, created, accepted_id, answer_id in rows:
-        accepted = accepted_id == answer_id
-        weight = answer_weight(accepted, votes)
-        helper = helpers[(author, community)]
-        helper.answers += 1
-        helper.accepted += int(accepted)
-        age_days = max((now - created).total_seconds() / 86400, 0.0)
-        helper.score += 0.5 ** (age_days / RECENT_HALF_LIFE_DAYS)
-        helper.last_at = created if helper.last_at is None else max(helper.last_at, created)
-        for tag in tags_of_question.get(question, ()):
-            tally = tallies[(author, community, tag)]
-            tally.answers += 1
-            tally.accepted += int(accepted)
-            tally.votes += votes
-            tally.add(created, weight, now)
-    owned = list(owners.values_list("person_id", "resource_id", "resource__community_id",
-                                    "resource__verified_at"))  # fmt: skip
-    tags_of_resource: dict[int, list[int]] = defaultdict(list)
-    for resource_id, tag_id in ResourceTag.objects.filter(
-        resource_id__in={row[1] for row in owned}
-    ).values_list("resource_id", "tag_id"):
-        tags_of_resource[resource_id].append(tag_id)
-    for person, resource, community, verified_at in owned:
-        for tag in tags_of_resource.get(resource, ()):
-            tally = tallies[(person, community, tag)]
-            tally.guides += 1
-            tally.add(verified_at, GUIDE_WEIGHT, now)
+        ids |= set(ResourceOwner.objects.values_list("person_id", flat=True).distinct())
+        # and whoever has rows now but no evidence any more (their rows go)
+        ids |= set(HelperStats.objects.values_list("person_id", flat=True))
+        ids |= set(TopicEvidence.objects.values_list("person_id", flat=True).distinct())
+    else:
+        ids = set(person_ids)
+    ordered = sorted(ids)
+    return sum(
+        _rebuild_people(ordered[at : at + CHUNK], now) for at in range(0, len(ordered), CHUNK)
+    )
+
+
+def _rebuild_people(ids: list[int], now: datetime) -> int:
+    from trellis.library.models import ResourceOwner, ResourceTag
+    from trellis.people.models import Person
+    from trellis.qa.models import Post, PostKind, PostTag
+
     with transaction.atomic():
-        stale = TopicEvidence.objects.all()
-        stale_helpers = HelperStats.objects.all()
-        if ids is not None:
-            stale = stale.filter(person_id__in=ids)
-            stale_helpers = stale_helpers.filter(person_id__in=ids)
-        stale.delete()
-        stale_helpers.delete()
+        # Two rebuilds of one person (an answer, then an accept) take turns: each reads and
+        # replaces that person's rows whole. (SQLite's immediate transactions already do.)
+        list(Person.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+        answers = Post.objects.filter(kind=PostKind.ANSWER, author_id__in=ids, created_at__lte=now)
+        owners = ResourceOwner.objects.filter(
+            person_id__in=ids,
+            resource__canonical__isnull=True,
+            resource__obsolete_at__isnull=True,
+            resource__created_at__lte=now,
+        )
+        rows = list(
+            answers.values_list(
+                "author_id", "community_id", "question_id", "score", "created_at",
+                "question__accepted_answer_id", "id",
+            )
+        )  # fmt: skip
+        tags_of_question: dict[int, list[int]] = defaultdict(list)
+        for post_id, tag_id in PostTag.objects.filter(
+            post_id__in=answers.values("question_id")
+        ).values_list("post_id", "tag_id"):
+            tags_of_question[post_id].append(tag_id)
+        tallies, helpers = _tally_answers(rows, tags_of_question, now)
+        owned = list(owners.values_list("person_id", "resource_id", "resource__community_id",
+                                        "resource__verified_at"))  # fmt: skip
+        tags_of_resource: dict[int, list[int]] = defaultdict(list)
+        for resource_id, tag_id in ResourceTag.objects.filter(
+            resource_id__in=owners.values("resource_id")
+        ).values_list("resource_id", "tag_id"):
+            tags_of_resource[resource_id].append(tag_id)
+        for person, resource, community, verified_at in owned:
+            for tag in tags_of_resource.get(resource, ()):
+                tally = tallies[(person, community, tag)]
+                tally.guides += 1
+                tally.add(verified_at, GUIDE_WEIGHT, now)
+        TopicEvidence.objects.filter(person_id__in=ids).delete()
+        HelperStats.objects.filter(person_id__in=ids).delete()
         HelperStats.objects.bulk_create(
             [
                 HelperStats(
@@ -126,3 +134,27 @@ def rebuild(person_ids: Iterable[int] | None = None, now: datetime | None = None
             batch_size=2000,
         )  # fmt: skip
     return len(tallies)
+
+
+def _tally_answers(
+    rows: list[Any], tags_of_question: dict[int, list[int]], now: datetime
+) -> tuple[dict[tuple[int, int | None, int], _Tally], dict[tuple[int, int | None], _Tally]]:
+    """Per (person, scope, tag) topic tallies and per (person, scope) helper tallies."""
+    tallies: dict[tuple[int, int | None, int], _Tally] = defaultdict(_Tally)
+    helpers: dict[tuple[int, int | None], _Tally] = defaultdict(_Tally)
+    for author, community, question, votes, created, accepted_id, answer_id in rows:
+        accepted = accepted_id == answer_id
+        weight = answer_weight(accepted, votes)
+        helper = helpers[(author, community)]
+        helper.answers += 1
+        helper.accepted += int(accepted)
+        age_days = max((now - created).total_seconds() / 86400, 0.0)
+        helper.score += 0.5 ** (age_days / RECENT_HALF_LIFE_DAYS)
+        helper.last_at = created if helper.last_at is None else max(helper.last_at, created)
+        for tag in tags_of_question.get(question, ()):
+            tally = tallies[(author, community, tag)]
+            tally.answers += 1
+            tally.accepted += int(accepted)
+            tally.votes += votes
+            tally.add(created, weight, now)
+    return tallies, helpers

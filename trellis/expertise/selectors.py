@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from trellis.core import access
@@ -55,14 +55,6 @@ class Expert:
                 parts.append(f"owns {guides} guide{'s' if guides != 1 else ''}")
             said.append(f"on {name}: " + ", ".join(parts))
         return said
-
-
-def scope_filter(viewer: access.Viewer, field_name: str = "community") -> Q:
-    """Rows of org-wide content or of communities the viewer may search."""
-    scope = access.search_scope(viewer)
-    if scope.everything:
-        return Q()
-    return Q(**{f"{field_name}__isnull": True}) | Q(**{f"{field_name}__in": scope.community_ids})
 
 
 TAG_LIKE = re.compile(r"[\w][\w.+#-]*")
@@ -122,7 +114,9 @@ def who_knows(
     tags = dict(Tag.objects.filter(name__in=names).values_list("pk", "name")) if names else {}
     topics: dict[int, list[tuple[str, int, int, int]]] = defaultdict(list)
     if tags:
-        rows = TopicEvidence.objects.filter(scope_filter(viewer), tag_id__in=tags)
+        rows = TopicEvidence.objects.filter(
+            access.visible_community_filter(viewer), tag_id__in=tags
+        )
         if community_id is not None:
             rows = rows.filter(community_id=community_id)
         summed = rows.values("person_id", "tag_id").annotate(
@@ -159,7 +153,7 @@ class TopicLine:
 def person_topics(*, viewer: access.Viewer, person: Person, limit: int = 8) -> list[TopicLine]:
     """A profile's evidence, summed over the scopes the viewer may see."""
     rows = (
-        TopicEvidence.objects.filter(scope_filter(viewer), person=person)
+        TopicEvidence.objects.filter(access.visible_community_filter(viewer), person=person)
         .values("tag__name")
         .annotate(s=Sum("score"), a=Sum("answers"), c=Sum("accepted"), g=Sum("guides"))
         .order_by("-s", "tag__name")[:limit]

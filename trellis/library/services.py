@@ -231,6 +231,7 @@ def resource_mark_obsolete(*, actor: Person, resource: Resource, obsolete: bool 
     resource.save(update_fields=["obsolete_at"])
     verb = "resource.obsolete" if obsolete else "resource.revive"
     activity_record(actor=actor, verb=verb, obj=resource, community_id=resource.community_id)
+    evidence_refresh_after_commit(list(_owner_ids(resource)))  # an obsolete guide counts not
     return resource
 
 
@@ -278,6 +279,7 @@ def resource_mark_duplicate(
     activity_record(
         actor=actor, verb="resource.duplicate", obj=resource, community_id=resource.community_id
     )
+    evidence_refresh_after_commit(list(_owner_ids(resource)))  # a duplicate counts not
     return resource
 
 

@@ -320,6 +320,10 @@ def post_edit(
     post.save(update_fields=fields)
     if post.is_question and tags is not None:
         tags_set(post, normalise_tags(tags))
+        # Its answerers' topics follow the question's tags.
+        evidence_refresh_after_commit(
+            list(Post.objects.filter(question=post).values_list("author_id", flat=True))
+        )
     _revision_add(post, actor, note)
     _touch(post.thread_id)
     activity_record(actor=actor, verb="post.edit", obj=post, community_id=post.community_id)
@@ -349,6 +353,8 @@ def post_vote(*, actor: Person, post: Post, value: int) -> Post:
     Post.objects.filter(pk=post.pk).update(score=F("score") + (value - old))
     post.refresh_from_db(fields=["score"])
     activity_record(actor=actor, verb="post.vote", obj=post, community_id=post.community_id)
+    if not post.is_question and post.author_id:
+        evidence_refresh_after_commit([post.author_id])
     return post
 
 

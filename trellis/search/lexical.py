@@ -94,6 +94,7 @@ class Plan:
     # rarest word.
     newest_first: bool = False
     rarest: str = ""  # in that case, the word whose documents follow
+    rarest_is_prefix: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -122,10 +123,13 @@ def plan(terms: Terms) -> Plan:
     if total > budget:
         rarest = sorted(i for _, i in counted[:NEWEST_FIRST_WORDS])
         return Plan(
-            Terms(tuple(terms.words[i] for i in rarest)),
+            Terms(
+                tuple(terms.words[i] for i in rarest), prefix_last=bool(prefix) and last in rarest
+            ),
             left_out=tuple(w for i, w in enumerate(terms.words) if i not in rarest),
             newest_first=True,
             rarest=terms.words[counted[0][1]],
+            rarest_is_prefix=bool(prefix) and counted[0][1] == last,
         )
     matched = Terms(
         tuple(terms.words[i] for i in sorted(kept)), prefix_last=bool(prefix) and last in kept
@@ -173,7 +177,7 @@ def _newest_first(
     where, params = scope_sql(scope, filters)
     found: list[int] = []
     with connection.cursor() as cursor:
-        for expression in (chosen.terms, Terms((chosen.rarest,))):
+        for expression in (chosen.terms, _rarest(chosen)):
             if len(found) >= limit:
                 break
             if connection.vendor == "postgresql":
@@ -196,6 +200,10 @@ def _newest_first(
     return [(pk, float(limit - rank)) for rank, pk in enumerate(found[:limit])]
 
 
+def _rarest(chosen: Plan) -> Terms:
+    return Terms((chosen.rarest,), prefix_last=chosen.rarest_is_prefix)
+
+
 def count(terms: Terms, scope: SearchScope, filters: Filters, chosen: Plan | None = None) -> int:
     """How many documents match the words ranked, up to COUNT_CAP (the page then says
     "1,000+")."""
@@ -203,7 +211,7 @@ def count(terms: Terms, scope: SearchScope, filters: Filters, chosen: Plan | Non
     if not chosen:
         return 0
     if chosen.newest_first:  # what can follow: every document with the rarest word
-        chosen = Plan(Terms((chosen.rarest,)))
+        chosen = Plan(_rarest(chosen))
     where, params = scope_sql(scope, filters)
     if connection.vendor == "postgresql":
         inner = (

@@ -42,10 +42,16 @@ class Terms:
 
     def fts5_all(self) -> str:
         """All of the words (no ranking: see lexical.plan's newest-first case)."""
-        return " AND ".join(f'"{w}"' for w in self.words)
+        parts = [f'"{w}"' for w in self.words]
+        if self.prefix_last and parts:
+            parts[-1] += "*"
+        return " AND ".join(parts)
 
     def tsquery_all(self) -> str:
-        return " & ".join(self.words)
+        parts = list(self.words)
+        if self.prefix_last and parts:
+            parts[-1] += ":*"
+        return " & ".join(parts)
 
     def tsquery(self) -> str:
         """A to_tsquery('english', …) expression with the same meaning."""

@@ -8,7 +8,9 @@ follow its tokenizer; they are refreshed after bulk loads and once a day, and a 
 not stored is rarer than `TRACKED_FROM` documents.
 """
 
+import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -19,15 +21,24 @@ from trellis.search.models import CommonTerm
 
 TRACKED_FROM = 100  # documents: rarer stems are not stored, and a query always matches them
 MAX_TERM_CHARS = 100  # CommonTerm.term's length; longer index terms are never common
+_TOKEN = re.compile(r"[^\W_]+")  # unicode61's tokens: letters and digits
 
 
 def refresh() -> int:
     """Recount the common stems from the index; returns how many are stored. Seconds at a
-    million documents: the whole vocabulary is read."""
+    million documents: the whole vocabulary is read.
+
+    Only documents every signed-in person may see are counted (org-wide ones and those of
+    communities that are not private), so which words a search leaves out never depends on
+    private content. A word common only inside a private community is then ranked in full
+    for its members: slower, never wrong."""
+    private = _private_document_frequencies() if connection.vendor != "postgresql" else None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM search_document') "
+                "SELECT word, ndoc FROM ts_stat($$SELECT d.search_vector FROM search_document d "
+                "LEFT JOIN communities_community c ON c.id = d.community_id "
+                "WHERE d.community_id IS NULL OR c.visibility <> 'private'$$) "
                 "WHERE ndoc >= %s AND length(word) <= %s",
                 [TRACKED_FROM, MAX_TERM_CHARS],
             )
@@ -38,12 +49,31 @@ def refresh() -> int:
                 [TRACKED_FROM, MAX_TERM_CHARS],
             )
         rows = cursor.fetchall()
+    if private is not None:  # FTS5 counts every document: take the private ones off again
+        rows = [(term, n - private.get(term, 0)) for term, n in rows]
+        rows = [(term, n) for term, n in rows if n >= TRACKED_FROM]
     with transaction.atomic():
         CommonTerm.objects.all().delete()
         CommonTerm.objects.bulk_create(
             [CommonTerm(term=term, documents=n) for term, n in rows], batch_size=2000
         )
     return len(rows)
+
+
+def _private_document_frequencies() -> Counter[str]:
+    """Documents of private communities per stem, tokenised as FTS5 does (unicode61 with
+    diacritics removed, then porter)."""
+    from trellis.communities.models import Visibility
+    from trellis.search.models import Document
+
+    counts: Counter[str] = Counter()
+    texts = Document.objects.filter(community__visibility=Visibility.PRIVATE).values_list(
+        "title", "tags", "body"
+    )
+    for title, tags, body in texts.iterator(chunk_size=2000):
+        words = _TOKEN.findall(fold(f"{title} {tags} {body}"))
+        counts.update({fts5_stem(word) for word in words})
+    return counts
 
 
 def frequencies(words: Sequence[str], prefix: str = "") -> dict[str, int]:
@@ -76,12 +106,19 @@ def frequencies(words: Sequence[str], prefix: str = "") -> dict[str, int]:
                 by_stem = dict(cursor.fetchall())
                 found.update({w: int(by_stem[s]) for w, s in stems.items() if s in by_stem})
             start = fts5_stem(prefix) if prefix else ""
-        if start:
+        if start and connection.vendor == "postgresql":  # not the collation's order
+            cursor.execute(
+                "SELECT coalesce(sum(documents), 0) FROM search_commonterm "
+                "WHERE starts_with(term, %s)",
+                [start],
+            )
+        elif start:  # SQLite compares bytes, so the range is the prefix's (and indexed)
             cursor.execute(
                 "SELECT coalesce(sum(documents), 0) FROM search_commonterm "
                 "WHERE term >= %s AND term < %s",
                 [start, start + "\U0010ffff"],
             )
+        if start:
             begun = int(cursor.fetchone()[0])
             if begun:
                 found[prefix] = max(begun, found.get(prefix, 0))
