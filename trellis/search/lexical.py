@@ -4,12 +4,14 @@ so private rows never become candidates, scores or counts. Words that most docum
 are left out of the match when rarer ones are there (`plan`), so that a query ranks a bounded
 number of matches at any corpus size."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from trellis.core.access import SearchScope
 from trellis.search import vocabulary
@@ -139,9 +141,16 @@ def plan(terms: Terms) -> Plan:
 
 
 def search(
-    terms: Terms, scope: SearchScope, filters: Filters, limit: int, chosen: Plan | None = None
+    terms: Terms,
+    scope: SearchScope,
+    filters: Filters,
+    limit: int,
+    chosen: Plan | None = None,
+    total: list[int] | None = None,
 ) -> list[tuple[int, float]]:
-    """(document id, score) best first; higher is better on both databases."""
+    """(document id, score) best first; higher is better on both databases. `total`, when
+    given, receives on PostgreSQL how many documents matched (every match is ranked anyway,
+    so counting them in the same statement saves a round trip); otherwise use `count`."""
     chosen = chosen or plan(terms)
     if not chosen:
         return []
@@ -150,23 +159,45 @@ def search(
     where, params = scope_sql(scope, filters)
     if connection.vendor == "postgresql":
         sql = (
-            f"SELECT d.id, {PG_RANK} AS score "  # noqa: S608
+            f"SELECT d.id, {PG_RANK} AS score, count(*) OVER () "  # noqa: S608
             "FROM search_document d, to_tsquery('english', %s) q "
             f"WHERE d.search_vector @@ q AND {where} ORDER BY score DESC, d.id LIMIT %s"
         )
-        args = [chosen.terms.tsquery(), *params, limit]
+        with _through_the_index() as cursor:
+            cursor.execute(sql, [chosen.terms.tsquery(), *params, limit])
+            rows = cursor.fetchall()
     else:
         # bm25() is lower-is-better.
         weights = ", ".join(str(float(w)) for w in BM25_WEIGHTS)
+        # (No count(*) OVER () here: FTS5 cannot run bm25() over a window's rows. The
+        # separate count is a cheap index walk on SQLite.)
         sql = (
             f"SELECT d.id, -bm25(search_document_fts, {weights}) AS score "  # noqa: S608
             "FROM search_document_fts JOIN search_document d ON d.id = search_document_fts.rowid "
             f"WHERE search_document_fts MATCH %s AND {where} ORDER BY score DESC, d.id LIMIT %s"
         )
-        args = [chosen.terms.fts5(), *params, limit]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, args)
-        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [chosen.terms.fts5(), *params, limit])
+            return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+    if total is not None:
+        total.append(int(rows[0][2]) if rows else 0)
+    return [(int(pk), float(score)) for pk, score, _ in rows]
+
+
+@contextmanager
+def _through_the_index() -> Iterator[Any]:
+    """A PostgreSQL cursor whose planner reads the GIN index for a bounded match. With the
+    default random_page_cost (4, for spinning disks) it prefers scanning every row's tsvector
+    below about 50,000 documents: 40 ms at 10,000 instead of 4. Only this statement gets the
+    SSD value; listing the newest documents of common words wants the default's plan."""
+    nested = connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL random_page_cost = 1.1")
+        try:
+            yield cursor
+        finally:
+            if nested:  # the transaction goes on: put the default back for what follows
+                cursor.execute("SET LOCAL random_page_cost TO DEFAULT")
 
 
 def _newest_first(
@@ -210,6 +241,7 @@ def count(terms: Terms, scope: SearchScope, filters: Filters, chosen: Plan | Non
     chosen = chosen or plan(terms)
     if not chosen:
         return 0
+    bounded = not chosen.newest_first  # else a common word: the default plan stops early
     if chosen.newest_first:  # what can follow: every document with the rarest word
         chosen = Plan(_rarest(chosen))
     where, params = scope_sql(scope, filters)
@@ -219,6 +251,10 @@ def count(terms: Terms, scope: SearchScope, filters: Filters, chosen: Plan | Non
             f"WHERE d.search_vector @@ to_tsquery('english', %s) AND {where} LIMIT %s"
         )
         args = [chosen.terms.tsquery(), *params, COUNT_CAP + 1]
+        if bounded:
+            with _through_the_index() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM ({inner}) matched", args)  # noqa: S608
+                return int(cursor.fetchone()[0])
     else:
         inner = (
             "SELECT 1 FROM search_document_fts JOIN search_document d "  # noqa: S608

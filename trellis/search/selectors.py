@@ -83,6 +83,7 @@ def ranked_ids(
     prefix_last: bool = False,
     vector: np.ndarray | None = None,
     chosen: lexical.Plan | None = None,
+    lexical_total: list[int] | None = None,
 ) -> tuple[list[tuple[int, float]], bool]:
     """Document ids best first, and whether semantic retrieval took part. `vector` stands in
     for the text's embedding when it is already known (a stored document's); `chosen`, for
@@ -90,7 +91,7 @@ def ranked_ids(
     terms = parse(text, prefix_last=prefix_last)
     rankings: list[list[tuple[int, float]]] = []
     if mode in ("hybrid", "lexical"):
-        rankings.append(lexical.search(terms, scope, filters, limit, chosen))
+        rankings.append(lexical.search(terms, scope, filters, limit, chosen, lexical_total))
     used_semantic = False
     model = embedding.embedder()
     if mode in ("hybrid", "semantic") and model is not None:
@@ -145,8 +146,16 @@ def search(
     wanted = page * page_size
     terms = parse(text)
     chosen = lexical.plan(terms) if mode != "semantic" else lexical.Plan(terms)
-    ranked, _used_semantic = ranked_ids(text, scope, filters, wanted, mode=mode, chosen=chosen)
-    lexical_total = lexical.count(terms, scope, filters, chosen) if mode != "semantic" else 0
+    counted: list[int] = []
+    ranked, _used_semantic = ranked_ids(
+        text, scope, filters, wanted, mode=mode, chosen=chosen, lexical_total=counted
+    )
+    if mode == "semantic":
+        lexical_total = 0
+    elif counted:
+        lexical_total = min(counted[0], lexical.COUNT_CAP + 1)
+    else:
+        lexical_total = lexical.count(terms, scope, filters, chosen)
     total = max(lexical_total, len(ranked))
     window = ranked[(page - 1) * page_size : wanted]
     documents = Document.objects.in_bulk([pk for pk, _ in window])
