@@ -352,6 +352,16 @@ def test_the_approximate_index_agrees_with_the_exact_scan(monkeypatch) -> None: 
     assert approximate.top(vectors[100], {1}, 2)[0][0] in (2, 101)
     approximate.drop(2)
     assert 2 not in {pk for pk, _ in approximate.top(vectors[100], {1}, 5)}
+    # Re-reading unchanged vectors (the cache's look-back) never touches the index.
+    removed: list[int] = []
+    real_remove = approximate.ann.remove_ids
+    monkeypatch.setattr(
+        approximate.ann, "remove_ids", lambda ids: removed.append(len(ids)) or real_remove(ids)
+    )
+    approximate.put_many(list(range(3, 1003)), kinds[2:1002], vectors[2:1002])
+    assert removed == []
+    approximate.put(3, 0, vectors[500])
+    assert removed == [1]
 
 
 @pytest.mark.django_db

@@ -50,7 +50,9 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["community", "kind"], name="search_doc_scope"),
             models.Index(fields=["embedding_model"], name="search_doc_model"),
-            models.Index(fields=["embedded_at"], name="search_doc_embedded"),
+            # With the id: a bulk load stamps a million vectors alike, and the cache's keyset
+            # (embedded_at, id) > (t, n) must not scan them all on PostgreSQL.
+            models.Index(fields=["embedded_at", "id"], name="search_doc_embedded_id"),
         ]
 
     def __str__(self) -> str:

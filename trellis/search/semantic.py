@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Q
 
 from trellis.core.access import SearchScope
 from trellis.search.models import DocKind, Document
@@ -35,6 +34,7 @@ class Partition:
         self.position: dict[int, int] = {}
         self.ids: list[int] = []
         self.kinds = bytearray()  # kind code + 1; 0 marks a dropped document
+        self.hashes: list[int] = []  # of each vector's stored bytes: unchanged ones are skipped
         self.rows: list[np.ndarray] = []  # exact mode only
         self._matrix: np.ndarray | None = None
         self.ann: Any = None
@@ -42,18 +42,32 @@ class Partition:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def put_many(self, doc_ids: list[int], kinds: list[int], vectors: np.ndarray) -> None:
+    def put_many(
+        self,
+        doc_ids: list[int],
+        kinds: list[int],
+        vectors: np.ndarray,
+        hashes: list[int] | None = None,
+    ) -> None:
+        """Add or replace vectors. One whose bytes are unchanged is left alone: the cache's
+        look-back re-reads recent rows every refresh, and replacing a vector in the
+        approximate index scans all of its lists."""
+        hashes = hashes if hashes is not None else [hash(v.tobytes()) for v in vectors]
         fresh_ids, fresh_rows, updated = [], [], []
-        for doc_id, kind, vector in zip(doc_ids, kinds, vectors, strict=True):
+        for doc_id, kind, vector, digest in zip(doc_ids, kinds, vectors, hashes, strict=True):
             at = self.position.get(doc_id)
             if at is None:
                 self.position[doc_id] = len(self.ids)
                 self.ids.append(doc_id)
                 self.kinds.append(kind + 1)
+                self.hashes.append(digest)
                 fresh_ids.append(doc_id)
                 fresh_rows.append(vector)
+            elif self.hashes[at] == digest:
+                self.kinds[at] = kind + 1  # (a dropped document may come back unchanged)
             else:
                 self.kinds[at] = kind + 1
+                self.hashes[at] = digest
                 updated.append((at, doc_id, vector))
         if self.ann is not None:
             changed = [doc_id for _, doc_id, _ in updated]
@@ -143,9 +157,6 @@ class VectorCache:
             self.checked_at = now
             rows = Document.objects.filter(embedding_model=model).exclude(embedding=None)
             if self.seen_until is not None:
-                after = Q(embedded_at__gt=self.seen_until) | Q(
-                    embedded_at=self.seen_until, pk__gt=self.seen_pk
-                )
                 # Also a bounded look back: a vector stamped just before the last one seen
                 # may have committed after it was read.
                 recent = rows.filter(
@@ -153,7 +164,12 @@ class VectorCache:
                     embedded_at__lte=self.seen_until,
                 ).order_by("-embedded_at")[:1000]
                 self._load(recent)
-                rows = rows.filter(after)
+                # The keyset (embedded_at, id) > (t, n) as two ranges of the (embedded_at, id)
+                # index: a bulk load stamps a million rows alike, and both the OR and a row
+                # value made the engines walk all of them.
+                stamp, last = self.seen_until, self.seen_pk
+                self._load(rows.filter(embedded_at=stamp, pk__gt=last).order_by("pk"), True)
+                rows = rows.filter(embedded_at__gt=stamp)
             self._load(rows.order_by("embedded_at", "pk"), advance=True)
 
     def _load(self, rows: Any, advance: bool = False) -> None:
@@ -178,11 +194,13 @@ class VectorCache:
             self.where[pk] = partition
             by_partition.setdefault(partition, []).append((pk, kind, blob))
         for partition, rows in by_partition.items():
-            vectors = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype=np.float16)
+            blobs = [bytes(r[2]) for r in rows]
+            vectors = np.frombuffer(b"".join(blobs), dtype=np.float16)
             self.partitions.setdefault(partition, Partition()).put_many(
                 [r[0] for r in rows],
                 [r[1] for r in rows],
                 vectors.reshape(len(rows), -1).astype(np.float32),
+                [hash(blob) for blob in blobs],
             )
 
     def search(
