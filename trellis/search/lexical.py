@@ -97,6 +97,8 @@ class Plan:
     newest_first: bool = False
     rarest: str = ""  # in that case, the word whose documents follow
     rarest_is_prefix: bool = False
+    documents: tuple[int, ...] = ()  # in that case, each matched word's (public) documents
+    rarest_documents: int = 0
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -132,6 +134,8 @@ def plan(terms: Terms) -> Plan:
             newest_first=True,
             rarest=terms.words[counted[0][1]],
             rarest_is_prefix=bool(prefix) and counted[0][1] == last,
+            documents=tuple(n for n, i in sorted(counted[:NEWEST_FIRST_WORDS], key=lambda c: c[1])),
+            rarest_documents=counted[0][0],
         )
     matched = Terms(
         tuple(terms.words[i] for i in sorted(kept)), prefix_last=bool(prefix) and last in kept
@@ -204,20 +208,19 @@ def _newest_first(
     chosen: Plan, scope: SearchScope, filters: Filters, limit: int
 ) -> list[tuple[int, float]]:
     """The newest documents the viewer may see with all the words, then with the rarest.
-    Both engines walk their lists newest first and stop at `limit`."""
+    FTS5 walks its lists newest first and stops at `limit`; PostgreSQL see `_pg_newest`."""
     where, params = scope_sql(scope, filters)
     found: list[int] = []
     with connection.cursor() as cursor:
-        for expression in (chosen.terms, _rarest(chosen)):
+        steps = ((chosen.terms, chosen.documents), (_rarest(chosen), (chosen.rarest_documents,)))
+        for expression, documents in steps:
             if len(found) >= limit:
                 break
             if connection.vendor == "postgresql":
-                sql = (
-                    "SELECT d.id FROM search_document d "  # noqa: S608
-                    f"WHERE d.search_vector @@ to_tsquery('english', %s) AND {where} "
-                    "ORDER BY d.id DESC LIMIT %s"
-                )
                 match = expression.tsquery_all()
+                rows = _pg_newest(cursor, match, where, params, limit, documents)
+                found += [pk for pk in rows if pk not in found]
+                continue
             else:
                 sql = (
                     "SELECT d.id FROM search_document_fts "  # noqa: S608
@@ -231,6 +234,39 @@ def _newest_first(
     return [(pk, float(limit - rank)) for rank, pk in enumerate(found[:limit])]
 
 
+def _pg_newest(
+    cursor: Any, match: str, where: str, params: list[Any], limit: int, documents: tuple[int, ...]
+) -> list[int]:
+    """PostgreSQL's GIN index returns matches in no order, so there are two ways to the newest
+    ones: walk the primary key backwards testing each row (cheap while matches are dense), or
+    read every match from the index and sort (cheap while they are few). Expected matches
+    under independence decide; the two cost the same near sqrt(limit x documents)."""
+    rows = _pg_row_estimate(cursor)
+    expected = float(rows)
+    for n in documents:
+        expected *= min(n / rows, 1.0) if rows else 1.0
+    dense = expected * expected >= limit * rows
+    order = "d.id DESC" if dense else "d.id + 0 DESC"  # + 0: not by walking the key
+    sql = (
+        "SELECT d.id FROM search_document d "  # noqa: S608
+        f"WHERE d.search_vector @@ to_tsquery('english', %s) AND {where} "
+        f"ORDER BY {order} LIMIT %s"
+    )
+    if dense:
+        cursor.execute(sql, [match, *params, limit])
+        return [int(pk) for (pk,) in cursor.fetchall()]
+    with _through_the_index() as indexed:
+        indexed.execute(sql, [match, *params, limit])
+        return [int(pk) for (pk,) in indexed.fetchall()]
+
+
+def _pg_row_estimate(cursor: Any) -> int:
+    """The planner's own row count of the index (free: no scan)."""
+    cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'search_document'::regclass")
+    row = cursor.fetchone()
+    return max(int(row[0]) if row and row[0] and row[0] > 0 else 0, 1)
+
+
 def _rarest(chosen: Plan) -> Terms:
     return Terms((chosen.rarest,), prefix_last=chosen.rarest_is_prefix)
 
@@ -242,6 +278,10 @@ def count(terms: Terms, scope: SearchScope, filters: Filters, chosen: Plan | Non
     if not chosen:
         return 0
     bounded = not chosen.newest_first  # else a common word: the default plan stops early
+    if chosen.newest_first and filters == Filters() and chosen.rarest_documents > COUNT_CAP:
+        # The rarest word is in that many documents everyone signed in may see (vocabulary
+        # counts no others), so this viewer sees more than the cap: no need to count them.
+        return COUNT_CAP + 1
     if chosen.newest_first:  # what can follow: every document with the rarest word
         chosen = Plan(_rarest(chosen))
     where, params = scope_sql(scope, filters)
