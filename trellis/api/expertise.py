@@ -1,7 +1,7 @@
 """Who knows about X, and your availability for routed questions."""
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -9,7 +9,15 @@ from pydantic import Field
 
 from trellis.api.auth import viewer
 from trellis.api.errors import error_responses
-from trellis.api.schemas import Flag, Input, IsoDate, PersonRef, QueryParams, SlugFilter
+from trellis.api.schemas import (
+    JSON_INTEGER,
+    Flag,
+    Input,
+    IsoDate,
+    PersonRef,
+    QueryParams,
+    SlugFilter,
+)
 from trellis.communities import selectors as community_selectors
 from trellis.expertise import selectors, services
 from trellis.expertise.models import Availability
@@ -48,11 +56,17 @@ class AvailabilityOut(Schema):
     weekly_cap: int
 
 
+WeeklyCap = Annotated[
+    int,
+    Field(ge=0, le=services.MAX_WEEKLY_CAP, description="Routed questions a week at most."),
+    JSON_INTEGER,
+]
+
+
 class AvailabilityIn(Input):
     opted_out: Flag = Field(False, description="Never routed to, never listed as an expert.")
     away_until: IsoDate | None = Field(None, description="Not asked until after this day.")
-    weekly_cap: int = Field(3, ge=0, le=services.MAX_WEEKLY_CAP,
-                            description="Routed questions a week at most.")  # fmt: skip
+    weekly_cap: WeeklyCap = 3
 
 
 @router.get(
