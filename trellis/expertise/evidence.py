@@ -31,9 +31,11 @@ class _Tally:
     score: float = 0.0
     last_at: datetime | None = None
 
-    def add(self, at: datetime, weight: float, now: datetime) -> None:
+    def add(
+        self, at: datetime, weight: float, now: datetime, half_life: float = HALF_LIFE_DAYS
+    ) -> None:
         age_days = max((now - at).total_seconds() / 86400, 0.0)
-        self.score += weight * 0.5 ** (age_days / HALF_LIFE_DAYS)
+        self.score += weight * 0.5 ** (age_days / half_life)
         self.last_at = at if self.last_at is None else max(self.last_at, at)
 
 
@@ -148,9 +150,7 @@ def _tally_answers(
         helper = helpers[(author, community)]
         helper.answers += 1
         helper.accepted += int(accepted)
-        age_days = max((now - created).total_seconds() / 86400, 0.0)
-        helper.score += 0.5 ** (age_days / RECENT_HALF_LIFE_DAYS)
-        helper.last_at = created if helper.last_at is None else max(helper.last_at, created)
+        helper.add(created, 1.0, now, RECENT_HALF_LIFE_DAYS)
         for tag in tags_of_question.get(question, ()):
             tally = tallies[(author, community, tag)]
             tally.answers += 1

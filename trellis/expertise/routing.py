@@ -21,12 +21,10 @@ from django.db.models import Q, Sum
 
 from trellis.core import access
 from trellis.core.models import Tag
+from trellis.expertise.answers import answer_votes
 from trellis.expertise.models import HelperStats, TopicEvidence
-from trellis.search.fusion import RRF_K
 from trellis.search.lexical import Filters
-from trellis.search.models import DocKind, Document
 
-ANSWERS_CONSIDERED = 100
 MOST_ACTIVE = 20  # of the scope's helpers, always considered
 WEIGHTS = {"text": 1.0, "topic": 0.5, "activity": 0.5, "acceptance": 0.1}
 
@@ -70,31 +68,12 @@ def rank(
 ) -> list[Candidate]:
     """Candidate helpers, best first. `until` replays history: only answers before it count
     as text evidence (topic and activity come from evidence rebuilt as of that time)."""
-    from trellis.qa.models import Post
-    from trellis.search.selectors import ranked_ids
-
     weights = weights or WEIGHTS
     raw: dict[str, dict[int, float]] = {name: defaultdict(float) for name in WEIGHTS}
-    similar: dict[int, list[bool]] = defaultdict(list)
     text = f"{draft.title}\n{draft.body[:1000]}"
-    filters = Filters(kinds=(DocKind.ANSWER,), community_id=draft.community_id, until=until)
-    ranked, _ = ranked_ids(text, scope, filters, ANSWERS_CONSIDERED)
-    posts = dict(
-        Document.objects.filter(pk__in=[pk for pk, _ in ranked]).values_list("pk", "object_id")
-    )
-    authors = {
-        pk: (author, accepted == pk)
-        for pk, author, accepted in Post.objects.filter(pk__in=posts.values()).values_list(
-            "pk", "author_id", "question__accepted_answer_id"
-        )
-    }
-    for position, (doc_id, _) in enumerate(ranked, start=1):
-        found = authors.get(posts.get(doc_id, 0))
-        if found is None or found[0] is None:
-            continue
-        author, accepted = found
-        raw["text"][author] += (2.0 if accepted else 1.0) / (RRF_K + position)
-        similar[author].append(accepted)
+    votes = answer_votes(text, scope, Filters(community_id=draft.community_id, until=until))
+    raw["text"].update(votes.scores)
+    similar = votes.accepted
 
     where = _scope_q(scope, draft.community_id)
     topics: dict[int, list[tuple[str, int, int]]] = defaultdict(list)

@@ -19,14 +19,12 @@ from django.utils import timezone
 
 from trellis.core import access
 from trellis.core.models import Tag
+from trellis.expertise.answers import answer_votes
 from trellis.expertise.models import Availability, TopicEvidence
 from trellis.people.models import Person
-from trellis.search.fusion import RRF_K
 from trellis.search.lexical import Filters
-from trellis.search.models import DocKind, Document
 from trellis.search.query import parse
 
-ANSWERS_CONSIDERED = 100  # retrieved answers aggregated per author
 TOPIC_WEIGHT = 0.05  # one unit of decayed topic score against one top-ranked answer (1/61)
 
 
@@ -79,36 +77,12 @@ def unavailable_ids(person_ids: set[int], today: date) -> set[int]:
 def who_knows(
     *, viewer: access.Viewer, text: str, community_id: int | None = None, limit: int = 10
 ) -> list[Expert]:
-    from trellis.qa.models import Post
-    from trellis.search.selectors import ranked_ids
-
     scope = access.search_scope(viewer)
     if not scope.signed_in:
         return []
     experts: dict[int, Expert] = {}
-    scores: dict[int, float] = defaultdict(float)
-
-    ranked, _ = ranked_ids(
-        text, scope, Filters(kinds=(DocKind.ANSWER,), community_id=community_id),
-        ANSWERS_CONSIDERED,
-    )  # fmt: skip
-    posts = dict(
-        Document.objects.filter(pk__in=[pk for pk, _ in ranked]).values_list("pk", "object_id")
-    )
-    answers = {
-        pk: (author, accepted == pk)
-        for pk, author, accepted in Post.objects.filter(pk__in=posts.values())
-        .filter(access.visible_community_filter(viewer))
-        .values_list("pk", "author_id", "question__accepted_answer_id")
-    }
-    similar: dict[int, list[bool]] = defaultdict(list)
-    for rank, (doc_id, _) in enumerate(ranked, start=1):
-        found = answers.get(posts.get(doc_id, 0))
-        if found is None or found[0] is None:
-            continue
-        author, accepted = found
-        scores[author] += (2.0 if accepted else 1.0) / (RRF_K + rank)
-        similar[author].append(accepted)
+    votes = answer_votes(text, scope, Filters(community_id=community_id))
+    scores, similar = votes.scores, votes.accepted
 
     names = tag_names_in(text)
     tags = dict(Tag.objects.filter(name__in=names).values_list("pk", "name")) if names else {}

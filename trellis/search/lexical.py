@@ -219,18 +219,16 @@ def _newest_first(
             if connection.vendor == "postgresql":
                 match = expression.tsquery_all()
                 rows = _pg_newest(cursor, match, where, params, limit, documents)
-                found += [pk for pk in rows if pk not in found]
-                continue
             else:
-                sql = (
+                cursor.execute(
                     "SELECT d.id FROM search_document_fts "  # noqa: S608
                     "JOIN search_document d ON d.id = search_document_fts.rowid "
                     f"WHERE search_document_fts MATCH %s AND {where} "
-                    "ORDER BY search_document_fts.rowid DESC LIMIT %s"
+                    "ORDER BY search_document_fts.rowid DESC LIMIT %s",
+                    [expression.fts5_all(), *params, limit],
                 )
-                match = expression.fts5_all()
-            cursor.execute(sql, [match, *params, limit])
-            found += [int(pk) for (pk,) in cursor.fetchall() if pk not in found]
+                rows = [int(pk) for (pk,) in cursor.fetchall()]
+            found += [pk for pk in rows if pk not in found]
     return [(pk, float(limit - rank)) for rank, pk in enumerate(found[:limit])]
 
 

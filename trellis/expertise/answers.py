@@ -1,0 +1,49 @@
+"""Past answers about a text, as votes for their authors (Balog et al.'s document model: a
+person is as relevant as the answers they wrote, each weighted by its rank; an accepted answer
+counts double). Shared by "who knows" and routing."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from trellis.core.access import SearchScope
+from trellis.search.fusion import RRF_K
+from trellis.search.lexical import Filters
+
+ANSWERS_CONSIDERED = 100  # retrieved answers aggregated per author
+
+
+@dataclass
+class AnswerVotes:
+    scores: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    accepted: dict[int, list[bool]] = field(default_factory=lambda: defaultdict(list))
+
+
+def answer_votes(text: str, scope: SearchScope, filters: Filters) -> AnswerVotes:
+    """Per author: the rank-weighted votes of their answers that search retrieves for the
+    text within the scope, and whether each was accepted. `filters.kinds` is set to answers."""
+    from dataclasses import replace
+
+    from trellis.qa.models import Post
+    from trellis.search.models import DocKind, Document
+    from trellis.search.selectors import ranked_ids
+
+    votes = AnswerVotes()
+    answers_only = replace(filters, kinds=(DocKind.ANSWER,))
+    ranked, _ = ranked_ids(text, scope, answers_only, ANSWERS_CONSIDERED)
+    posts = dict(
+        Document.objects.filter(pk__in=[pk for pk, _ in ranked]).values_list("pk", "object_id")
+    )
+    authors = {
+        pk: (author, accepted == pk)
+        for pk, author, accepted in Post.objects.filter(pk__in=posts.values()).values_list(
+            "pk", "author_id", "question__accepted_answer_id"
+        )
+    }
+    for position, (doc_id, _) in enumerate(ranked, start=1):
+        found = authors.get(posts.get(doc_id, 0))
+        if found is None or found[0] is None:
+            continue
+        author, accepted = found
+        votes.scores[author] += (2.0 if accepted else 1.0) / (RRF_K + position)
+        votes.accepted[author].append(accepted)
+    return votes
