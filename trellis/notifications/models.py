@@ -14,10 +14,12 @@ class Kind(models.TextChoices):
     FOLLOWED = "followed", "posted on a question you follow"
     THANKS = "thanks", "thanked you"
     VERIFY = "verify", "asks you to verify a resource you own"
+    ROUTED = "routed", "asks for your help with a question"
+    MENTORING = "mentoring", "proposes a mentorship"
 
 
 # Kinds worth an email at once; the rest wait for the bell and the digest.
-IMMEDIATE_KINDS = frozenset({Kind.ANSWER, Kind.MENTION, Kind.VERIFY})
+IMMEDIATE_KINDS = frozenset({Kind.ANSWER, Kind.MENTION, Kind.VERIFY, Kind.ROUTED})
 
 
 class Notification(models.Model):
