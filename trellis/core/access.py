@@ -179,6 +179,33 @@ def search_scope(viewer: Viewer) -> SearchScope:
     return SearchScope(True, False, ids)
 
 
+def everyone_scope() -> SearchScope:
+    """What every signed-in person may see (org-wide content and public communities): the
+    evidence behind a routing decision about an org-wide question, so its reason never shows
+    the routed person, the asker or a leader something from a private community."""
+    ids = frozenset(
+        Community.objects.filter(visibility=Visibility.PUBLIC).values_list("pk", flat=True)
+    )
+    return SearchScope(True, False, ids)
+
+
+def who_can_view_in(community: Community | None, person_ids: "set[int]") -> "set[int]":
+    """Of these people, the active ones who may see content in `community`, in three queries
+    whatever their number (routing filters its candidates with this)."""
+    from trellis.people.models import Person
+
+    people = Person.objects.filter(pk__in=person_ids, is_active=True)
+    if community is not None and community.visibility != Visibility.PUBLIC:
+        members = Membership.objects.filter(community=community, left_at__isnull=True)
+        sponsors = Sponsorship.objects.filter(community=community)
+        people = people.filter(
+            Q(is_org_admin=True)
+            | Q(pk__in=members.values("person_id"))
+            | Q(pk__in=sponsors.values("person_id"))
+        )
+    return set(people.values_list("pk", flat=True))
+
+
 def can_view_in(viewer: Viewer, community: Community | None) -> bool:
     if community is None:
         return is_signed_in(viewer)
@@ -224,6 +251,14 @@ def can_add_resource(viewer: Viewer, community: Community | None) -> bool:
     if community.status == Status.ARCHIVED:
         return False
     return is_org_admin(viewer) or active_role(viewer, community) is not None
+
+
+def can_route_in(viewer: Viewer, community: Community | None) -> bool:
+    """See routed load and connect a question to someone by hand: the community's leaders;
+    for org-wide questions, org admins."""
+    if community is None:
+        return is_org_admin(viewer)
+    return can_manage_community(viewer, community)
 
 
 def readable_wherever(target: Community | None, source: Community | None) -> bool:

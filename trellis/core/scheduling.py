@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from trellis.core import tasks
 from trellis.core.models import ScheduledJob
-from trellis.expertise.tasks import rebuild_all_evidence
+from trellis.expertise.tasks import escalate_routed_questions, rebuild_all_evidence
 from trellis.library.tasks import remind_resource_owners
 from trellis.notifications.tasks import send_due_digests
 from trellis.search.tasks import refresh_vocabulary
@@ -30,6 +30,7 @@ SCHEDULE = [
     Periodic("remind-resource-owners", timedelta(hours=24), remind_resource_owners),
     Periodic("refresh-search-vocabulary", timedelta(hours=24), refresh_vocabulary),
     Periodic("rebuild-expertise-evidence", timedelta(hours=24), rebuild_all_evidence),
+    Periodic("escalate-routed-questions", timedelta(minutes=10), escalate_routed_questions),
 ]
 
 

@@ -18,3 +18,10 @@ class AvailabilityForm(forms.Form):
     weekly_cap = forms.IntegerField(
         min_value=0, max_value=MAX_WEEKLY_CAP, initial=3, label="At most this many questions a week"
     )
+
+
+class ConnectForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Ask this person (their email)")
+    note = forms.CharField(
+        required=False, max_length=200, strip=True, label="A note for them (optional)"
+    )

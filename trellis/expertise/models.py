@@ -93,3 +93,71 @@ class HelperStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} in {self.community_id}: {self.answers} answers"
+
+
+class RoutingStage(models.TextChoices):
+    EXPERT = "expert", "matched to the question"
+    ESCALATION = "escalation", "asked when nobody had answered"
+    LEADER = "leader", "asked as the community's leader"
+    MANUAL = "manual", "connected by a leader"
+
+
+class RoutingDecision(models.Model):
+    """One person asked to help with one question, why, and what came of it: the routed load
+    leaders see, the weekly cap's count, and the evaluation of routing on real outcomes."""
+
+    question = models.ForeignKey("qa.Post", on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # the question's community, so every list of decisions filters by who may see it
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    stage = models.CharField(max_length=12, choices=RoutingStage.choices)
+    position = models.PositiveSmallIntegerField(default=0)  # in the candidate list; 0 by hand
+    score = models.FloatField(default=0.0)
+    reason = models.CharField(max_length=300)
+    routed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    passed_at = models.DateTimeField(null=True, blank=True)  # "not for me"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "person"], name="routing_once_per_person"),
+            models.CheckConstraint(
+                condition=models.Q(stage__in=RoutingStage.values), name="routing_stage"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person", "created_at"], name="routing_person_week"),
+            models.Index(fields=["community", "created_at"], name="routing_community"),
+        ]
+
+    def __str__(self) -> str:
+        return f"question {self.question_id} to {self.person_id} ({self.stage})"
+
+
+class RoutedQuestion(models.Model):
+    """Where a question's routing stands: which round it is in, and when the next one is due
+    if it is still unanswered (none once it is answered, closed, or every round has run)."""
+
+    question = models.OneToOneField(
+        "qa.Post", primary_key=True, on_delete=models.CASCADE, related_name="routing"
+    )
+    round = models.PositiveSmallIntegerField(default=1)  # 1 experts, 2 the next ones, 3 leaders
+    routed_at = models.DateTimeField(default=timezone.now)
+    next_step_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_step_at"],
+                condition=models.Q(next_step_at__isnull=False),
+                name="routing_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"question {self.question_id}: round {self.round}"

@@ -11,17 +11,22 @@ Nobody who opted out or is away is listed; nor the viewer, nor inactive (importe
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from trellis.communities.models import Community
 from trellis.core import access
+from trellis.core.errors import Forbidden
 from trellis.core.models import Tag
+from trellis.expertise import load
 from trellis.expertise.answers import answer_votes
-from trellis.expertise.models import Availability, TopicEvidence
+from trellis.expertise.models import Availability, RoutedQuestion, RoutingDecision, TopicEvidence
 from trellis.people.models import Person
+from trellis.qa.models import Post
 from trellis.search.lexical import Filters
 from trellis.search.query import parse
 
@@ -139,3 +144,134 @@ def availability_of(person: Person) -> Availability:
     """Stored, or the defaults (everyone may be asked until they say otherwise)."""
     found = Availability.objects.filter(person=person).first()
     return found or Availability(person=person)
+
+
+# --- Routing ------------------------------------------------------------------------------
+
+
+def requests_for(*, viewer: access.Viewer, limit: int = 50) -> list[RoutingDecision]:
+    """The questions the viewer was asked to help with, newest first: a request about a
+    community they can no longer see disappears."""
+    if not access.is_signed_in(viewer):
+        return []
+    return list(
+        RoutingDecision.objects.filter(
+            access.visible_community_filter(viewer), person_id=access.viewer_id(viewer)
+        )
+        .select_related("question", "question__community", "routed_by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def routing_of(*, viewer: access.Viewer, question: Post) -> list[RoutingDecision]:
+    """Who was asked about a question: the asker and the community's leaders see everyone
+    asked; a routed person sees their own request; anyone else, nothing."""
+    if not access.can_view_in(viewer, question.community):
+        return []
+    decisions = RoutingDecision.objects.filter(question=question).select_related("person")
+    if question.author_id != access.viewer_id(viewer) and not access.can_route_in(
+        viewer, question.community
+    ):
+        decisions = decisions.filter(person_id=access.viewer_id(viewer))
+    return list(decisions.order_by("created_at", "position", "pk"))
+
+
+@dataclass
+class LoadLine:
+    person: Person
+    this_week: int
+    last_30_days: int
+    answered: int
+    passed: int
+    cap: int
+    status: str
+
+
+def routed_load(
+    *, viewer: access.Viewer, community: Community | None, now: datetime | None = None
+) -> list[LoadLine]:
+    """Per person asked about this community's questions in the last 30 days: how many, how
+    many this week against their cap, how many they answered or passed on. Leaders only."""
+    if not access.can_route_in(viewer, community):
+        raise Forbidden("Only the community's leaders can see routed load.")
+    now = now or timezone.now()
+    where = Q(community=community) if community is not None else Q(community__isnull=True)
+    week = Q(created_at__gt=now - timedelta(days=7))
+    rows = (
+        RoutingDecision.objects.filter(where, created_at__gt=now - timedelta(days=30))
+        .values("person_id")
+        .annotate(
+            month=Count("pk"),
+            week=Count("pk", filter=week),
+            answered=Count("pk", filter=Q(answered_at__isnull=False)),
+            passed=Count("pk", filter=Q(passed_at__isnull=False)),
+        )
+    )
+    by_person = {row["person_id"]: row for row in rows}
+    people = Person.objects.filter(pk__in=by_person).select_related("availability")
+    weekly = routed_this_week(by_person, now)
+    lines = []
+    for person in people:
+        row = by_person[person.pk]
+        availability = getattr(person, "availability", None) or Availability(person=person)
+        lines.append(
+            LoadLine(
+                person=person,
+                this_week=weekly.get(person.pk, 0),  # everywhere: the cap is per person
+                last_30_days=row["month"],
+                answered=row["answered"],
+                passed=row["passed"],
+                cap=availability.weekly_cap,
+                status=availability.status_line,
+            )
+        )
+    return sorted(lines, key=lambda line: (-line.this_week, -line.last_30_days, line.person.name))
+
+
+def routed_this_week(person_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """Questions routed to each person in the seven days before `now`, everywhere: the
+    weekly cap is the person's, not a community's."""
+    rows = (
+        RoutingDecision.objects.filter(
+            person_id__in=list(person_ids), created_at__gt=now - timedelta(days=load.WEEK_DAYS)
+        )
+        .values("person_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["person_id"]: row["n"] for row in rows}
+
+
+@dataclass
+class OpenRouted:
+    question: Post
+    round: int
+    next_step_at: datetime | None
+    asked: list[str]
+
+
+def open_routed(
+    *, viewer: access.Viewer, community: Community | None, limit: int = 50
+) -> list[OpenRouted]:
+    """Routed questions still without an answer, oldest first: where a leader's hand helps."""
+    if not access.can_route_in(viewer, community):
+        raise Forbidden("Only the community's leaders can see routed questions.")
+    where = (
+        Q(question__community=community)
+        if community is not None
+        else Q(question__community__isnull=True)
+    )
+    states = list(
+        RoutedQuestion.objects.filter(
+            where, question__answer_count=0, question__closed_at__isnull=True
+        )
+        .select_related("question")
+        .order_by("routed_at")[:limit]
+    )
+    asked: dict[int, list[str]] = defaultdict(list)
+    for question_id, name in (
+        RoutingDecision.objects.filter(question_id__in=[s.pk for s in states])
+        .order_by("created_at", "position")
+        .values_list("question_id", "person__name")
+    ):
+        asked[question_id].append(name)
+    return [OpenRouted(s.question, s.round, s.next_step_at, asked[s.pk]) for s in states]

@@ -50,3 +50,10 @@ def evidence_rebuild_after_commit() -> None:
     from trellis.expertise.tasks import rebuild_all_evidence
 
     transaction.on_commit(lambda: rebuild_all_evidence.enqueue())
+
+
+def routing_after_commit(question_id: int) -> None:
+    """For `question_ask`: find the people to ask once the question is safely stored."""
+    from trellis.expertise.tasks import route_question
+
+    transaction.on_commit(lambda: route_question.enqueue(question_id))

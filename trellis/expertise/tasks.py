@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from trellis.expertise import evidence
+from trellis.expertise import dispatch, evidence
 
 
 @task()
@@ -15,3 +15,15 @@ def refresh_evidence(person_ids: list[int]) -> int:
 def rebuild_all_evidence() -> int:
     """Daily, and after imports: everyone's evidence, with decay brought up to date."""
     return evidence.rebuild()
+
+
+@task()
+def route_question(question_id: int) -> int:
+    """Just after a question is asked: its first round of routing."""
+    return dispatch.question_route(question_id=question_id)
+
+
+@task()
+def escalate_routed_questions() -> int:
+    """Every few minutes: the next round for routed questions nobody has answered in time."""
+    return dispatch.routing_escalate_due()

@@ -1,16 +1,20 @@
-"""Who knows about X, and a person's own availability."""
+"""Who knows about X, a person's own availability, and routing: the requests a person was
+sent, a leader's hand and the routed load."""
 
 from django.contrib import messages
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from trellis.communities.models import Community
 from trellis.core import access
-from trellis.core.errors import ServiceError
+from trellis.core.errors import Forbidden, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors
-from trellis.expertise import selectors, services
-from trellis.expertise.forms import AvailabilityForm, WhoKnowsForm
+from trellis.expertise import dispatch, selectors, services
+from trellis.expertise.forms import AvailabilityForm, ConnectForm, WhoKnowsForm
 from trellis.people.models import Person
+from trellis.qa.models import Post, PostKind
 
 
 @require_GET
@@ -56,3 +60,73 @@ def availability_edit(request: AuthedRequest) -> HttpResponse:
             messages.success(request, "Availability saved.")
             return redirect("person-detail", pk=person.pk)
     return render(request, "expertise/availability.html", {"form": form, "nav": "people"})
+
+
+# --- Routing ------------------------------------------------------------------------------
+
+
+@require_GET
+def routing_requests(request: AuthedRequest) -> HttpResponse:
+    decisions = selectors.requests_for(viewer=request.user)
+    return render(request, "expertise/requests.html", {"decisions": decisions, "nav": "questions"})
+
+
+@require_POST
+def routing_pass(request: AuthedRequest, pk: int) -> HttpResponse:
+    try:
+        dispatch.routing_pass(actor=request.user, decision_id=pk)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Thanks for saying so; someone else has been asked.")
+    return redirect("routing-requests")
+
+
+@require_POST
+def question_connect(request: AuthedRequest, pk: int) -> HttpResponse:
+    question = get_object_or_404(Post, pk=pk, kind=PostKind.QUESTION)
+    if not access.can_view_in(request.user, question.community):
+        raise Http404("No such question.")
+    if not access.can_route_in(request.user, question.community):
+        raise PermissionDenied("Only the community's leaders can connect a question to someone.")
+    form = ConnectForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(map(str, errors))}")
+        return redirect("question-detail", pk=question.pk)
+    person = Person.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+    if person is None:
+        messages.error(request, "Nobody in the directory has that email.")
+        return redirect("question-detail", pk=question.pk)
+    try:
+        dispatch.question_connect(
+            actor=request.user, question=question, person=person, note=form.cleaned_data["note"]
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{person.name} has been asked to help.")
+    return redirect("question-detail", pk=question.pk)
+
+
+def _load_page(request: AuthedRequest, community: Community | None) -> HttpResponse:
+    try:
+        lines = selectors.routed_load(viewer=request.user, community=community)
+        waiting = selectors.open_routed(viewer=request.user, community=community)
+    except Forbidden as error:
+        raise PermissionDenied(error.message) from error
+    context = {"nav": "communities", "community": community, "lines": lines, "waiting": waiting}
+    return render(request, "expertise/load.html", context)
+
+
+@require_GET
+def routing_load(request: AuthedRequest, slug: str) -> HttpResponse:
+    community = Community.objects.filter(slug=slug).first()
+    if community is None or not access.can_view_community(request.user, community):
+        raise Http404("No such community.")
+    return _load_page(request, community)
+
+
+@require_GET
+def routing_load_org(request: AuthedRequest) -> HttpResponse:
+    return _load_page(request, None)

@@ -14,7 +14,8 @@ from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.core.models import Tag
 from trellis.core.text import find_mentions, render_markdown
-from trellis.expertise.services import evidence_refresh_after_commit
+from trellis.expertise import dispatch
+from trellis.expertise.services import evidence_refresh_after_commit, routing_after_commit
 from trellis.notifications.models import Kind
 from trellis.notifications.services import notify
 from trellis.people.models import Person
@@ -204,6 +205,7 @@ def question_ask(
     community_id = community.pk if community else None
     activity_record(actor=actor, verb="question.ask", obj=question, community_id=community_id)
     _notify_mentions(people, actor=actor, post=question, title=title, url=question_url(question.pk))
+    routing_after_commit(question.pk)
     return question
 
 
@@ -235,6 +237,7 @@ def answer_post(*, actor: Person, question: Post, body: str) -> Post:
     community_id = question.community_id
     activity_record(actor=actor, verb="answer.post", obj=answer, community_id=community_id)
     evidence_refresh_after_commit([actor.pk])
+    dispatch.routing_answered(question_id=question.pk, person_id=actor.pk, at=answer.created_at)
     url = question_url(question.pk, answer.pk)
     asker = [question.author] if question.author else []
     _tell(
@@ -423,6 +426,7 @@ def question_close_duplicate(*, actor: Person, question: Post, original: Post) -
     question.duplicate_of = original
     question.closed_at = timezone.now()
     question.save(update_fields=["duplicate_of", "closed_at"])
+    dispatch.routing_closed(question_id=question.pk)
     PostLink.objects.get_or_create(
         from_post=question,
         to_post=original,

@@ -16,6 +16,8 @@ from trellis.core.activity import view_record
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.text import html_to_text
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
+from trellis.expertise.forms import ConnectForm
+from trellis.expertise.selectors import routing_of
 from trellis.library.selectors import promoted_from
 from trellis.qa import selectors, services
 from trellis.qa.forms import AnswerForm, AskForm, CloseForm, CommentForm, EditForm, VoteForm
@@ -130,6 +132,9 @@ def question_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_curate": can_curate,
         "can_close": can_curate or viewer.pk == question.author_id,
         "guides": promoted_from(viewer=viewer, question_id=question.pk),
+        "routing": routing_of(viewer=viewer, question=question),
+        "can_route": access.can_route_in(viewer, question.community),
+        "connect_form": ConnectForm(),
     }
     return render(request, "qa/question.html", context)
 

@@ -1,0 +1,350 @@
+"""Routing writes: asking the people most likely to answer a question, fairly.
+
+A question is routed in rounds. Round 1, just after it is asked: the best `ROUTING_K`
+candidates of `routing.rank`. If it is still unanswered after `ESCALATE_AFTER`, round 2: the
+next ones. After another delay, round 3: the community's leaders. Any answer, or closing the
+question, ends the rounds. In every round only people who may see the question, have not opted
+out, are not away and are under their weekly cap (`load.pick`) are asked; a leader may also
+connect a question to someone by hand, within the same limits. Every person asked is a stored
+`RoutingDecision` with its reason and, later, whether they answered.
+
+These are the domain's services (the service rules of ARCHITECTURE.md), kept apart from
+`services.py` because routing is a job of its own.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from trellis.communities.models import Membership, Role
+from trellis.core import access
+from trellis.core.activity import activity_record
+from trellis.core.errors import Forbidden, Invalid
+from trellis.expertise import load, routing
+from trellis.expertise.models import Availability, RoutedQuestion, RoutingDecision, RoutingStage
+from trellis.expertise.selectors import routed_this_week, unavailable_ids
+from trellis.notifications.models import Kind
+from trellis.notifications.services import notify
+from trellis.people.models import Person
+from trellis.qa.models import Post, PostKind
+
+CONSIDERED = 30  # candidates ranked per round, before availability and caps
+LAST_ROUND = 3
+NOTE_MAX = 200
+
+
+def routing_k() -> int:
+    return int(getattr(settings, "TRELLIS_ROUTING_K", 3))
+
+
+def escalate_after() -> timedelta:
+    return timedelta(hours=float(getattr(settings, "TRELLIS_ROUTING_ESCALATE_HOURS", 24)))
+
+
+def reason_for(candidate: routing.Candidate) -> str:
+    """The why a routed person reads: evidence from the question's own scope only."""
+    said = []
+    if candidate.similar_answers:
+        plural = "s" if candidate.similar_answers != 1 else ""
+        accepted = f", {candidate.similar_accepted} accepted" if candidate.similar_accepted else ""
+        said.append(f"you answered {candidate.similar_answers} similar question{plural}{accepted}")
+    for name, answers, accepted_count in candidate.topics[:2]:
+        if answers:
+            taken = f", {accepted_count} accepted" if accepted_count else ""
+            said.append(f"{answers} answer{'s' if answers != 1 else ''} on {name}{taken}")
+    if not said and candidate.features.get("activity"):
+        said.append("you have been answering questions here lately")
+    if not said and candidate.features.get("topic"):
+        said.append("your answers and guides here are on this question's tags")
+    if not said:
+        said.append("you are among the next best placed to help")
+    text = "; ".join(said)
+    return (text[0].upper() + text[1:])[:300]
+
+
+def weekly_caps(person_ids: Iterable[int]) -> dict[int, int]:
+    return dict(
+        Availability.objects.filter(person_id__in=list(person_ids)).values_list(
+            "person_id", "weekly_cap"
+        )
+    )
+
+
+def _lock_people(person_ids: Iterable[int]) -> None:
+    """Hold these people's rows while their weekly count is read and added to, so that two
+    routings at once can never both take someone's last place (no check-then-act)."""
+    list(Person.objects.select_for_update().filter(pk__in=sorted(person_ids)).values_list("pk"))
+
+
+def _askable(question: Post, person_ids: set[int], now: datetime) -> set[int]:
+    """Who may be asked about this question at all: they can see it, are not its asker, and
+    have not opted out or gone away."""
+    people = access.who_can_view_in(question.community, person_ids - {question.author_id or 0})
+    return people - unavailable_ids(people, timezone.localdate(now))
+
+
+def _scope_of(question: Post) -> access.SearchScope:
+    """Evidence everyone who can see the question can see: its own community, or for an
+    org-wide question what every signed-in person may see."""
+    if question.community_id is None:
+        return access.everyone_scope()
+    return access.SearchScope(True, False, frozenset({question.community_id}))
+
+
+def _already_involved(question: Post) -> set[int]:
+    asked = RoutingDecision.objects.filter(question=question).values_list("person_id", flat=True)
+    answered = Post.objects.filter(question=question, kind=PostKind.ANSWER).values_list(
+        "author_id", flat=True
+    )
+    return {*asked, *(pk for pk in answered if pk)}
+
+
+def _ask(
+    question: Post,
+    people: list[tuple[int, str, float, int]],
+    *,
+    stage: str,
+    now: datetime,
+    actor: Person | None,
+) -> list[RoutingDecision]:
+    """Store and notify: (person, reason, score, position) each."""
+    decisions = RoutingDecision.objects.bulk_create(
+        [
+            RoutingDecision(
+                question=question,
+                person_id=person,
+                community_id=question.community_id,
+                stage=stage,
+                position=position,
+                score=score,
+                reason=reason,
+                routed_by=actor if stage == RoutingStage.MANUAL else None,
+                created_at=now,
+            )
+            for person, reason, score, position in people
+        ]
+    )
+    if decisions:
+        from trellis.qa.services import question_url
+
+        recipients = Person.objects.filter(pk__in=[d.person_id for d in decisions])
+        notify(
+            recipients=recipients,
+            kind=Kind.ROUTED,
+            actor=actor or question.author,
+            community=question.community,
+            target_type="question",
+            target_id=question.pk,
+            title=question.title,
+            url=question_url(question.pk),
+        )
+        activity_record(
+            actor=actor, verb=f"question.route.{stage}", obj=question,
+            community_id=question.community_id,
+        )  # fmt: skip
+    return decisions
+
+
+def _experts_round(question: Post, stage: str, now: datetime, k: int) -> list[RoutingDecision]:
+    tags = tuple(question.tags.values_list("name", flat=True))
+    draft = routing.Draft(
+        title=question.title, body=question.body, tags=tags,
+        community_id=question.community_id, asker_id=question.author_id,
+    )  # fmt: skip
+    involved = _already_involved(question)
+    ranked = [
+        c for c in routing.rank(draft, _scope_of(question), limit=CONSIDERED + len(involved))
+        if c.person_id not in involved
+    ]  # fmt: skip
+    askable = _askable(question, {c.person_id for c in ranked}, now)
+    ranked = [c for c in ranked if c.person_id in askable]
+    ids = [c.person_id for c in ranked]
+    _lock_people(ids)
+    chosen = set(load.pick(ids, k=k, routed_this_week=routed_this_week(ids, now),
+                           caps=weekly_caps(ids)))  # fmt: skip
+    people = [
+        (c.person_id, reason_for(c), c.score, position)
+        for position, c in enumerate(ranked, start=1)
+        if c.person_id in chosen
+    ]
+    return _ask(question, people, stage=stage, now=now, actor=None)
+
+
+def _leaders_round(question: Post, now: datetime) -> list[RoutingDecision]:
+    if question.community is None:
+        return []
+    leaders = set(
+        Membership.objects.filter(
+            community=question.community, role=Role.LEADER, left_at__isnull=True
+        ).values_list("person_id", flat=True)
+    )
+    leaders = _askable(question, leaders - _already_involved(question), now)
+    ids = sorted(leaders)
+    _lock_people(ids)
+    chosen = load.pick(ids, k=len(ids), routed_this_week=routed_this_week(ids, now),
+                       caps=weekly_caps(ids))  # fmt: skip
+    reason = f"Nobody has answered yet and you lead {question.community.name}"
+    return _ask(question, [(p, reason[:300], 0.0, 0) for p in chosen],
+                stage=RoutingStage.LEADER, now=now, actor=None)  # fmt: skip
+
+
+def _run_round(question: Post, round_no: int, now: datetime) -> list[RoutingDecision]:
+    if round_no == 1:
+        return _experts_round(question, RoutingStage.EXPERT, now, routing_k())
+    if round_no == 2:
+        return _experts_round(question, RoutingStage.ESCALATION, now, routing_k())
+    return _leaders_round(question, now)
+
+
+def _still_open(question: Post) -> bool:
+    return question.closed_at is None and question.answer_count == 0
+
+
+def _advance(state: RoutedQuestion, question: Post, first_round: int, now: datetime) -> int:
+    """Run rounds from `first_round` until one asks somebody (a round with nobody to ask
+    gives way to the next at once); schedule the next step. Returns how many were asked."""
+    round_no, asked = first_round, 0
+    while round_no <= LAST_ROUND:
+        asked = len(_run_round(question, round_no, now))
+        if asked:
+            break
+        round_no += 1
+    state.round = min(round_no, LAST_ROUND)
+    state.routed_at = now
+    state.next_step_at = now + escalate_after() if round_no < LAST_ROUND else None
+    state.save()
+    return asked
+
+
+def question_route(*, question_id: int, now: datetime | None = None) -> int:
+    """Round 1 for a new question (a task queued when it is asked). Idempotent: a question
+    is routed once; later rounds come from `routing_escalate_due`."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        question = (
+            Post.objects.select_for_update()
+            .select_related("community", "author")
+            .filter(pk=question_id, kind=PostKind.QUESTION)
+            .first()
+        )
+        if question is None or not _still_open(question):
+            return 0
+        state, created = RoutedQuestion.objects.get_or_create(
+            question=question, defaults={"routed_at": now}
+        )
+        if not created:
+            return 0
+        return _advance(state, question, 1, now)
+
+
+def routing_escalate_due(*, now: datetime | None = None, batch: int = 200) -> int:
+    """The next round for every routed question still unanswered after the delay (a periodic
+    job). Returns how many questions moved on."""
+    now = now or timezone.now()
+    due = list(
+        RoutedQuestion.objects.filter(next_step_at__lte=now)
+        .order_by("next_step_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    moved = 0
+    for question_id in due:
+        with transaction.atomic():
+            state = (
+                RoutedQuestion.objects.select_for_update()
+                .filter(pk=question_id, next_step_at__lte=now)
+                .first()
+            )
+            if state is None:  # another worker took it
+                continue
+            question = Post.objects.select_related("community", "author").get(pk=question_id)
+            if not _still_open(question):
+                state.next_step_at = None
+                state.save(update_fields=["next_step_at"])
+                continue
+            _advance(state, question, state.round + 1, now)
+            moved += 1
+    return moved
+
+
+def routing_answered(*, question_id: int, person_id: int, at: datetime) -> None:
+    """For `answer_post`: the routed person (if any) answered, and the rounds stop."""
+    RoutingDecision.objects.filter(
+        question_id=question_id, person_id=person_id, answered_at__isnull=True
+    ).update(answered_at=at)
+    RoutedQuestion.objects.filter(pk=question_id).update(next_step_at=None)
+
+
+def routing_closed(*, question_id: int) -> None:
+    """For closing a question: no more rounds."""
+    RoutedQuestion.objects.filter(pk=question_id).update(next_step_at=None)
+
+
+def routing_pass(*, actor: Person, decision_id: int) -> RoutingDecision:
+    """ "Not for me": the routed person steps aside, and one more candidate is asked in their
+    place while the question is unanswered."""
+    now = timezone.now()
+    with transaction.atomic():
+        decision = (
+            RoutingDecision.objects.select_for_update()
+            .select_related("question", "question__community", "question__author")
+            .filter(pk=decision_id, person=actor)
+            .first()
+        )
+        if decision is None or not access.can_view_in(actor, decision.question.community):
+            raise Invalid("No such request for you.", field_errors={"request": "Not found."})
+        if decision.passed_at is not None or decision.answered_at is not None:
+            raise Invalid("You already answered or passed on this request.")
+        decision.passed_at = now
+        decision.save(update_fields=["passed_at"])
+        question = decision.question
+        if _still_open(question) and decision.stage in (
+            RoutingStage.EXPERT,
+            RoutingStage.ESCALATION,
+        ):
+            _experts_round(question, decision.stage, now, 1)
+        activity_record(actor=actor, verb="question.route.pass", obj=question,
+                        community_id=question.community_id)  # fmt: skip
+    return decision
+
+
+def question_connect(
+    *, actor: Person, question: Post, person: Person, note: str = ""
+) -> RoutingDecision:
+    """A leader asks someone by hand. The same limits as routing: the person must be able to
+    see the question, be open to questions and under their weekly cap."""
+    community = question.community
+    if not access.can_route_in(actor, community):
+        raise Forbidden("Only the community's leaders can connect a question to someone.")
+    note = " ".join(note.split())
+    if len(note) > NOTE_MAX:
+        message = f"At most {NOTE_MAX} characters."
+        raise Invalid(message, field_errors={"note": message})
+    if "\x00" in note:
+        raise Invalid("The note contains a NUL character.", field_errors={"note": "NUL"})
+    now = timezone.now()
+
+    def refuse(message: str) -> Invalid:
+        return Invalid(message, field_errors={"person": message})
+
+    if person.pk == question.author_id:
+        raise refuse("That is the person who asked.")
+    if not access.who_can_view_in(community, {person.pk}):
+        raise refuse(f"{person.name} cannot see this question.")
+    if unavailable_ids({person.pk}, timezone.localdate(now)):
+        raise refuse(f"{person.name} is away or prefers not to be asked.")
+    with transaction.atomic():
+        _lock_people([person.pk])
+        if not load.pick([person.pk], k=1, routed_this_week=routed_this_week([person.pk], now),
+                         caps=weekly_caps([person.pk])):  # fmt: skip
+            raise refuse(f"{person.name} has been asked as often as they allow this week.")
+        reason = f"{actor.name} thought you could help" + (f": {note}" if note else "")
+        try:
+            with transaction.atomic():
+                decisions = _ask(question, [(person.pk, reason[:300], 0.0, 0)],
+                                 stage=RoutingStage.MANUAL, now=now, actor=actor)  # fmt: skip
+        except IntegrityError:
+            raise refuse(f"{person.name} has already been asked about this question.") from None
+    return decisions[0]
