@@ -27,7 +27,7 @@ from trellis.communities.models import (
     Membership,
     Sponsorship,
 )
-from trellis.expertise.models import Availability
+from trellis.expertise.models import Availability, RoutingDecision
 from trellis.library.models import Resource
 from trellis.notifications.models import Notification, Preference
 from trellis.people.models import Person
@@ -127,6 +127,15 @@ def _invitation(org: Org) -> CommunityInvitation:
         status="pending",
         defaults={"invited_by": org.leader},
     )[0]
+
+
+def _leaders_request(org: Org) -> int:
+    """The leader was asked about the private question."""
+    return RoutingDecision.objects.get_or_create(
+        question=org.c.private_question,
+        person=org.leader,
+        defaults={"community": org.private, "stage": "expert", "reason": "Answered the vault"},
+    )[0].pk
 
 
 def _token(org: Org) -> ApiToken:
@@ -603,6 +612,49 @@ CASES |= {
             writes=denied_for_all_but(*PERSONAS[1:]),
         ),
     ],
+    "routing-requests": [Case("GET", lambda o: reverse("routing-requests"), everyone(200))],
+    "routing-pass": [
+        # The leader's own request: only the leader's pass changes anything.
+        Case(
+            "POST",
+            lambda o: reverse("routing-pass", args=[_leaders_request(o)]),
+            everyone(302),
+            writes=denied_for_all_but("leader"),
+        )
+    ],
+    "question-connect": [
+        Case(
+            "POST",
+            lambda o: reverse("question-connect", args=[o.c.private_question.pk]),
+            {
+                "anonymous": 302,
+                "outsider": 404,
+                "member": 403,
+                "sponsor": 403,
+                "leader": 302,
+                "admin": 302,
+            },
+            data=lambda o: {"email": o.sponsor.email, "note": "You know the vault"},
+            writes=denied_for_all_but("leader", "admin"),
+        )
+    ],
+    "routing-load": [
+        Case(
+            "GET",
+            lambda o: _leaders_request(o) and reverse("routing-load", args=[private(o)]),
+            {
+                "anonymous": 302,
+                "outsider": 404,
+                "member": 403,
+                "sponsor": 403,
+                "leader": 200,
+                "admin": 200,
+            },
+        )
+    ],
+    "routing-load-org": [
+        Case("GET", lambda o: reverse("routing-load-org"), everyone(403) | {"admin": 200})
+    ],
     "search-similar": [
         Case(
             "GET",
@@ -791,6 +843,7 @@ def _fingerprint() -> tuple[object, ...]:
         sorted(
             Availability.objects.values_list("person_id", "opted_out", "away_until", "weekly_cap")
         ),
+        sorted(RoutingDecision.objects.values_list("id", "person_id", "passed_at")),
     )
 
 

@@ -75,6 +75,12 @@ def _obsolete(org: Org) -> str:
     return f"/resources/{org.c.private_resource.pk}/obsolete"
 
 
+def _leaders_request(org: Org) -> int:
+    from tests.test_permission_matrix import _leaders_request as made
+
+    return made(org)
+
+
 def _question(org: Org, tail: str = "") -> str:
     return f"/questions/{org.c.private_question.pk}{tail}"
 
@@ -303,6 +309,26 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         everyone(200),
         body=lambda o: {"opted_out": False, "away_until": "2099-01-01", "weekly_cap": 2},
         writes=writes_by(*PERSONAS[1:]),
+    ),
+    # -- routing ------------------------------------------------------------------------------
+    ("GET", "/routing/requests"): Op(lambda o: "/routing/requests", everyone(200)),
+    ("POST", "/routing/requests/{request_id}/pass"): Op(
+        lambda o: f"/routing/requests/{_leaders_request(o)}/pass",
+        only({"leader": 200}, 404),  # someone else's request does not exist for you
+        writes=writes_by("leader"),
+    ),
+    ("GET", "/questions/{question_id}/routing"): Op(
+        lambda o: _leaders_request(o) and _question(o, "/routing"), CONTRIBUTORS
+    ),
+    ("POST", "/questions/{question_id}/connect"): Op(
+        lambda o: _question(o, "/connect"),
+        only({"leader": 201, "admin": 201}, 403) | SEEN_PRIVATE,
+        body=lambda o: {"person_id": o.sponsor.pk, "note": "You know the vault"},
+        writes=writes_by("leader", "admin"),
+    ),
+    ("GET", "/routing/load"): Op(
+        lambda o: _leaders_request(o) and "/routing/load?community=security-council",
+        CURATORS,
     ),
     # -- notifications (each person's own) ----------------------------------------------------
     ("GET", "/notifications"): Op(lambda o: "/notifications", everyone(200)),

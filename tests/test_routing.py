@@ -9,7 +9,7 @@ from django.utils import timezone
 from tests.personas import Org, build_content
 from trellis.communities import services as community_services
 from trellis.communities.models import Role
-from trellis.core.errors import Forbidden, Invalid
+from trellis.core.errors import Forbidden, Invalid, NotFound
 from trellis.expertise import dispatch, selectors, services
 from trellis.expertise.models import RoutedQuestion, RoutingDecision, RoutingStage
 from trellis.notifications.models import Kind, Notification
@@ -217,7 +217,7 @@ def test_passing_asks_someone_else(
     assert len(after) == 2  # somebody else was asked in their place
     with pytest.raises(Invalid, match="already answered or passed"):
         dispatch.routing_pass(actor=person, decision_id=first.pk)
-    with pytest.raises(Invalid, match="No such request"):
+    with pytest.raises(NotFound, match="No such request"):
         dispatch.routing_pass(actor=content.outsider, decision_id=first.pk)
 
 

@@ -1,26 +1,37 @@
-"""Who knows about X, and your availability for routed questions."""
+"""Who knows about X, your availability, and routing: requests sent to you, who was asked
+about a question, a leader's hand and the routed load."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja import Status as Reply
+from ninja.params import P, PathEx
 from pydantic import Field
 
 from trellis.api.auth import viewer
 from trellis.api.errors import error_responses
 from trellis.api.schemas import (
     JSON_INTEGER,
+    MAX_ID,
     Flag,
+    Id,
     Input,
     IsoDate,
+    Note,
+    PersonBrief,
     PersonRef,
     QueryParams,
     SlugFilter,
 )
 from trellis.communities import selectors as community_selectors
-from trellis.expertise import selectors, services
-from trellis.expertise.models import Availability
+from trellis.core.errors import NotFound
+from trellis.expertise import dispatch, selectors, services
+from trellis.expertise.models import Availability, RoutingDecision, RoutingStage
+from trellis.people.models import Person
+from trellis.qa import selectors as qa_selectors
+from trellis.qa.models import Post, PostKind
 
 router = Router(tags=["expertise"])
 
@@ -120,3 +131,133 @@ def availability_put(request: HttpRequest, payload: AvailabilityIn) -> Availabil
         actor=actor, person=actor, opted_out=payload.opted_out, away_until=payload.away_until,
         weekly_cap=payload.weekly_cap,
     )  # fmt: skip
+
+
+# --- Routing ------------------------------------------------------------------------------
+
+DecisionId = PathEx[int, P(ge=1, le=MAX_ID, description="A routing request's id.")]
+QuestionId = PathEx[int, P(ge=1, le=MAX_ID, description="A question's id.")]
+
+
+class QuestionBrief(Schema):
+    id: int
+    title: str
+    answer_count: int
+    community: str | None = Field(description="The community's slug; null when org-wide.")
+
+    @staticmethod
+    def resolve_community(obj: Post) -> str | None:
+        return obj.community.slug if obj.community else None
+
+
+class DecisionOut(Schema):
+    id: int
+    question: QuestionBrief
+    person: PersonBrief
+    stage: RoutingStage
+    reason: str = Field(description="Why this person was asked, from evidence about the "
+                        "question's own community (or org-wide, public content).")  # fmt: skip
+    created_at: datetime
+    answered_at: datetime | None
+    passed_at: datetime | None
+
+
+class ConnectIn(Input):
+    person_id: Id = Field(description="Who to ask.")
+    note: Note = Field("", description="A word for them: why you thought of them.")
+
+
+class LoadLineOut(Schema):
+    person: PersonBrief
+    this_week: int = Field(description="Questions routed to them anywhere in the last 7 days.")
+    cap: int = Field(description="Their weekly cap: never exceeded.")
+    last_30_days: int
+    answered: int
+    passed: int
+    status: str
+
+
+class LoadParams(QueryParams):
+    community: SlugFilter = Field(
+        "", description="A community you lead; empty for org-wide questions (org admins)."
+    )
+
+
+@router.get(
+    "/routing/requests",
+    response={200: list[DecisionOut], **error_responses()},
+    summary="Questions you were asked to help with",
+    description="Newest first, each with why you were asked.",
+)
+def routing_requests(request: HttpRequest) -> list[RoutingDecision]:
+    return selectors.requests_for(viewer=viewer(request))
+
+
+@router.post(
+    "/routing/requests/{request_id}/pass",
+    response={200: DecisionOut, **error_responses()},
+    summary="Not for me: pass on a request",
+    description="While the question is unanswered, someone else is asked in your place.",
+)
+def routing_pass(request: HttpRequest, request_id: DecisionId) -> RoutingDecision:
+    decision = dispatch.routing_pass(actor=viewer(request), decision_id=request_id)
+    return RoutingDecision.objects.select_related("question__community", "person").get(
+        pk=decision.pk
+    )
+
+
+@router.get(
+    "/questions/{question_id}/routing",
+    response={200: list[DecisionOut], **error_responses()},
+    summary="Who was asked about a question",
+    description="The asker and the community's leaders see everyone asked; a person asked "
+    "sees their own request; anyone else an empty list.",
+)
+def question_routing(request: HttpRequest, question_id: QuestionId) -> list[RoutingDecision]:
+    actor = viewer(request)
+    question = qa_selectors.post_get(viewer=actor, post_id=question_id, kind=PostKind.QUESTION)
+    return selectors.routing_of(viewer=actor, question=question)
+
+
+@router.post(
+    "/questions/{question_id}/connect",
+    response={201: DecisionOut, **error_responses()},
+    summary="Ask someone about a question by hand (the community's leaders)",
+    description="The same limits as routing: the person must be able to see the question, "
+    "be open to questions and under their weekly cap (400 names the problem).",
+)
+def question_connect(
+    request: HttpRequest, question_id: QuestionId, payload: ConnectIn
+) -> Reply[RoutingDecision]:
+    actor = viewer(request)
+    question = qa_selectors.post_get(viewer=actor, post_id=question_id, kind=PostKind.QUESTION)
+    person = Person.objects.filter(pk=payload.person_id).first()
+    if person is None:
+        raise NotFound("No such person.", field_errors={"person_id": "No such person."})
+    decision = dispatch.question_connect(
+        actor=actor, question=question, person=person, note=payload.note
+    )
+    found = RoutingDecision.objects.select_related("question__community", "person")
+    return Reply(201, found.get(pk=decision.pk))
+
+
+@router.get(
+    "/routing/load",
+    response={200: list[LoadLineOut], **error_responses()},
+    summary="Routed load per person (leaders)",
+    description="Everyone asked about the community's questions in the last 30 days.",
+)
+def routing_load(request: HttpRequest, params: Query[LoadParams]) -> list[dict[str, Any]]:
+    actor = viewer(request)
+    community = None
+    if params.community:
+        community = community_selectors.community_get(viewer=actor, slug=params.community)
+    lines = selectors.routed_load(viewer=actor, community=community)
+    return [
+        {
+            "person": line.person, "this_week": line.this_week, "cap": line.cap,
+            "last_30_days": line.last_30_days, "answered": line.answered,
+            "passed": line.passed, "status": line.status,
+        }
+        for line in lines
+    ]  # fmt: skip

@@ -22,7 +22,7 @@ from django.utils import timezone
 from trellis.communities.models import Membership, Role
 from trellis.core import access
 from trellis.core.activity import activity_record
-from trellis.core.errors import Forbidden, Invalid
+from trellis.core.errors import Forbidden, Invalid, NotFound
 from trellis.expertise import load, routing
 from trellis.expertise.models import Availability, RoutedQuestion, RoutingDecision, RoutingStage
 from trellis.expertise.selectors import routed_this_week, unavailable_ids
@@ -294,7 +294,7 @@ def routing_pass(*, actor: Person, decision_id: int) -> RoutingDecision:
             .first()
         )
         if decision is None or not access.can_view_in(actor, decision.question.community):
-            raise Invalid("No such request for you.", field_errors={"request": "Not found."})
+            raise NotFound("No such request for you.")
         if decision.passed_at is not None or decision.answered_at is not None:
             raise Invalid("You already answered or passed on this request.")
         decision.passed_at = now
