@@ -281,3 +281,59 @@ def test_routed_load_counts_per_person(content: Org, django_capture_on_commit_ca
         selectors.routed_load(viewer=content.member, community=content.public)
     with pytest.raises(Forbidden):
         selectors.routed_load(viewer=content.leader, community=None)
+
+
+@pytest.mark.django_db
+def test_api_requests_pass_routing_connect_and_load_with_named_errors(
+    content: Org, django_capture_on_commit_callbacks
+) -> None:
+    from tests.test_api import Api, error, locs, ok
+
+    question = ask(content, django_capture_on_commit_callbacks, **HELM)
+    expert = Api(content.facilitator)
+    (mine,) = [r for r in ok(expert.call("get", "/routing/requests"))
+               if r["question"]["id"] == question.pk]  # fmt: skip
+    assert (
+        mine["stage"] == "expert"
+        and mine["reason"] == routed(question)[content.facilitator.pk].reason
+    )
+    assert mine["question"]["community"] == content.public.slug
+    assert ok(Api(content.outsider).call("get", "/routing/requests")) == []
+
+    # who was asked: all of them for the asker, only their own for a routed person
+    everyone_asked = ok(Api(content.newcomer).call("get", f"/questions/{question.pk}/routing"))
+    assert {d["person"]["id"] for d in everyone_asked} == set(routed(question))
+    own = ok(expert.call("get", f"/questions/{question.pk}/routing"))
+    assert [d["person"]["id"] for d in own] == [content.facilitator.pk]
+    assert ok(Api(content.outsider).call("get", f"/questions/{question.pk}/routing")) == []
+
+    leader = Api(content.leader)
+    path = f"/questions/{question.pk}/connect"
+    made = ok(leader.post(path, {"person_id": content.sponsor.pk, "note": "helm at Acme"}), 201)
+    assert made["stage"] == "manual" and "helm at Acme" in made["reason"]
+    assert (
+        "already been asked"
+        in error(leader.post(path, {"person_id": content.sponsor.pk}), 400)["detail"]
+    )
+    assert locs(error(leader.post(path, {"person_id": 10**12}), 404)) == {("body", "person_id")}
+    bad = error(leader.post(path, {"person_id": "7", "note": "x" * 201, "extra": 1}), 422)
+    assert {("body", "person_id"), ("body", "note"), ("body", "extra")} <= locs(bad)
+    assert error(leader.post(path, "{not json"), 400)
+    assert error(Api(content.member).post(path, {"person_id": content.sponsor.pk}), 403)
+    assert error(Api(content.outsider).post(f"/questions/{content.c.private_question.pk}/connect",
+                                            {"person_id": content.sponsor.pk}), 404)  # fmt: skip
+
+    passed = ok(expert.post(f"/routing/requests/{mine['id']}/pass"))
+    assert passed["passed_at"] is not None
+    assert error(expert.post(f"/routing/requests/{mine['id']}/pass"), 400)
+    assert error(Api(content.outsider).post(f"/routing/requests/{mine['id']}/pass"), 404)
+
+    load = ok(leader.call("get", f"/routing/load?community={content.public.slug}"))
+    line = next(x for x in load if x["person"]["id"] == content.facilitator.pk)
+    assert (line["this_week"], line["passed"], line["cap"]) == (1, 1, 3)
+    assert error(
+        Api(content.member).call("get", f"/routing/load?community={content.public.slug}"), 403
+    )
+    assert error(Api(content.outsider).call("get", "/routing/load?community=security-council"), 404)
+    assert error(leader.call("get", "/routing/load"), 403)  # org-wide: org admins
+    assert ok(Api(content.admin).call("get", "/routing/load")) == []
