@@ -1,6 +1,7 @@
 """Who knows about X, your availability, and routing: requests sent to you, who was asked
 about a question, a leader's hand and the routed load."""
 
+import dataclasses
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -8,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from ninja.params import P, PathEx
-from pydantic import Field
+from pydantic import Field, StrictStr
 
 from trellis.api.auth import viewer
 from trellis.api.errors import error_responses
@@ -50,6 +51,7 @@ class TopicOut(Schema):
     answers: int
     accepted: int
     guides: int
+    endorsements: int = Field(description="Colleagues who endorse them on it.")
 
 
 class ExpertOut(Schema):
@@ -103,9 +105,7 @@ def experts(request: HttpRequest, params: Query[ExpertParams]) -> list[dict[str,
             "reasons": e.reasons,
             "similar_answers": e.similar_answers,
             "similar_accepted": e.similar_accepted,
-            "topics": [
-                {"tag": t, "answers": a, "accepted": c, "guides": g} for t, a, c, g in e.topics
-            ],
+            "topics": [dataclasses.asdict(t) for t in e.topics],
         }
         for e in found
     ]
@@ -261,3 +261,73 @@ def routing_load(request: HttpRequest, params: Query[LoadParams]) -> list[dict[s
         }
         for line in lines
     ]  # fmt: skip
+
+
+# --- Endorsements -------------------------------------------------------------------------
+
+PersonId = PathEx[int, P(ge=1, le=MAX_ID, description="A person's id.")]
+TagPath = PathEx[str, P(min_length=1, max_length=40, pattern=r"^[^\x00/]+$")]
+
+
+class EndorseIn(Input):
+    tag: Annotated[StrictStr, Field(min_length=1, max_length=40, pattern=r"^[^\x00]*$")] = Field(
+        description="The topic, as a tag (lower case, words joined by '-')."
+    )
+
+
+class EndorsedTopicOut(Schema):
+    tag: str
+    endorsements: int
+    by_you: bool
+
+
+def _colleague(person_id: int) -> Person:
+    person = Person.objects.filter(pk=person_id, is_active=True).first()
+    if person is None:
+        raise NotFound("No such person.")
+    return person
+
+
+def _endorsed(actor: Person, person: Person) -> list[dict[str, Any]]:
+    return [
+        {"tag": t.tag, "endorsements": t.endorsements, "by_you": t.endorsed_by_viewer}
+        for t in selectors.person_topics(viewer=actor, person=person, limit=50)
+        if t.endorsements
+    ]
+
+
+@router.get(
+    "/people/{person_id}/endorsements",
+    response={200: list[EndorsedTopicOut], **error_responses()},
+    summary="Topics colleagues endorse a person on",
+)
+def endorsements_list(request: HttpRequest, person_id: PersonId) -> list[dict[str, Any]]:
+    return _endorsed(viewer(request), _colleague(person_id))
+
+
+@router.post(
+    "/people/{person_id}/endorsements",
+    response={201: list[EndorsedTopicOut], **error_responses()},
+    summary="Endorse a colleague on a topic",
+    description="Endorsing twice changes nothing; nobody can endorse themselves (400).",
+)
+def endorsements_add(
+    request: HttpRequest, person_id: PersonId, payload: EndorseIn
+) -> Reply[list[dict[str, Any]]]:
+    actor, person = viewer(request), _colleague(person_id)
+    services.endorsement_add(actor=actor, person=person, tag=payload.tag)
+    return Reply(201, _endorsed(actor, person))
+
+
+@router.delete(
+    "/people/{person_id}/endorsements/{tag}",
+    response={200: list[EndorsedTopicOut], **error_responses()},
+    summary="Withdraw your endorsement",
+)
+def endorsements_withdraw(
+    request: HttpRequest, person_id: PersonId, tag: TagPath
+) -> list[dict[str, Any]]:
+    actor, person = viewer(request), _colleague(person_id)
+    if not services.endorsement_withdraw(actor=actor, person=person, tag=tag):
+        raise NotFound("You have not endorsed them on that topic.")
+    return _endorsed(actor, person)

@@ -25,3 +25,7 @@ class ConnectForm(forms.Form):
     note = forms.CharField(
         required=False, max_length=200, strip=True, label="A note for them (optional)"
     )
+
+
+class EndorseForm(forms.Form):
+    tag = forms.CharField(max_length=40, strip=True, label="Topic (a tag, such as helm)")

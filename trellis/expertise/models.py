@@ -161,3 +161,31 @@ class RoutedQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"question {self.question_id}: round {self.round}"
+
+
+class Endorsement(models.Model):
+    """A colleague's word that a person knows a topic: peer evidence beside answers and guides.
+    Not part of any community, so everyone signed in may see it."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="endorsements"
+    )
+    tag = models.ForeignKey("core.Tag", on_delete=models.CASCADE, related_name="+")
+    endorsed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "tag", "endorsed_by"], name="endorsement_once"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(person=models.F("endorsed_by")), name="endorsement_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["tag", "person"], name="endorsement_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.endorsed_by_id} endorses {self.person_id} on {self.tag_id}"

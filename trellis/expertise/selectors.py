@@ -12,7 +12,7 @@ Nobody who opted out or is away is listed; nor the viewer, nor inactive (importe
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, Sum
@@ -24,13 +24,29 @@ from trellis.core.errors import Forbidden
 from trellis.core.models import Tag
 from trellis.expertise import load
 from trellis.expertise.answers import answer_votes
-from trellis.expertise.models import Availability, RoutedQuestion, RoutingDecision, TopicEvidence
+from trellis.expertise.models import (
+    Availability,
+    Endorsement,
+    RoutedQuestion,
+    RoutingDecision,
+    TopicEvidence,
+)
 from trellis.people.models import Person
 from trellis.qa.models import Post
 from trellis.search.lexical import Filters
 from trellis.search.query import parse
 
 TOPIC_WEIGHT = 0.05  # one unit of decayed topic score against one top-ranked answer (1/61)
+ENDORSEMENT_WEIGHT = 0.5  # a colleague's endorsement, in units of topic score (a guide is 3)
+
+
+@dataclass(frozen=True)
+class TopicTally:
+    tag: str
+    answers: int = 0
+    accepted: int = 0
+    guides: int = 0
+    endorsements: int = 0
 
 
 @dataclass
@@ -39,7 +55,7 @@ class Expert:
     score: float
     similar_answers: int = 0
     similar_accepted: int = 0
-    topics: list[tuple[str, int, int, int]] = field(default_factory=list)  # tag, ans, acc, guides
+    topics: list[TopicTally] = field(default_factory=list)
 
     @property
     def reasons(self) -> list[str]:
@@ -48,15 +64,18 @@ class Expert:
             accepted = f", {self.similar_accepted} accepted" if self.similar_accepted else ""
             plural = "s" if self.similar_answers != 1 else ""
             said.append(f"answered {self.similar_answers} similar question{plural}{accepted}")
-        for name, answers, taken, guides in self.topics[:3]:
+        for topic in self.topics[:3]:
             parts = []
-            if answers:
-                parts.append(f"{answers} answer{'s' if answers != 1 else ''}")
-            if taken:
-                parts.append(f"{taken} accepted")
-            if guides:
-                parts.append(f"owns {guides} guide{'s' if guides != 1 else ''}")
-            said.append(f"on {name}: " + ", ".join(parts))
+            if topic.answers:
+                parts.append(f"{topic.answers} answer{'s' if topic.answers != 1 else ''}")
+            if topic.accepted:
+                parts.append(f"{topic.accepted} accepted")
+            if topic.guides:
+                parts.append(f"owns {topic.guides} guide{'s' if topic.guides != 1 else ''}")
+            if topic.endorsements:
+                n = topic.endorsements
+                parts.append(f"endorsed by {n} colleague{'s' if n != 1 else ''}")
+            said.append(f"on {topic.tag}: " + ", ".join(parts))
         return said
 
 
@@ -91,7 +110,7 @@ def who_knows(
 
     names = tag_names_in(text)
     tags = dict(Tag.objects.filter(name__in=names).values_list("pk", "name")) if names else {}
-    topics: dict[int, list[tuple[str, int, int, int]]] = defaultdict(list)
+    topics: dict[int, dict[int, TopicTally]] = defaultdict(dict)
     if tags:
         rows = TopicEvidence.objects.filter(
             access.visible_community_filter(viewer), tag_id__in=tags
@@ -102,8 +121,13 @@ def who_knows(
             s=Sum("score"), a=Sum("answers"), c=Sum("accepted"), g=Sum("guides")
         )
         for row in summed:
-            scores[row["person_id"]] += TOPIC_WEIGHT * float(row["s"])
-            topics[row["person_id"]].append((tags[row["tag_id"]], row["a"], row["c"], row["g"]))
+            who, tag = row["person_id"], row["tag_id"]
+            scores[who] += TOPIC_WEIGHT * float(row["s"])
+            topics[who][tag] = TopicTally(tags[tag], row["a"], row["c"], row["g"])
+        for (who, tag), n in endorsement_counts(None, set(tags)).items():
+            scores[who] += TOPIC_WEIGHT * ENDORSEMENT_WEIGHT * n
+            had = topics[who].get(tag, TopicTally(tags[tag]))
+            topics[who][tag] = replace(had, endorsements=n)
 
     candidates = set(scores) - {access.viewer_id(viewer)}
     candidates -= unavailable_ids(candidates, timezone.localdate())
@@ -115,7 +139,10 @@ def who_knows(
             score=scores[person.pk],
             similar_answers=len(found_answers),
             similar_accepted=sum(found_answers),
-            topics=sorted(topics.get(person.pk, []), key=lambda t: (-t[1] - 3 * t[3], t[0])),
+            topics=sorted(
+                topics.get(person.pk, {}).values(),
+                key=lambda t: (-t.answers - 3 * t.guides - t.endorsements / 2, t.tag),
+            ),
         )
     return sorted(experts.values(), key=lambda e: (-e.score, e.person.name))[:limit]
 
@@ -127,17 +154,44 @@ class TopicLine:
     accepted: int
     guides: int
     score: float
+    endorsements: int = 0
+    endorsed_by_viewer: bool = False
+
+
+def endorsement_counts(
+    person_ids: set[int] | None, tag_ids: set[int]
+) -> dict[tuple[int, int], int]:
+    """(person, tag) -> how many colleagues endorse them on it (everyone's, if no ids)."""
+    endorsements = Endorsement.objects.filter(tag_id__in=tag_ids)
+    if person_ids is not None:
+        endorsements = endorsements.filter(person_id__in=person_ids)
+    rows = endorsements.values("person_id", "tag_id").annotate(n=Count("pk"))
+    return {(row["person_id"], row["tag_id"]): row["n"] for row in rows}
 
 
 def person_topics(*, viewer: access.Viewer, person: Person, limit: int = 8) -> list[TopicLine]:
-    """A profile's evidence, summed over the scopes the viewer may see."""
+    """A profile's evidence, summed over the scopes the viewer may see, with its colleagues'
+    endorsements (which belong to no community)."""
     rows = (
         TopicEvidence.objects.filter(access.visible_community_filter(viewer), person=person)
         .values("tag__name")
         .annotate(s=Sum("score"), a=Sum("answers"), c=Sum("accepted"), g=Sum("guides"))
         .order_by("-s", "tag__name")[:limit]
     )
-    return [TopicLine(r["tag__name"], r["a"], r["c"], r["g"], float(r["s"])) for r in rows]
+    lines = {r["tag__name"]: TopicLine(r["tag__name"], r["a"], r["c"], r["g"], float(r["s"]))
+             for r in rows}  # fmt: skip
+    if access.is_signed_in(viewer):
+        endorsed = (
+            Endorsement.objects.filter(person=person)
+            .values("tag__name")
+            .annotate(n=Count("pk"), mine=Count("pk", filter=Q(endorsed_by_id=viewer.pk)))
+            .order_by("-n", "tag__name")[:limit]
+        )
+        for row in endorsed:
+            line = lines.setdefault(row["tag__name"], TopicLine(row["tag__name"], 0, 0, 0, 0.0))
+            line.endorsements, line.endorsed_by_viewer = row["n"], bool(row["mine"])
+            line.score += ENDORSEMENT_WEIGHT * row["n"]
+    return sorted(lines.values(), key=lambda t: (-t.score, t.tag))[:limit]
 
 
 def availability_of(person: Person) -> Availability:

@@ -10,4 +10,6 @@ urlpatterns = [
     path("questions/<int:pk>/connect/", views.question_connect, name="question-connect"),
     path("c/<slug:slug>/routing/", views.routing_load, name="routing-load"),
     path("routing/", views.routing_load_org, name="routing-load-org"),
+    path("people/<int:pk>/endorse/", views.endorse, name="endorse"),
+    path("people/<int:pk>/endorse/withdraw/", views.endorse_withdraw, name="endorse-withdraw"),
 ]

@@ -12,7 +12,7 @@ from trellis.core import access
 from trellis.core.errors import Forbidden, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors
 from trellis.expertise import dispatch, selectors, services
-from trellis.expertise.forms import AvailabilityForm, ConnectForm, WhoKnowsForm
+from trellis.expertise.forms import AvailabilityForm, ConnectForm, EndorseForm, WhoKnowsForm
 from trellis.people.models import Person
 from trellis.qa.models import Post, PostKind
 
@@ -130,3 +130,40 @@ def routing_load(request: AuthedRequest, slug: str) -> HttpResponse:
 @require_GET
 def routing_load_org(request: AuthedRequest) -> HttpResponse:
     return _load_page(request, None)
+
+
+# --- Endorsements -------------------------------------------------------------------------
+
+
+def _colleague(pk: int) -> Person:
+    return get_object_or_404(Person, pk=pk, is_active=True)
+
+
+@require_POST
+def endorse(request: AuthedRequest, pk: int) -> HttpResponse:
+    person = _colleague(pk)
+    form = EndorseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Name the topic as a tag, such as helm.")
+    else:
+        try:
+            services.endorsement_add(
+                actor=request.user, person=person, tag=form.cleaned_data["tag"]
+            )
+        except ServiceError as error:
+            detail = next(iter(error.field_errors.values()), "") if error.field_errors else ""
+            messages.error(request, f"{error.message} {detail}".strip())
+        else:
+            messages.success(request, f"You endorsed {person.name} on {form.cleaned_data['tag']}.")
+    return redirect("person-detail", pk=person.pk)
+
+
+@require_POST
+def endorse_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
+    person = _colleague(pk)
+    form = EndorseForm(request.POST)
+    if form.is_valid() and services.endorsement_withdraw(
+        actor=request.user, person=person, tag=form.cleaned_data["tag"]
+    ):
+        messages.success(request, "Endorsement withdrawn.")
+    return redirect("person-detail", pk=person.pk)
