@@ -89,9 +89,10 @@ def test_scheduler_enqueues_each_job_once_per_interval(
         "remind-resource-owners",
         "refresh-search-vocabulary",
         "rebuild-expertise-evidence",
+        "escalate-routed-questions",
     ]
     assert run_due_jobs() == []  # a second scheduler, or the next tick, finds nothing due
-    assert DBTaskResult.objects.count() == 6
+    assert DBTaskResult.objects.count() == 7
     ScheduledJob.objects.filter(name="clean-stale-uploads").update(last_enqueued_at=None)
     assert run_due_jobs() == ["clean-stale-uploads"]
     call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
