@@ -337,3 +337,16 @@ def test_api_requests_pass_routing_connect_and_load_with_named_errors(
     assert error(Api(content.outsider).call("get", "/routing/load?community=security-council"), 404)
     assert error(leader.call("get", "/routing/load"), 403)  # org-wide: org admins
     assert ok(Api(content.admin).call("get", "/routing/load")) == []
+
+
+@pytest.mark.django_db
+def test_questions_written_in_bulk_are_routed_once_afterwards(content: Org) -> None:
+    """The demo writes its questions without `question_ask`: the open ones are routed after."""
+    waiting = content.c.org_question
+    dispatch.route_waiting(limit=10)
+    assert RoutedQuestion.objects.filter(pk=waiting.pk).exists()
+    answered = content.c.public_question
+    assert not RoutedQuestion.objects.filter(pk=answered.pk).exists()  # it has an answer
+    before = RoutingDecision.objects.count()
+    assert dispatch.route_waiting(limit=10) == 0
+    assert RoutingDecision.objects.count() == before

@@ -348,3 +348,16 @@ def question_connect(
         except IntegrityError:
             raise refuse(f"{person.name} has already been asked about this question.") from None
     return decisions[0]
+
+
+def route_waiting(*, limit: int = 20, now: datetime | None = None) -> int:
+    """Route the newest open questions nobody has answered and routing never saw (after the
+    demo, or a bulk load that wrote questions without asking through `question_ask`)."""
+    waiting = (
+        Post.objects.filter(
+            kind=PostKind.QUESTION, answer_count=0, closed_at__isnull=True, routing__isnull=True
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for pk in list(waiting) if question_route(question_id=pk, now=now))

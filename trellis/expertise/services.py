@@ -53,6 +53,14 @@ def evidence_rebuild_after_commit() -> None:
     transaction.on_commit(lambda: rebuild_all_evidence.enqueue())
 
 
+def routing_waiting_after_commit(limit: int = 20) -> None:
+    """For the demo: route its newest unanswered questions once its evidence is rebuilt (the
+    tasks run in the order they are queued)."""
+    from trellis.expertise.tasks import route_waiting_questions
+
+    transaction.on_commit(lambda: route_waiting_questions.enqueue(limit))
+
+
 def routing_after_commit(question_id: int) -> None:
     """For `question_ask`: find the people to ask once the question is safely stored."""
     from trellis.expertise.tasks import route_question

@@ -27,3 +27,10 @@ def route_question(question_id: int) -> int:
 def escalate_routed_questions() -> int:
     """Every few minutes: the next round for routed questions nobody has answered in time."""
     return dispatch.routing_escalate_due()
+
+
+@task()
+def route_waiting_questions(limit: int = 20) -> int:
+    """After the demo: its newest unanswered questions are routed, so that routing, requests
+    and routed load have something to show."""
+    return dispatch.route_waiting(limit=limit)
