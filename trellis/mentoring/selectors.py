@@ -1,0 +1,428 @@
+"""Who could mentor whom, and why; each person's own mentorships.
+
+A mentee's suggestions rank the people who may mentor today by
+- topic fit: the mentee's title, skills and interests against the mentors' demonstrated
+  knowledge (`TopicEvidence` per tag, only from the scopes *the mentee* may see, so what a
+  mentor did in a private community never counts or shows for someone outside it) and the
+  skills the mentors list on their profile;
+- cross-department reach: a mentor in another department than the mentee's, and one whose
+  communities (again only those the mentee may see) bring together people of many departments;
+- room: mentors with more free places rank a little higher (load is spread).
+Nobody without topic fit is suggested. Nobody who opted out of being asked or is away, who closed
+their mentor offer or has no free place, who is a newcomer themselves, inactive, or who already
+has an open (or a declined) mentorship with the mentee is suggested.
+"""
+
+import json
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from trellis.communities.models import Membership
+from trellis.core import access
+from trellis.core.models import Tag
+from trellis.expertise.models import Availability, TopicEvidence
+from trellis.mentoring.models import OPEN_STATUSES, MentorOffer, Mentorship, MentorshipStatus
+from trellis.people.models import Person
+
+SKILL_WEIGHT = 0.7  # a listed skill the mentee names, against log1p of decayed evidence
+CROSS_WEIGHT = 0.5  # a mentor in another department
+REACH_WEIGHT = 0.5  # communities spanning REACH_FULL departments or more
+REACH_FULL = 5
+ROOM_WEIGHT = 0.25  # all places free
+MAX_TERMS = 40
+MAX_CANDIDATES = 200  # by topic fit, before reach and room are looked at
+MAX_OPEN_AS_MENTEE = 3  # open requests a mentee may have at once
+
+GENERIC_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "to",
+        "with",
+        "new",
+        "senior",
+        "junior",
+        "lead",
+        "staff",
+        "principal",
+        "head",
+        "chief",
+        "associate",
+        "assistant",
+        "intern",
+        "trainee",
+        "engineer",
+        "engineering",
+        "manager",
+        "management",
+        "specialist",
+        "director",
+        "officer",
+        "analyst",
+        "consultant",
+        "team",
+        "member",
+        "i",
+        "ii",
+        "iii",
+        "iv",
+    ]
+)
+WORD = re.compile(r"[\w][\w.+#-]*")
+
+
+def newcomer_days() -> int:
+    return int(settings.TRELLIS_NEWCOMER_DAYS)
+
+
+def newcomer_since(today: date | None = None) -> date:
+    return (today or timezone.localdate()) - timedelta(days=newcomer_days())
+
+
+def is_newcomer(person: Person, today: date | None = None) -> bool:
+    today = today or timezone.localdate()
+    start = person.start_date
+    return start is not None and newcomer_since(today) <= start <= today
+
+
+def newcomers(today: date | None = None) -> QuerySet[Person]:
+    """Everyone active whose start date falls within the newcomer window (none in the future)."""
+    today = today or timezone.localdate()
+    return Person.objects.filter(
+        is_active=True, start_date__gte=newcomer_since(today), start_date__lte=today
+    )
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"[\s_]+", "-", text.strip().lower())[:50]
+
+
+def _skill_terms(skill: str) -> set[str]:
+    words = {w.strip(".-") for w in WORD.findall(skill.lower())}
+    return ({_normal(skill)} | words) - GENERIC_WORDS - {""}
+
+
+def mentee_terms(person: Person) -> set[str]:
+    """What a mentee's profile says they work on: each skill and interest as a whole (as a
+    tag would spell it: "incident response" -> "incident-response") and its words, and the
+    telling words of their title ("Site reliability engineer" -> site, reliability)."""
+    terms: dict[str, None] = {}
+    phrases = [str(s) for s in [*(person.skills or []), *(person.interests or [])] if str(s)]
+    for phrase in phrases:
+        terms[_normal(phrase)] = None
+    for text in [*phrases, person.title]:
+        for word in WORD.findall(text.lower()):
+            word = word.strip(".-")
+            if len(word) >= 2 and word not in GENERIC_WORDS:
+                terms[word] = None
+    return set(list(terms)[:MAX_TERMS]) - {""}
+
+
+@dataclass
+class TopicFit:
+    tag: str
+    answers: int
+    accepted: int
+    guides: int
+    score: float
+
+
+@dataclass
+class Suggestion:
+    mentor: Person
+    score: float = 0.0
+    topics: list[TopicFit] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list)  # the mentor's skills the mentee names
+    other_department: bool = False
+    communities: int = 0  # the mentor's communities the mentee may see
+    departments_reached: int = 0  # departments among those communities' members
+    capacity: int = 0
+    free: int = 0
+
+    @property
+    def topic_fit(self) -> float:
+        return math.log1p(sum(t.score for t in self.topics)) + SKILL_WEIGHT * len(self.skills)
+
+    @property
+    def reasons(self) -> list[str]:
+        said = []
+        for t in self.topics[:3]:
+            parts = []
+            if t.answers:
+                parts.append(f"{t.answers} answer{'s' if t.answers != 1 else ''}")
+            if t.accepted:
+                parts.append(f"{t.accepted} accepted")
+            if t.guides:
+                parts.append(f"owns {t.guides} guide{'s' if t.guides != 1 else ''}")
+            said.append(f"knows {t.tag}: " + ", ".join(parts))
+        if self.skills:
+            said.append("lists " + ", ".join(self.skills[:5]) + " among their skills")
+        department = self.mentor.department
+        if department is not None and self.other_department:
+            said.append(f"in {department.name}, a department you are not in yet")
+        elif department is not None:
+            said.append(f"in your department, {department.name}")
+        if self.communities:
+            plural = "ies" if self.communities != 1 else "y"
+            people = f"people from {self.departments_reached} department"
+            people += "s" if self.departments_reached != 1 else ""
+            said.append(f"in {self.communities} communit{plural} with {people}")
+        if self.capacity:
+            said.append(f"has room for {self.free} more mentee{'s' if self.free != 1 else ''}")
+        return said
+
+
+@dataclass
+class MentorState:
+    """What decides whether someone may mentor today, and how much room they have."""
+
+    person: Person
+    capacity: int
+    taken: int
+    problem: str | None  # why they cannot take a mentee now, or None
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.taken, 0)
+
+
+def offer_of(person: Person) -> MentorOffer:
+    """Stored, or the defaults (open for two mentees until the person says otherwise)."""
+    return MentorOffer.objects.filter(person=person).first() or MentorOffer(person=person)
+
+
+def open_count(mentor_ids: set[int]) -> dict[int, int]:
+    rows = (
+        Mentorship.objects.filter(mentor_id__in=mentor_ids, status__in=OPEN_STATUSES)
+        .values("mentor_id")
+        .annotate(n=Count("pk"))
+    )
+    return {r["mentor_id"]: r["n"] for r in rows}
+
+
+def mentor_states(person_ids: set[int], today: date | None = None) -> dict[int, MentorState]:
+    """For each of these people (those who exist), whether they may take a mentee today."""
+    today = today or timezone.localdate()
+    people = Person.objects.filter(pk__in=person_ids).select_related("department")
+    offers = {o.person_id: o for o in MentorOffer.objects.filter(person_id__in=person_ids)}
+    away = {
+        a.person_id: a
+        for a in Availability.objects.filter(person_id__in=person_ids)
+        if not a.can_be_asked_on(today)
+    }
+    taken = open_count(person_ids)
+    states = {}
+    for person in people:
+        offer = offers.get(person.pk) or MentorOffer(person=person)
+        used = taken.get(person.pk, 0)
+        problem = None
+        if not person.is_active:
+            problem = f"{person.name} cannot sign in to Trellis."
+        elif is_newcomer(person, today):
+            problem = f"{person.name} is a newcomer too."
+        elif person.pk in away:
+            problem = f"{person.name} is away or prefers not to be asked at the moment."
+        elif not offer.open or offer.capacity == 0:
+            problem = f"{person.name} is not mentoring at the moment."
+        elif used >= offer.capacity:
+            problem = f"{person.name} has no room left ({used} of {offer.capacity} places taken)."
+        states[person.pk] = MentorState(person, offer.capacity, used, problem)
+    return states
+
+
+class Ranker:
+    """Ranks mentors for mentees. One ranker serves a whole cohort: what does not depend on
+    the mentee (mentors' states, their communities' departments) is read once."""
+
+    def __init__(self, today: date | None = None) -> None:
+        self.today = today or timezone.localdate()
+        self._states: dict[int, MentorState | None] = {}
+        self._communities: dict[int, list[int]] = {}  # mentor -> active communities
+        self._departments: dict[int, set[int]] = {}  # community -> members' departments
+
+    def states(self, ids: set[int]) -> dict[int, MentorState]:
+        unknown = ids - set(self._states)
+        if unknown:
+            found = mentor_states(unknown, self.today)
+            for pk in unknown:
+                self._states[pk] = found.get(pk)
+        return {pk: s for pk in ids if (s := self._states[pk]) is not None}
+
+    def take(self, mentor_id: int) -> None:
+        """One more of this mentor's places is spoken for (a cohort being planned)."""
+        state = self._states.get(mentor_id)
+        if state is not None:
+            state.taken += 1
+
+    def _load_communities(self, mentor_ids: set[int]) -> None:
+        unknown = mentor_ids - set(self._communities)
+        if not unknown:
+            return
+        for pk in unknown:
+            self._communities[pk] = []
+        rows = Membership.objects.filter(person_id__in=unknown, left_at__isnull=True)
+        for person_id, community_id in rows.values_list("person_id", "community_id"):
+            self._communities[person_id].append(community_id)
+        needed = {c for pk in unknown for c in self._communities[pk]} - set(self._departments)
+        for community_id in needed:
+            self._departments[community_id] = set()
+        if needed:
+            spread = (
+                Membership.objects.filter(
+                    community_id__in=needed, left_at__isnull=True, person__department__isnull=False
+                )
+                .values_list("community_id", "person__department_id")
+                .distinct()
+            )
+            for community_id, department_id in spread:
+                self._departments[community_id].add(department_id)
+
+    def _evidence(self, mentee: Person, terms: set[str]) -> dict[int, list[TopicFit]]:
+        tags = dict(Tag.objects.filter(name__in=terms).values_list("pk", "name")) if terms else {}
+        found: dict[int, list[TopicFit]] = defaultdict(list)
+        if not tags:
+            return found
+        rows = (
+            TopicEvidence.objects.filter(access.visible_community_filter(mentee), tag_id__in=tags)
+            .values("person_id", "tag_id")
+            .annotate(s=Sum("score"), a=Sum("answers"), c=Sum("accepted"), g=Sum("guides"))
+        )
+        for r in rows:
+            found[r["person_id"]].append(
+                TopicFit(tags[r["tag_id"]], r["a"], r["c"], r["g"], float(r["s"]))
+            )
+        return found
+
+    def _skills(self, terms: set[str]) -> dict[int, list[str]]:
+        """People who list one of the terms among their skills (the skill as a whole, or one
+        of its words), and which skills."""
+        if not terms:
+            return {}
+        prefilter = Q()
+        for token in sorted({t.split("-")[0] for t in terms if t.split("-")[0]}):
+            prefilter |= Q(skills__icontains=token)
+            escaped = json.dumps(token)[1:-1]  # SQLite keeps JSON text ASCII (\u00e9)
+            if escaped != token:
+                prefilter |= Q(skills__icontains=escaped)
+        found: dict[int, list[str]] = {}
+        people = Person.objects.filter(prefilter, is_active=True).values_list("pk", "skills")
+        for pk, skills in people:
+            named = [str(s) for s in (skills or []) if _skill_terms(str(s)) & terms]
+            if named:
+                found[pk] = named
+        return found
+
+    def _closed_pairs(self, mentee: Person) -> set[int]:
+        """Mentors the mentee already has an open mentorship with, or was declined by."""
+        return set(
+            Mentorship.objects.filter(mentee=mentee)
+            .filter(Q(status__in=OPEN_STATUSES) | Q(status=MentorshipStatus.DECLINED))
+            .values_list("mentor_id", flat=True)
+        )
+
+    def explain(
+        self,
+        mentee: Person,
+        mentor: Person,
+        *,
+        evidence: dict[int, list[TopicFit]] | None = None,
+        skills: dict[int, list[str]] | None = None,
+        visible: set[int] | None = None,
+    ) -> Suggestion:
+        """Why this mentor for this mentee (whether or not they fit at all)."""
+        if evidence is None or skills is None:
+            terms = mentee_terms(mentee)
+            evidence = self._evidence(mentee, terms) if evidence is None else evidence
+            skills = self._skills(terms) if skills is None else skills
+        if visible is None:
+            visible = set(access.visible_communities(mentee).values_list("pk", flat=True))
+        self._load_communities({mentor.pk})
+        state = self.states({mentor.pk}).get(mentor.pk)
+        topics = sorted(evidence.get(mentor.pk, []), key=lambda t: (-t.score, -t.answers, t.tag))
+        suggestion = Suggestion(mentor=mentor, topics=topics, skills=skills.get(mentor.pk, []))
+        suggestion.other_department = bool(
+            mentor.department_id
+            and mentee.department_id
+            and mentor.department_id != mentee.department_id
+        )
+        shown = [c for c in self._communities.get(mentor.pk, []) if c in visible]
+        suggestion.communities = len(shown)
+        suggestion.departments_reached = len(set().union(*(self._departments[c] for c in shown)))
+        if state is not None:
+            suggestion.capacity, suggestion.free = state.capacity, state.free
+        reach = min(suggestion.departments_reached, REACH_FULL) / REACH_FULL
+        room = suggestion.free / suggestion.capacity if suggestion.capacity else 0.0
+        suggestion.score = (
+            suggestion.topic_fit
+            + CROSS_WEIGHT * suggestion.other_department
+            + REACH_WEIGHT * reach
+            + ROOM_WEIGHT * room
+        )
+        return suggestion
+
+    def rank(self, mentee: Person, limit: int = 10) -> list[Suggestion]:
+        terms = mentee_terms(mentee)
+        evidence = self._evidence(mentee, terms)
+        skills = self._skills(terms)
+        ids = (set(evidence) | set(skills)) - {mentee.pk} - self._closed_pairs(mentee)
+        states = self.states(ids)
+        ids = {pk for pk, s in states.items() if s.problem is None and s.free > 0}
+        if not ids:
+            return []
+        prelim = sorted(
+            ids,
+            key=lambda pk: (
+                -(
+                    math.log1p(sum(t.score for t in evidence.get(pk, [])))
+                    + SKILL_WEIGHT * len(skills.get(pk, []))
+                )
+            ),
+        )[:MAX_CANDIDATES]
+        self._load_communities(set(prelim))
+        visible = set(access.visible_communities(mentee).values_list("pk", flat=True))
+        found = [
+            self.explain(
+                mentee, states[pk].person, evidence=evidence, skills=skills, visible=visible
+            )
+            for pk in prelim
+        ]
+        found = [s for s in found if s.topic_fit > 0]
+        return sorted(found, key=lambda s: (-s.score, s.mentor.name, s.mentor.pk))[:limit]
+
+
+def suggestions(*, viewer: access.Viewer, limit: int = 10) -> list[Suggestion]:
+    """Mentors for the viewer themselves, best first."""
+    if not access.is_signed_in(viewer) or not isinstance(viewer, Person):
+        return []
+    return Ranker().rank(viewer, limit=limit)
+
+
+def mentorships_of(*, viewer: access.Viewer, status: str = "") -> QuerySet[Mentorship]:
+    """The viewer's own mentorships, as mentor and as mentee, newest first."""
+    if not access.is_signed_in(viewer):
+        return Mentorship.objects.none()
+    me = access.viewer_id(viewer)
+    found = Mentorship.objects.filter(Q(mentor_id=me) | Q(mentee_id=me))
+    if status:
+        found = found.filter(status=status)
+    return found.select_related("mentor__department", "mentee__department", "proposed_by").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def open_as_mentee(person: Person) -> int:
+    return Mentorship.objects.filter(mentee=person, status__in=OPEN_STATUSES).count()
