@@ -225,7 +225,7 @@ def question_route(*, question_id: int, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         question = (
-            Post.objects.select_for_update()
+            Post.objects.select_for_update(of=("self",))
             .select_related("community", "author")
             .filter(pk=question_id, kind=PostKind.QUESTION)
             .first()
@@ -288,7 +288,7 @@ def routing_pass(*, actor: Person, decision_id: int) -> RoutingDecision:
     now = timezone.now()
     with transaction.atomic():
         decision = (
-            RoutingDecision.objects.select_for_update()
+            RoutingDecision.objects.select_for_update(of=("self",))
             .select_related("question", "question__community", "question__author")
             .filter(pk=decision_id, person=actor)
             .first()
