@@ -15,11 +15,22 @@ for
   and body), the scores of each answerer's retrieved answers summed (Balog's model 2);
 - answers: how many answers each candidate gave before the cut-off; zscore: Zhang et al.'s
   z-score of answers against questions asked;
-- trellis: `trellis.expertise.routing.rank` as the product runs it.
+- trellis: `trellis.expertise.routing.rank` as the product runs it (its weights were tuned on
+  the quantumcomputing dump's history before this cut-off only: see routing.py).
 
 Target on every dump with at least 50 test questions: trellis P@1 >= 1.5x and MRR >= 1.3x
 bm25's. (One known leak, the same for every method that uses it: the dumps do not say when an
 answer was accepted, so an earlier answer accepted after the cut-off counts as accepted.)
+
+Load fairness, on the same replay ("fairness" per dump): the test questions in time order are
+each routed to the first k = 3 of Trellis's ranking, once without a cap and once through
+`trellis.expertise.load.pick`, the product's weekly cap (default 3; the people routed fewer
+than their cap in the trailing seven days of replay time). Reported for both: the Gini
+coefficient of routed questions per person over all candidates (people never routed count as
+zero), the share of all routings that went to the top 1% of candidates (at least one person),
+how many people were routed at all, the most one person got in seven days, hit@3 (the accepted
+answerer was among the three routed) and P@1 of the first routed person; `cap_cost` is the
+accuracy lost to the cap (uncapped minus capped).
 
     .venv/bin/python benchmarks/bench_routing.py
     .venv/bin/python benchmarks/bench_routing.py /path/to/dump-dir --databases sqlite
@@ -35,7 +46,8 @@ import platform
 import re
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +57,7 @@ from scratch import DEFAULT_POSTGRES, ROOT, in_scratch_database, setup_django_ch
 REAL_DUMPS = ROOT.parent / "shared" / "data" / "stackexchange"
 TARGET_P1, TARGET_MRR, MIN_TEST = 1.5, 1.3, 50
 DEPTH = 100
+ROUTE_K = 3  # people notified per question, as the product's default
 _WORDS = re.compile(r"\w+")
 
 
@@ -63,6 +76,26 @@ def mean(rows: list[dict[str, float]]) -> dict[str, float]:
     if not rows:
         return {}
     return {k: round(sum(r[k] for r in rows) / len(rows), 4) for k in rows[0]}
+
+
+def gini(counts: list[int]) -> float:
+    """Gini coefficient of routed questions over people (zeros included): 0 when everyone is
+    routed as often, (n - 1) / n when one person gets every routing."""
+    total = sum(counts)
+    if not counts or not total:
+        return 0.0
+    ordered = sorted(counts)
+    n = len(ordered)
+    return 2 * sum(i * c for i, c in enumerate(ordered, start=1)) / (n * total) - (n + 1) / n
+
+
+def top_share(counts: list[int], share: float) -> float:
+    """The share of all routings that went to the top `share` of people (at least one)."""
+    total = sum(counts)
+    if not total:
+        return 0.0
+    top = max(1, math.ceil(len(counts) * share))
+    return sum(sorted(counts, reverse=True)[:top]) / total
 
 
 def _tokens(text: str) -> list[str]:
@@ -171,11 +204,66 @@ class Replay:
         found = routing.rank(draft, everything, until=self.cutoff, limit=DEPTH, weights=weights)
         return [c.person_id for c in found if c.person_id in self.candidates]
 
-    def run(self, method: Any) -> dict[str, Any]:
+    def run(self, method: Any, keep: dict[int, list[int]] | None = None) -> dict[str, Any]:
+        """Mean metrics of `method` over the test questions; `keep` receives the rankings."""
         started = time.perf_counter()
-        rows = [metrics(method(pk), self.questions[pk][4]) for pk in self.test]
+        rows = []
+        for pk in self.test:
+            ranking = method(pk)
+            if keep is not None:
+                keep[pk] = ranking
+            rows.append(metrics(ranking, self.questions[pk][4]))
         per_query = (time.perf_counter() - started) / max(len(rows), 1)
         return {**mean(rows), "ms_per_query": round(1000 * per_query, 1)}
+
+    def fairness(self, rankings: dict[int, list[int]]) -> dict[str, Any]:
+        """Route the test questions in time order to `ROUTE_K` people of each ranking, without
+        and with the product's weekly cap (`load.pick`, counting each person's routings in
+        the trailing seven days of replay time), and see how the load spreads and what the
+        cap costs in accuracy."""
+        from trellis.expertise import load
+
+        result: dict[str, Any] = {
+            "k": ROUTE_K,
+            "weekly_cap": load.DEFAULT_WEEKLY_CAP,
+            "people": len(self.candidates),
+        }
+        for label, capped in (("uncapped", False), ("capped", True)):
+            window: deque[tuple[datetime, int]] = deque()
+            week: Counter[int] = Counter()
+            counts: Counter[int] = Counter()
+            busiest_week = hits = firsts = 0
+            for pk in self.test:  # in time order
+                at, *_, accepted_by, _ = self.questions[pk]
+                while window and window[0][0] <= at - timedelta(days=load.WEEK_DAYS):
+                    week[window.popleft()[1]] -= 1
+                ranked = rankings[pk]
+                if capped:
+                    chosen = load.pick(ranked, k=ROUTE_K, routed_this_week=week)
+                else:
+                    chosen = ranked[:ROUTE_K]
+                for person in chosen:
+                    window.append((at, person))
+                    week[person] += 1
+                    counts[person] += 1
+                    busiest_week = max(busiest_week, week[person])
+                hits += accepted_by in chosen
+                firsts += bool(chosen) and chosen[0] == accepted_by
+            n = max(len(self.test), 1)
+            per_person = [counts.get(p, 0) for p in self.candidates]
+            result[label] = {
+                "gini": round(gini(per_person), 4),
+                "top1pct_share": round(top_share(per_person, 0.01), 4),
+                "people_routed": sum(1 for c in per_person if c),
+                "most_in_a_week": busiest_week,
+                f"hit@{ROUTE_K}": round(hits / n, 4),
+                "p@1": round(firsts / n, 4),
+            }
+        result["cap_cost"] = {
+            name: round(result["uncapped"][name] - result["capped"][name], 4)
+            for name in (f"hit@{ROUTE_K}", "p@1")
+        }
+        return result
 
 
 def evaluate_dump(dump_dir: Path, test_share: float, with_model: bool) -> dict[str, Any]:
@@ -207,13 +295,15 @@ def evaluate_dump(dump_dir: Path, test_share: float, with_model: bool) -> dict[s
         "answers": replay.run(lambda pk: replay.count_ranking(pk, replay.answer_counts)),
         "zscore": replay.run(lambda pk: replay.count_ranking(pk, replay.zscores)),
     }
+    rankings: dict[int, list[int]] = {}
     with embedding.using(model):
-        result["trellis"] = replay.run(replay.trellis_ranking)
+        result["trellis"] = replay.run(replay.trellis_ranking, keep=rankings)
     base, ours = result["bm25"], result["trellis"]
     result["ratios"] = {
         "p@1": round(ours["p@1"] / base["p@1"], 3) if base.get("p@1") else None,
         "mrr": round(ours["mrr"] / base["mrr"], 3) if base.get("mrr") else None,
     }
+    result["fairness"] = replay.fairness(rankings)
     return result
 
 

@@ -4,6 +4,7 @@ counts double). Shared by "who knows" and routing."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from trellis.core.access import SearchScope
 from trellis.search.fusion import RRF_K
@@ -12,10 +13,20 @@ from trellis.search.lexical import Filters
 ANSWERS_CONSIDERED = 100  # retrieved answers aggregated per author
 
 
+@dataclass(frozen=True)
+class Found:
+    """One retrieved answer of an author: its vote, whether it was accepted, when written."""
+
+    vote: float
+    accepted: bool
+    created_at: datetime
+
+
 @dataclass
 class AnswerVotes:
     scores: dict[int, float] = field(default_factory=lambda: defaultdict(float))
     accepted: dict[int, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    found: dict[int, list[Found]] = field(default_factory=lambda: defaultdict(list))
 
 
 def answer_votes(text: str, scope: SearchScope, filters: Filters) -> AnswerVotes:
@@ -34,16 +45,18 @@ def answer_votes(text: str, scope: SearchScope, filters: Filters) -> AnswerVotes
         Document.objects.filter(pk__in=[pk for pk, _ in ranked]).values_list("pk", "object_id")
     )
     authors = {
-        pk: (author, accepted == pk)
-        for pk, author, accepted in Post.objects.filter(pk__in=posts.values()).values_list(
-            "pk", "author_id", "question__accepted_answer_id"
-        )
+        pk: (author, accepted == pk, created_at)
+        for pk, author, accepted, created_at in Post.objects.filter(
+            pk__in=posts.values()
+        ).values_list("pk", "author_id", "question__accepted_answer_id", "created_at")
     }
     for position, (doc_id, _) in enumerate(ranked, start=1):
         found = authors.get(posts.get(doc_id, 0))
         if found is None or found[0] is None:
             continue
-        author, accepted = found
-        votes.scores[author] += (2.0 if accepted else 1.0) / (RRF_K + position)
+        author, accepted, created_at = found
+        vote = (2.0 if accepted else 1.0) / (RRF_K + position)
+        votes.scores[author] += vote
         votes.accepted[author].append(accepted)
+        votes.found[author].append(Found(vote, accepted, created_at))
     return votes
