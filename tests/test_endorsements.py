@@ -87,7 +87,7 @@ def test_api_endorsements_round_trip_and_errors(content: Org) -> None:
     assert ok(Api(content.outsider).call("get", path)) == [
         {"tag": "vault", "endorsements": 1, "by_you": False}
     ]
-    assert "yourself" in error(Api(content.leader).post(path, {"tag": "vault"}), 400)["detail"]
+    assert "yourself" in error(Api(content.leader).post(path, {"tag": "vault"}), 409)["detail"]
     bad = error(api.post(path, {"tag": "", "x": 1}), 422)
     assert {("body", "tag"), ("body", "x")} <= locs(bad)
     assert error(api.post("/people/999999/endorsements", {"tag": "vault"}), 404)

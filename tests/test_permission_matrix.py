@@ -27,8 +27,9 @@ from trellis.communities.models import (
     Membership,
     Sponsorship,
 )
-from trellis.expertise.models import Availability, RoutingDecision
+from trellis.expertise.models import Availability, Endorsement, RoutingDecision
 from trellis.library.models import Resource
+from trellis.mentoring.models import MentorOffer, Mentorship
 from trellis.notifications.models import Notification, Preference
 from trellis.people.models import Person
 from trellis.qa.models import Comment, Follow, Post, PostTag, Thanks, Vote
@@ -136,6 +137,13 @@ def _leaders_request(org: Org) -> int:
         person=org.leader,
         defaults={"community": org.private, "stage": "expert", "reason": "Answered the vault"},
     )[0].pk
+
+
+def _members_endorsement(org: Org) -> int:
+    """The member endorsed the leader on the vault."""
+    from trellis.expertise.services import endorsement_add
+
+    return endorsement_add(actor=org.member, person=org.leader, tag="vault").pk
 
 
 def _token(org: Org) -> ApiToken:
@@ -652,6 +660,24 @@ CASES |= {
             },
         )
     ],
+    "endorse": [
+        Case(
+            "POST",
+            lambda o: reverse("endorse", args=[o.leader.pk]),
+            everyone(302),
+            data=lambda o: {"tag": "vault"},
+            writes=denied_for_all_but("outsider", "member", "sponsor", "admin"),  # not oneself
+        )
+    ],
+    "endorse-withdraw": [
+        Case(
+            "POST",
+            lambda o: _members_endorsement(o) and reverse("endorse-withdraw", args=[o.leader.pk]),
+            everyone(302),
+            data=lambda o: {"tag": "vault"},
+            writes=denied_for_all_but("member"),  # only the endorser takes it back
+        )
+    ],
     "routing-load-org": [
         Case("GET", lambda o: reverse("routing-load-org"), everyone(403) | {"admin": 200})
     ],
@@ -786,6 +812,95 @@ CASES |= {
     ],
 }
 
+# --- mentoring ------------------------------------------------------------------------------
+# Everyone is interested in helm and in the private community's topic; the leader lists helm
+# among their skills (and so is suggested to everyone else). A mentorship exists only for its
+# mentor and its mentee: the member mentors the newcomer, for everyone else it is a 404.
+
+
+def _mentoring(o: Org) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Person.objects.update(interests=["helm", "incident-response"])
+    Person.objects.filter(pk=o.leader.pk).update(skills=["helm"])
+    Person.objects.filter(pk=o.newcomer.pk).update(
+        start_date=timezone.localdate() - timedelta(days=10)
+    )
+
+
+def _mentorship(o: Org, *, active: bool = False) -> int:
+    from trellis.mentoring import services as mentoring
+
+    _mentoring(o)
+    made = mentoring.mentorship_propose(actor=o.admin, mentor=o.member, mentee=o.newcomer)
+    if active:
+        for side in (o.member, o.newcomer):
+            mentoring.mentorship_respond(actor=side, mentorship_id=made.pk, accept=True)
+    return made.pk
+
+
+MENTORSHIP_SIDE = everyone(404) | {"member": 302}
+
+CASES |= {
+    "mentor-find": [
+        Case("GET", lambda o: (_mentoring(o), reverse("mentor-find"))[1], everyone(200))
+    ],
+    "mentorship-propose": [
+        # Anyone may ask the leader; the leader asking themselves gets the form back.
+        Case(
+            "POST",
+            lambda o: (_mentoring(o), reverse("mentorship-propose"))[1],
+            everyone(302) | {"leader": 200},
+            data=lambda o: {"mentor": str(o.leader.pk), "message": "Helm, please"},
+            writes=denied_for_all_but("outsider", "member", "sponsor", "admin"),
+        )
+    ],
+    "mentorship-list": [Case("GET", lambda o: reverse("mentorship-list"), everyone(200))],
+    "mentorship-respond": [
+        Case(
+            "POST",
+            lambda o: reverse("mentorship-respond", args=[_mentorship(o)]),
+            MENTORSHIP_SIDE,
+            data=lambda o: {"decision": "accept"},
+            writes=denied_for_all_but("member"),
+        )
+    ],
+    "mentorship-end": [
+        Case(
+            "POST",
+            lambda o: reverse("mentorship-end", args=[_mentorship(o, active=True)]),
+            MENTORSHIP_SIDE,
+            writes=denied_for_all_but("member"),
+        )
+    ],
+    "mentor-offer-edit": [
+        Case("GET", lambda o: reverse("mentor-offer-edit"), everyone(200)),
+        Case(
+            "POST",
+            lambda o: reverse("mentor-offer-edit"),
+            everyone(302),
+            data=lambda o: {"open": "on", "capacity": "3", "note": "Helm"},
+            writes=denied_for_all_but(*PERSONAS[1:]),
+        ),
+    ],
+    "mentoring-cohort": [
+        Case(
+            "GET",
+            lambda o: (_mentoring(o), reverse("mentoring-cohort"))[1],
+            everyone(404) | {"admin": 200},
+        ),
+        Case(
+            "POST",
+            lambda o: (_mentoring(o), reverse("mentoring-cohort"))[1],
+            everyone(404) | {"admin": 302},
+            data=lambda o: {"pair": f"{o.newcomer.pk}:{o.leader.pk}", "note": "Welcome"},
+            writes=denied_for_all_but("admin"),
+        ),
+    ],
+}
+
 
 def _url_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
     names: set[str] = set()
@@ -844,6 +959,13 @@ def _fingerprint() -> tuple[object, ...]:
             Availability.objects.values_list("person_id", "opted_out", "away_until", "weekly_cap")
         ),
         sorted(RoutingDecision.objects.values_list("id", "person_id", "passed_at")),
+        sorted(Endorsement.objects.values_list("person_id", "tag_id", "endorsed_by_id")),
+        sorted(
+            Mentorship.objects.values_list(
+                "id", "mentor_id", "mentee_id", "status", "mentor_accepted_at", "mentee_accepted_at"
+            )
+        ),
+        sorted(MentorOffer.objects.values_list("person_id", "open", "capacity", "note")),
     )
 
 

@@ -12,7 +12,14 @@ import pytest
 from django.test import Client
 
 from tests.personas import PRIVATE_QUESTION, PRIVATE_RESOURCE, Org, build_content, build_org
-from tests.test_permission_matrix import ALLOWED, DENIED, PERSONAS, _fingerprint
+from tests.test_permission_matrix import (
+    ALLOWED,
+    DENIED,
+    PERSONAS,
+    _fingerprint,
+    _mentoring,
+    _mentorship,
+)
 from trellis.accounts.services import api_token_create
 from trellis.api.router import api
 from trellis.communities.models import JoinRequest
@@ -77,6 +84,12 @@ def _obsolete(org: Org) -> str:
 
 def _leaders_request(org: Org) -> int:
     from tests.test_permission_matrix import _leaders_request as made
+
+    return made(org)
+
+
+def _members_endorsement(org: Org) -> int:
+    from tests.test_permission_matrix import _members_endorsement as made
 
     return made(org)
 
@@ -330,6 +343,20 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         lambda o: _leaders_request(o) and "/routing/load?community=security-council",
         CURATORS,
     ),
+    ("GET", "/people/{person_id}/endorsements"): Op(
+        lambda o: _members_endorsement(o) and f"/people/{o.leader.pk}/endorsements", everyone(200)
+    ),
+    ("POST", "/people/{person_id}/endorsements"): Op(
+        lambda o: f"/people/{o.leader.pk}/endorsements",
+        everyone(201) | {"leader": 409},  # nobody endorses themselves
+        body=lambda o: {"tag": "vault"},
+        writes=writes_by("outsider", "member", "sponsor", "admin"),
+    ),
+    ("DELETE", "/people/{person_id}/endorsements/{tag}"): Op(
+        lambda o: _members_endorsement(o) and f"/people/{o.leader.pk}/endorsements/vault",
+        only({"member": 200}, 404),  # only the endorser's own
+        writes=writes_by("member"),
+    ),
     # -- notifications (each person's own) ----------------------------------------------------
     ("GET", "/notifications"): Op(lambda o: "/notifications", everyone(200)),
     ("POST", "/notifications/read"): Op(
@@ -347,6 +374,56 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         everyone(200),
         body=lambda o: {"digest": "daily"},
         writes=writes_by(*PERSONAS[1:]),
+    ),
+}
+
+
+# -- mentoring (see the page matrix: the member mentors the newcomer; the leader lists helm) ---
+MENTOR_SIDE = only({"member": 200}, 404)
+
+OPERATIONS |= {
+    ("GET", "/mentoring/suggestions"): Op(
+        lambda o: (_mentoring(o), "/mentoring/suggestions")[1], everyone(200)
+    ),
+    ("GET", "/mentorships"): Op(lambda o: (_mentorship(o), "/mentorships")[1], everyone(200)),
+    ("POST", "/mentorships"): Op(
+        # Anyone may ask the leader to mentor them; nobody mentors themselves.
+        lambda o: (_mentoring(o), "/mentorships")[1],
+        everyone(201) | {"leader": 409},
+        body=lambda o: {"mentor_id": o.leader.pk, "message": "Helm, please"},
+        writes=writes_by("outsider", "member", "sponsor", "admin"),
+    ),
+    ("POST", "/mentorships/{mentorship_id}/accept"): Op(
+        lambda o: f"/mentorships/{_mentorship(o)}/accept",
+        MENTOR_SIDE,
+        writes=writes_by("member"),
+    ),
+    ("POST", "/mentorships/{mentorship_id}/decline"): Op(
+        lambda o: f"/mentorships/{_mentorship(o)}/decline",
+        MENTOR_SIDE,
+        body=lambda o: {"reason": "Busy this quarter"},
+        writes=writes_by("member"),
+    ),
+    ("POST", "/mentorships/{mentorship_id}/end"): Op(
+        lambda o: f"/mentorships/{_mentorship(o, active=True)}/end",
+        MENTOR_SIDE,
+        writes=writes_by("member"),
+    ),
+    ("GET", "/people/me/mentoring"): Op(lambda o: "/people/me/mentoring", everyone(200)),
+    ("PUT", "/people/me/mentoring"): Op(
+        lambda o: "/people/me/mentoring",
+        everyone(200),
+        body=lambda o: {"open": True, "capacity": 3, "note": "Helm"},
+        writes=writes_by(*PERSONAS[1:]),
+    ),
+    ("GET", "/mentoring/cohort"): Op(
+        lambda o: (_mentoring(o), "/mentoring/cohort")[1], only({"admin": 200}, 403)
+    ),
+    ("POST", "/mentoring/cohorts"): Op(
+        lambda o: (_mentoring(o), "/mentoring/cohorts")[1],
+        only({"admin": 201}, 403),
+        body=lambda o: {"pairs": [{"mentee_id": o.newcomer.pk, "mentor_id": o.leader.pk}]},
+        writes=writes_by("admin"),
     ),
 }
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "trellis.imports",
     "trellis.search",
     "trellis.expertise",
+    "trellis.mentoring",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 TRELLIS_MAX_UPLOAD_BYTES = int(os.environ.get("TRELLIS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
 # Archives of existing knowledge (Stack Exchange, Slack, Zulip) uploaded on the admin pages.
 TRELLIS_MAX_IMPORT_BYTES = int(os.environ.get("TRELLIS_MAX_IMPORT_BYTES", 1024 * 1024 * 1024))
+# Mentoring: someone whose start date is at most this many days ago is a newcomer.
+TRELLIS_NEWCOMER_DAYS = int(os.environ.get("TRELLIS_NEWCOMER_DAYS", "90"))
+# Question routing: how many people are asked at a time, and how long an unanswered question
+# waits before the next round (the next candidates, then the community's leaders).
+TRELLIS_ROUTING_K = int(os.environ.get("TRELLIS_ROUTING_K", "3"))
+TRELLIS_ROUTING_ESCALATE_HOURS = float(os.environ.get("TRELLIS_ROUTING_ESCALATE_HOURS", "24"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = TRELLIS_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("trellis.imports.urls")),
     path("", include("trellis.search.urls")),
     path("", include("trellis.expertise.urls")),
+    path("", include("trellis.mentoring.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -12,7 +12,7 @@ from ninja.params import P, PathEx
 from pydantic import Field, StrictStr
 
 from trellis.api.auth import viewer
-from trellis.api.errors import error_responses
+from trellis.api.errors import Conflict, error_responses
 from trellis.api.schemas import (
     JSON_INTEGER,
     MAX_ID,
@@ -307,14 +307,16 @@ def endorsements_list(request: HttpRequest, person_id: PersonId) -> list[dict[st
 
 @router.post(
     "/people/{person_id}/endorsements",
-    response={201: list[EndorsedTopicOut], **error_responses()},
+    response={201: list[EndorsedTopicOut], **error_responses(conflict=True)},
     summary="Endorse a colleague on a topic",
-    description="Endorsing twice changes nothing; nobody can endorse themselves (400).",
+    description="Endorsing twice changes nothing; nobody can endorse themselves (409).",
 )
 def endorsements_add(
     request: HttpRequest, person_id: PersonId, payload: EndorseIn
 ) -> Reply[list[dict[str, Any]]]:
     actor, person = viewer(request), _colleague(person_id)
+    if actor.pk == person.pk:  # a well-formed request that clashes with who is asking
+        raise Conflict("You cannot endorse yourself.")
     services.endorsement_add(actor=actor, person=person, tag=payload.tag)
     return Reply(201, _endorsed(actor, person))
 

@@ -9,7 +9,16 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError, ValidationErrorContext
 from ninja.openapi.schema import OpenAPISchema
 
-from trellis.api import communities, expertise, library, notifications, people, qa, search
+from trellis.api import (
+    communities,
+    expertise,
+    library,
+    mentoring,
+    notifications,
+    people,
+    qa,
+    search,
+)
 from trellis.api.auth import AUTH
 from trellis.api.errors import error_body, install_error_handlers
 
@@ -116,3 +125,4 @@ api.add_router("/", library.router)
 api.add_router("/", notifications.router)
 api.add_router("/", search.router)
 api.add_router("/", expertise.router)
+api.add_router("/", mentoring.router)
