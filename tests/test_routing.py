@@ -211,10 +211,11 @@ def test_passing_asks_someone_else(
     question = ask(content, django_capture_on_commit_callbacks, **HELM)
     (first,) = routed(question).values()
     person = first.person
-    dispatch.routing_pass(actor=person, decision_id=first.pk)
+    passed = dispatch.routing_pass(actor=person, decision_id=first.pk)
     after = routed(question)
     assert after[person.pk].passed_at is not None
     assert len(after) == 2  # somebody else was asked in their place
+    assert passed.replaced_by in after and passed.replaced_by != person.pk
     with pytest.raises(Invalid, match="already answered or passed"):
         dispatch.routing_pass(actor=person, decision_id=first.pk)
     with pytest.raises(NotFound, match="No such request"):
@@ -313,7 +314,7 @@ def test_api_requests_pass_routing_connect_and_load_with_named_errors(
     assert made["stage"] == "manual" and "helm at Acme" in made["reason"]
     assert (
         "already been asked"
-        in error(leader.post(path, {"person_id": content.sponsor.pk}), 400)["detail"]
+        in error(leader.post(path, {"person_id": content.sponsor.pk}), 409)["detail"]
     )
     assert locs(error(leader.post(path, {"person_id": 10**12}), 404)) == {("body", "person_id")}
     bad = error(leader.post(path, {"person_id": "7", "note": "x" * 201, "extra": 1}), 422)
@@ -325,7 +326,7 @@ def test_api_requests_pass_routing_connect_and_load_with_named_errors(
 
     passed = ok(expert.post(f"/routing/requests/{mine['id']}/pass"))
     assert passed["passed_at"] is not None
-    assert error(expert.post(f"/routing/requests/{mine['id']}/pass"), 400)
+    assert error(expert.post(f"/routing/requests/{mine['id']}/pass"), 409)
     assert error(Api(content.outsider).post(f"/routing/requests/{mine['id']}/pass"), 404)
 
     load = ok(leader.call("get", f"/routing/load?community={content.public.slug}"))
@@ -350,3 +351,29 @@ def test_questions_written_in_bulk_are_routed_once_afterwards(content: Org) -> N
     before = RoutingDecision.objects.count()
     assert dispatch.route_waiting(limit=10) == 0
     assert RoutingDecision.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_routed_load_never_counts_routings_in_a_private_community_the_leader_cannot_see(
+    content: Org,
+) -> None:
+    from trellis.communities.models import Visibility
+
+    hidden = community_services.community_create(
+        actor=content.sponsor, name="Deal Room", slug="deal-room", domain="Acquisitions",
+        visibility=Visibility.PRIVATE,
+    )  # fmt: skip
+    invitation = community_services.invitation_create(
+        actor=content.sponsor, community=hidden, person=content.member, role=Role.MEMBER
+    )
+    community_services.invitation_respond(actor=content.member, invitation=invitation, accept=True)
+    secret = qa_services.question_ask(actor=content.sponsor, community=hidden,
+                                      title="Which target are we buying?", body="")  # fmt: skip
+    for question, community in ((content.c.public_question, content.public), (secret, hidden)):
+        RoutingDecision.objects.create(question=question, person=content.member,
+                                       community=community, stage="expert", reason="r")  # fmt: skip
+    lines = selectors.routed_load(viewer=content.leader, community=content.public)
+    (line,) = [x for x in lines if x.person == content.member]
+    assert (line.this_week, line.last_30_days) == (1, 1)  # the Deal Room's routing is not told
+    mine = selectors.routed_load(viewer=content.sponsor, community=hidden)
+    assert [(x.person, x.this_week) for x in mine] == [(content.member, 2)]  # sees both places

@@ -12,7 +12,7 @@ from ninja.params import P, PathEx
 from pydantic import Field, StrictStr
 
 from trellis.api.auth import viewer
-from trellis.api.errors import Conflict, error_responses
+from trellis.api.errors import Conflict, conflicts, error_responses
 from trellis.api.schemas import (
     JSON_INTEGER,
     MAX_ID,
@@ -169,7 +169,9 @@ class ConnectIn(Input):
 
 class LoadLineOut(Schema):
     person: PersonBrief
-    this_week: int = Field(description="Questions routed to them anywhere in the last 7 days.")
+    this_week: int = Field(
+        description="Questions routed to them in the last 7 days, in communities you may see."
+    )
     cap: int = Field(description="Their weekly cap: never exceeded.")
     last_30_days: int
     answered: int
@@ -195,14 +197,15 @@ def routing_requests(request: HttpRequest) -> list[RoutingDecision]:
 
 @router.post(
     "/routing/requests/{request_id}/pass",
-    response={200: DecisionOut, **error_responses()},
+    response={200: DecisionOut, **error_responses(conflict=True)},
     summary="Not for me: pass on a request",
     description="While the question is unanswered, someone else is asked in your place.",
 )
 def routing_pass(request: HttpRequest, request_id: DecisionId) -> RoutingDecision:
-    decision = dispatch.routing_pass(actor=viewer(request), decision_id=request_id)
+    with conflicts():
+        passed = dispatch.routing_pass(actor=viewer(request), decision_id=request_id)
     return RoutingDecision.objects.select_related("question__community", "person").get(
-        pk=decision.pk
+        pk=passed.decision.pk
     )
 
 
@@ -221,10 +224,11 @@ def question_routing(request: HttpRequest, question_id: QuestionId) -> list[Rout
 
 @router.post(
     "/questions/{question_id}/connect",
-    response={201: DecisionOut, **error_responses()},
+    response={201: DecisionOut, **error_responses(conflict=True)},
     summary="Ask someone about a question by hand (the community's leaders)",
     description="The same limits as routing: the person must be able to see the question, "
-    "be open to questions and under their weekly cap (400 names the problem).",
+    "be open to questions and under their weekly cap, and not asked already (409 names the "
+    "problem).",
 )
 def question_connect(
     request: HttpRequest, question_id: QuestionId, payload: ConnectIn
@@ -234,9 +238,10 @@ def question_connect(
     person = Person.objects.filter(pk=payload.person_id).first()
     if person is None:
         raise NotFound("No such person.", field_errors={"person_id": "No such person."})
-    decision = dispatch.question_connect(
-        actor=actor, question=question, person=person, note=payload.note
-    )
+    with conflicts(rename={"person": "person_id"}):
+        decision = dispatch.question_connect(
+            actor=actor, question=question, person=person, note=payload.note
+        )
     found = RoutingDecision.objects.select_related("question__community", "person")
     return Reply(201, found.get(pk=decision.pk))
 
@@ -290,9 +295,8 @@ def _colleague(person_id: int) -> Person:
 
 def _endorsed(actor: Person, person: Person) -> list[dict[str, Any]]:
     return [
-        {"tag": t.tag, "endorsements": t.endorsements, "by_you": t.endorsed_by_viewer}
-        for t in selectors.person_topics(viewer=actor, person=person, limit=50)
-        if t.endorsements
+        {"tag": t.tag, "endorsements": t.endorsements, "by_you": t.by_viewer}
+        for t in selectors.endorsements_of(viewer=actor, person=person)
     ]
 
 

@@ -1589,15 +1589,11 @@ def demo_generate(
             now=plan.now,
             skills_by_slug={c.slug: c.skills for c in (*MAIN_COMMUNITIES, *EXTRA_COMMUNITIES)},
         )
-        from trellis.expertise.services import (
-            evidence_rebuild_after_commit,
-            routing_waiting_after_commit,
-        )
+        from trellis.expertise.services import routing_waiting_after_commit
         from trellis.search.tasks import reindex_after_commit
 
         reindex_after_commit()  # bulk writes send no signals; a reset leaves old documents
-        evidence_rebuild_after_commit()
-        routing_waiting_after_commit()
+        routing_waiting_after_commit()  # evidence rebuilt, then the open questions routed
     with connection.cursor() as cursor:
         # Fresh statistics after a bulk load, or the planners guess row counts of 1 and pick
         # plans that are 50x slower until autovacuum (PostgreSQL) or never (SQLite) catches up.

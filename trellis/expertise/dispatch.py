@@ -12,14 +12,16 @@ These are the domain's services (the service rules of ARCHITECTURE.md), kept apa
 `services.py` because routing is a job of its own.
 """
 
+import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from trellis.communities.models import Membership, Role
+from trellis.communities.models import Membership, Role, Status
 from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid, NotFound
@@ -30,6 +32,8 @@ from trellis.notifications.models import Kind
 from trellis.notifications.services import notify
 from trellis.people.models import Person
 from trellis.qa.models import Post, PostKind
+
+logger = logging.getLogger(__name__)
 
 CONSIDERED = 30  # candidates ranked per round, before availability and caps
 LAST_ROUND = 3
@@ -73,10 +77,24 @@ def weekly_caps(person_ids: Iterable[int]) -> dict[int, int]:
     )
 
 
+def _lock_question(question_id: int) -> Post | None:
+    """Every routing write about a question takes its row first (as `answer_post` does), so
+    rounds, passes, connects and answers about one question run one at a time and in one lock
+    order: the question, then its routing state, then people."""
+    return (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("community", "author")
+        .filter(pk=question_id, kind=PostKind.QUESTION)
+        .first()
+    )
+
+
 def _lock_people(person_ids: Iterable[int]) -> None:
     """Hold these people's rows while their weekly count is read and added to, so that two
-    routings at once can never both take someone's last place (no check-then-act)."""
-    list(Person.objects.select_for_update().filter(pk__in=sorted(person_ids)).values_list("pk"))
+    routings at once can never both take someone's last place (no check-then-act). A no-key
+    lock: people posting meanwhile (their rows referenced by foreign keys) are not blocked."""
+    rows = Person.objects.select_for_update(no_key=True).filter(pk__in=list(person_ids))
+    list(rows.order_by("pk").values_list("pk"))
 
 
 def _askable(question: Post, person_ids: set[int], now: datetime) -> set[int]:
@@ -200,7 +218,9 @@ def _run_round(question: Post, round_no: int, now: datetime) -> list[RoutingDeci
 
 
 def _still_open(question: Post) -> bool:
-    return question.closed_at is None and question.answer_count == 0
+    """Unanswered, not closed, and in a community that still takes answers."""
+    archived = question.community is not None and question.community.status == Status.ARCHIVED
+    return question.closed_at is None and question.answer_count == 0 and not archived
 
 
 def _advance(state: RoutedQuestion, question: Post, first_round: int, now: datetime) -> int:
@@ -224,12 +244,7 @@ def question_route(*, question_id: int, now: datetime | None = None) -> int:
     is routed once; later rounds come from `routing_escalate_due`."""
     now = now or timezone.now()
     with transaction.atomic():
-        question = (
-            Post.objects.select_for_update(of=("self",))
-            .select_related("community", "author")
-            .filter(pk=question_id, kind=PostKind.QUESTION)
-            .first()
-        )
+        question = _lock_question(question_id)
         if question is None or not _still_open(question):
             return 0
         state, created = RoutedQuestion.objects.get_or_create(
@@ -251,22 +266,29 @@ def routing_escalate_due(*, now: datetime | None = None, batch: int = 200) -> in
     )
     moved = 0
     for question_id in due:
-        with transaction.atomic():
-            state = (
-                RoutedQuestion.objects.select_for_update()
-                .filter(pk=question_id, next_step_at__lte=now)
-                .first()
-            )
-            if state is None:  # another worker took it
-                continue
-            question = Post.objects.select_related("community", "author").get(pk=question_id)
-            if not _still_open(question):
-                state.next_step_at = None
-                state.save(update_fields=["next_step_at"])
-                continue
-            _advance(state, question, state.round + 1, now)
-            moved += 1
+        try:
+            moved += _escalate(question_id, now)
+        except DatabaseError:  # one question's trouble never holds up the others
+            logger.exception("escalating question %s failed; retried at the next run", question_id)
     return moved
+
+
+def _escalate(question_id: int, now: datetime) -> int:
+    with transaction.atomic():
+        question = _lock_question(question_id)
+        state = (
+            RoutedQuestion.objects.select_for_update()
+            .filter(pk=question_id, next_step_at__lte=now)
+            .first()
+        )
+        if question is None or state is None:  # gone, or another worker took it
+            return 0
+        if not _still_open(question):  # checked under the lock: an answer may just have come
+            state.next_step_at = None
+            state.save(update_fields=["next_step_at"])
+            return 0
+        _advance(state, question, state.round + 1, now)
+        return 1
 
 
 def routing_answered(*, question_id: int, person_id: int, at: datetime) -> None:
@@ -282,32 +304,42 @@ def routing_closed(*, question_id: int) -> None:
     RoutedQuestion.objects.filter(pk=question_id).update(next_step_at=None)
 
 
-def routing_pass(*, actor: Person, decision_id: int) -> RoutingDecision:
+@dataclass(frozen=True)
+class Passed:
+    decision: RoutingDecision
+    replaced_by: int | None  # the person asked in their place, if anyone could be
+
+
+def routing_pass(*, actor: Person, decision_id: int) -> Passed:
     """ "Not for me": the routed person steps aside, and one more candidate is asked in their
     place while the question is unanswered."""
     now = timezone.now()
+    mine = RoutingDecision.objects.filter(pk=decision_id, person_id=access.viewer_id(actor))
+    question_id = mine.values_list("question_id", flat=True).first()
     with transaction.atomic():
-        decision = (
-            RoutingDecision.objects.select_for_update(of=("self",))
-            .select_related("question", "question__community", "question__author")
-            .filter(pk=decision_id, person=actor)
-            .first()
-        )
-        if decision is None or not access.can_view_in(actor, decision.question.community):
+        question = _lock_question(question_id) if question_id is not None else None
+        decision = mine.select_for_update().first()
+        if (
+            question is None
+            or decision is None
+            or not access.can_view_in(actor, question.community)
+        ):
             raise NotFound("No such request for you.")
         if decision.passed_at is not None or decision.answered_at is not None:
             raise Invalid("You already answered or passed on this request.")
         decision.passed_at = now
         decision.save(update_fields=["passed_at"])
-        question = decision.question
+        decision.question = question
+        replaced_by = None
         if _still_open(question) and decision.stage in (
             RoutingStage.EXPERT,
             RoutingStage.ESCALATION,
         ):
-            _experts_round(question, decision.stage, now, 1)
+            asked = _experts_round(question, decision.stage, now, 1)
+            replaced_by = asked[0].person_id if asked else None
         activity_record(actor=actor, verb="question.route.pass", obj=question,
                         community_id=question.community_id)  # fmt: skip
-    return decision
+    return Passed(decision, replaced_by)
 
 
 def question_connect(
@@ -336,6 +368,8 @@ def question_connect(
     if unavailable_ids({person.pk}, timezone.localdate(now)):
         raise refuse(f"{person.name} is away or prefers not to be asked.")
     with transaction.atomic():
+        if _lock_question(question.pk) is None:
+            raise NotFound("No such question.")
         _lock_people([person.pk])
         if not load.pick([person.pk], k=1, routed_this_week=routed_this_week([person.pk], now),
                          caps=weekly_caps([person.pk])):  # fmt: skip

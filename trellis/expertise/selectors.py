@@ -169,6 +169,27 @@ def endorsement_counts(
     return {(row["person_id"], row["tag_id"]): row["n"] for row in rows}
 
 
+@dataclass(frozen=True)
+class EndorsedTopic:
+    tag: str
+    endorsements: int
+    by_viewer: bool
+
+
+def endorsements_of(*, viewer: access.Viewer, person: Person) -> list[EndorsedTopic]:
+    """Every topic colleagues endorse the person on, most endorsed first (they belong to no
+    community: everyone signed in sees them)."""
+    if not access.is_signed_in(viewer):
+        return []
+    rows = (
+        Endorsement.objects.filter(person=person)
+        .values("tag__name")
+        .annotate(n=Count("pk"), mine=Count("pk", filter=Q(endorsed_by_id=viewer.pk)))
+        .order_by("-n", "tag__name")
+    )
+    return [EndorsedTopic(r["tag__name"], r["n"], bool(r["mine"])) for r in rows]
+
+
 def person_topics(*, viewer: access.Viewer, person: Person, limit: int = 8) -> list[TopicLine]:
     """A profile's evidence, summed over the scopes the viewer may see, with its colleagues'
     endorsements (which belong to no community)."""
@@ -212,7 +233,7 @@ def requests_for(*, viewer: access.Viewer, limit: int = 50) -> list[RoutingDecis
         RoutingDecision.objects.filter(
             access.visible_community_filter(viewer), person_id=access.viewer_id(viewer)
         )
-        .select_related("question", "question__community", "routed_by")
+        .select_related("question", "question__community", "routed_by", "person")
         .order_by("-created_at", "-pk")[:limit]
     )
 
@@ -227,7 +248,10 @@ def routing_of(*, viewer: access.Viewer, question: Post) -> list[RoutingDecision
         viewer, question.community
     ):
         decisions = decisions.filter(person_id=access.viewer_id(viewer))
-    return list(decisions.order_by("created_at", "position", "pk"))
+    found = list(decisions.order_by("created_at", "position", "pk"))
+    for decision in found:
+        decision.question = question  # the caller's, community included: no query per row
+    return found
 
 
 @dataclass
@@ -263,7 +287,14 @@ def routed_load(
     )
     by_person = {row["person_id"]: row for row in rows}
     people = Person.objects.filter(pk__in=by_person).select_related("availability")
-    weekly = routed_this_week(by_person, now)
+    # This week's count against the cap, over the communities the viewer may see: routings
+    # in a private community the leader is not in never show (the cap itself still counts
+    # them, so a leader may see someone "full" with fewer here).
+    visible = RoutingDecision.objects.filter(
+        access.visible_community_filter(viewer), person_id__in=list(by_person),
+        created_at__gt=now - timedelta(days=load.WEEK_DAYS),
+    )  # fmt: skip
+    weekly = dict(visible.values("person_id").annotate(n=Count("pk")).values_list("person_id", "n"))
     lines = []
     for person in people:
         row = by_person[person.pk]
@@ -271,7 +302,7 @@ def routed_load(
         lines.append(
             LoadLine(
                 person=person,
-                this_week=weekly.get(person.pk, 0),  # everywhere: the cap is per person
+                this_week=weekly.get(person.pk, 0),
                 last_30_days=row["month"],
                 answered=row["answered"],
                 passed=row["passed"],

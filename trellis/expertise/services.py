@@ -54,8 +54,8 @@ def evidence_rebuild_after_commit() -> None:
 
 
 def routing_waiting_after_commit(limit: int = 20) -> None:
-    """For the demo: route its newest unanswered questions once its evidence is rebuilt (the
-    tasks run in the order they are queued)."""
+    """For the demo: everyone's evidence rebuilt, then its newest unanswered questions routed
+    (one task, so the routing always has the evidence)."""
     from trellis.expertise.tasks import route_waiting_questions
 
     transaction.on_commit(lambda: route_waiting_questions.enqueue(limit))

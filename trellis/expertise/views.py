@@ -74,11 +74,14 @@ def routing_requests(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def routing_pass(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
-        dispatch.routing_pass(actor=request.user, decision_id=pk)
+        passed = dispatch.routing_pass(actor=request.user, decision_id=pk)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Thanks for saying so; someone else has been asked.")
+        if passed.replaced_by is not None:
+            messages.success(request, "Thanks for saying so; someone else has been asked.")
+        else:
+            messages.success(request, "Thanks for saying so.")
     return redirect("routing-requests")
 
 
