@@ -194,6 +194,47 @@ def test_accept_decline_state_machine_and_its_errors(content: Org) -> None:
 
 
 @pytest.mark.django_db
+def test_whoever_was_declined_cannot_propose_the_same_pair_again(content: Org) -> None:
+    newcomer, leader, sponsor = content.newcomer, content.leader, content.sponsor
+    told = Notification.objects.filter(kind=Kind.MENTORING, recipient=newcomer)
+    # The leader offers to mentor the newcomer, who declines: the leader may not offer again
+    # (each offer would notify the newcomer once more).
+    offered = services.mentorship_propose(actor=leader, mentor=leader, mentee=newcomer)
+    services.mentorship_respond(actor=newcomer, mentorship_id=offered.pk, accept=False)
+    assert told.count() == 1
+    with pytest.raises(Invalid, match="Nia Newcomer declined a mentorship with you before") as e:
+        services.mentorship_propose(actor=leader, mentor=leader, mentee=newcomer)
+    assert set(e.value.field_errors) == {"mentee"}
+    assert told.count() == 1 and Mentorship.objects.count() == 1
+    # The one who declined may change their mind, and an org admin may still pair them.
+    asked = services.mentorship_propose(actor=newcomer, mentor=leader, mentee=newcomer)
+    services.mentorship_respond(actor=newcomer, mentorship_id=asked.pk, accept=False)  # withdrawn
+    paired = services.mentorship_propose(actor=content.admin, mentor=leader, mentee=newcomer)
+    assert paired.status == MentorshipStatus.PROPOSED
+
+    # The other way round: the sponsor declines the newcomer's request; the newcomer may not
+    # ask again, and the sponsor may still offer.
+    request = services.mentorship_propose(actor=newcomer, mentor=sponsor, mentee=newcomer)
+    services.mentorship_respond(actor=sponsor, mentorship_id=request.pk, accept=False)
+    with pytest.raises(Invalid, match="Sam Sponsor declined a mentorship with you before"):
+        services.mentorship_propose(actor=newcomer, mentor=sponsor, mentee=newcomer)
+    assert services.mentorship_propose(actor=sponsor, mentor=sponsor, mentee=newcomer).pk
+
+
+@pytest.mark.django_db
+def test_api_refuses_a_declined_mentors_new_offer(content: Org) -> None:
+    from tests.test_api import Api, error, locs, ok
+
+    leader = Api(content.leader)
+    body = {"mentor_id": content.leader.pk, "mentee_id": content.newcomer.pk}
+    made = ok(leader.post("/mentorships", body), 201)
+    ok(Api(content.newcomer).post(f"/mentorships/{made['id']}/decline", {"reason": "No"}))
+    refused = error(leader.post("/mentorships", body), 409)
+    assert ("body", "mentee_id") in locs(refused)
+    assert "declined a mentorship with you before" in refused["detail"]
+
+
+@pytest.mark.django_db
 def test_who_may_propose_and_what_is_refused(content: Org) -> None:
     with pytest.raises(Forbidden):
         services.mentorship_propose(
@@ -381,6 +422,87 @@ def test_cohort_confirm_creates_proposals_or_nothing(content: Org) -> None:
         services.cohort_confirm(actor=content.admin, pairs=pairs[:1])
 
 
+def _newcomers_and_mentors(org: Org, n: int, batch: str) -> list[Person]:
+    """n newcomers who want helm and a topic of their own, and n mentors (one place each) who
+    list Helm and that topic; the newcomers."""
+    started = timezone.localdate() - timedelta(days=5)
+    made = []
+    for i in range(n):
+        topic = f"topic-{batch}{i}"
+        who = f"{batch}{i}"
+        mentor = person(f"mentor-{who}@example.com", f"Mentor {who}", org.engineering)
+        Person.objects.filter(pk=mentor.pk).update(skills=["Helm", topic])
+        services.mentor_offer_set(actor=mentor, person=mentor, open=True, capacity=1)
+        mentee = person(f"new-{who}@example.com", f"New {who}", org.design, start_date=started)
+        Person.objects.filter(pk=mentee.pk).update(interests=["helm", topic], skills=["Kanban"])
+        mentee.refresh_from_db()
+        made.append(mentee)
+    return made
+
+
+def _skill_scans(captured: Any) -> int:
+    return sum('"skills"' in q["sql"] and "LIKE" in q["sql"] for q in captured.captured_queries)
+
+
+@pytest.mark.django_db
+def test_cohort_preview_and_confirm_cost_a_few_queries_per_pair_not_a_scan_each(
+    content: Org,
+    django_assert_max_num_queries: Any,
+) -> None:
+    """Before: the preview cost ~4 queries per newcomer and the confirmation ~15 per pair (a
+    new ranker, a skills scan and an evidence query per pair, under lock on the whole cohort)."""
+    costs = {}
+    for n, batch in ((5, "a"), (10, "b")):
+        mine = {p.pk for p in _newcomers_and_mentors(content, n, batch)}
+        with django_assert_max_num_queries(40) as preview:
+            plan = matching.cohort_plan(viewer=content.admin)
+        pairs = [
+            services.PairIn(p.mentee.pk, p.mentor.pk) for p in plan.pairs if p.mentee.pk in mine
+        ]
+        assert len(pairs) == n
+        with django_assert_max_num_queries(80) as confirm:
+            cohort = services.cohort_confirm(actor=content.admin, pairs=pairs)
+        assert cohort.mentorships.count() == n
+        assert Notification.objects.filter(target_type="mentorship").count() == 2 * (
+            Mentorship.objects.count()
+        )
+        # One read of the skills everyone lists for the whole cohort, not one per newcomer.
+        assert _skill_scans(preview) == 1 and _skill_scans(confirm) == 1
+        costs[n] = (len(preview), len(confirm))
+    extra = 5  # newcomers (pairs) more in the second run
+    # Per newcomer of the preview: the communities they may see; per pair of the confirmation:
+    # that, and its activity row and two notifications.
+    assert costs[10][0] - costs[5][0] <= 1 * extra, costs
+    assert costs[10][1] - costs[5][1] <= 4 * extra, costs
+
+
+@pytest.mark.django_db
+def test_cohort_confirm_keeps_the_previews_reasons_and_counts_room_down(content: Org) -> None:
+    new = _cohort(content)
+    plan = matching.cohort_plan(viewer=content.admin)
+    pairs = [services.PairIn(p.mentee.pk, p.mentor.pk) for p in plan.pairs]
+    cohort = services.cohort_confirm(actor=content.admin, pairs=pairs)
+    made = {m.mentee_id: m.reasons for m in cohort.mentorships.all()}
+    assert made == {p.mentee.pk: "\n".join(p.suggestion.reasons) for p in plan.pairs}
+    assert all(PRIVATE_TAG not in reasons for reasons in made.values())
+    # A mentor given two mentees at once: the second is told of the room left after the first.
+    services.mentor_offer_set(actor=content.sponsor, person=content.sponsor, open=True, capacity=3)
+    ana, ben = new["Ana"], new["Ben"]
+    Mentorship.objects.filter(mentee__in=[ana, ben]).delete()
+    second = services.cohort_confirm(
+        actor=content.admin,
+        pairs=[
+            services.PairIn(ana.pk, content.sponsor.pk),
+            services.PairIn(ben.pk, content.sponsor.pk),
+        ],
+    )
+    said = {m.mentee_id: m.reason_list for m in second.mentorships.all()}
+    taken = Mentorship.objects.filter(mentor=content.sponsor, cohort=cohort).count()
+    assert f"has room for {3 - taken} more mentees" in said[ana.pk]
+    left = 2 - taken
+    assert f"has room for {left} more mentee{'s' if left != 1 else ''}" in said[ben.pk]
+
+
 # -- pages --------------------------------------------------------------------------------
 
 
@@ -457,6 +579,43 @@ def test_cohort_page_previews_then_confirms(content: Org, client_for) -> None:  
     done = admin.post(reverse("mentoring-cohort"), {"pair": keys[:2], "note": "Welcome"})
     assert done.status_code == 302
     assert Mentorship.objects.filter(cohort__isnull=False).count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("²:3", "is not a pair of ids"),  # "²".isdigit() is True, int("²") a ValueError
+        ("3:٣", "is not a pair of ids"),  # an Arabic-Indic digit: int() would read it
+        ("1" * 23 + ":3", "is not a pair of ids"),  # 23 digits overflowed SQLite's lookup
+        ("3:" + "9" * 19, "ids run from 1 to 9223372036854775807"),
+        (f"{2**63}:3", "ids run from 1 to 9223372036854775807"),
+        ("0:3", "ids run from 1 to 9223372036854775807"),
+        ("3:4\n", "is not a pair of ids"),
+        ("+3:4", "is not a pair of ids"),
+    ],
+)
+def test_cohort_page_names_odd_pair_ids_instead_of_failing(  # type: ignore[no-untyped-def]
+    content: Org, client_for, value: str, problem: str
+) -> None:
+    _cohort(content)
+    admin = client_for(content.admin)
+    good = f"{content.newcomer.pk}:{content.leader.pk}"
+    page = admin.post(reverse("mentoring-cohort"), {"pair": [good, value], "note": "Hi"})
+    assert page.status_code == 200
+    assert problem in page.content.decode()
+    assert Mentorship.objects.count() == 0 and Cohort.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_cohort_confirm_refuses_ids_out_of_range(content: Org) -> None:
+    for pair in (
+        services.PairIn(2**70, content.leader.pk),
+        services.PairIn(content.newcomer.pk, 0),
+    ):
+        with pytest.raises(Invalid, match="Pair 1: ids are whole numbers"):
+            services.cohort_confirm(actor=content.admin, pairs=[pair])
+    assert Mentorship.objects.count() == 0 and Cohort.objects.count() == 0
 
 
 @pytest.mark.django_db

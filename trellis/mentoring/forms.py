@@ -1,15 +1,17 @@
+import re
 from typing import Any
 
 from django import forms
 
-from trellis.mentoring.models import MAX_CAPACITY
+from trellis.mentoring.models import MAX_CAPACITY, MAX_ID
 from trellis.mentoring.services import PairIn
 
 MAX_PAIRS = 2000
+PAIR = re.compile(r"[0-9]{1,19}:[0-9]{1,19}")  # "mentee_id:mentor_id"
 
 
 class MentorRequestForm(forms.Form):
-    mentor = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    mentor = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     message = forms.CharField(
         required=False,
         max_length=1000,
@@ -52,9 +54,16 @@ class PairsField(forms.Field):
             raise forms.ValidationError(f"At most {MAX_PAIRS} pairs at once.")
         pairs = []
         for item in value:
-            mentee, _, mentor = str(item).partition(":")
-            if not (mentee.isdigit() and mentor.isdigit()) or len(item) > 40:
-                raise forms.ValidationError(f"“{str(item)[:40]}” is not a pair of ids.")
+            # ASCII digits only: str.isdigit() also takes "²" or "٣", which int() refuses or
+            # reads; and at most 19 of them, then bounded, or the id lookup overflows.
+            text = str(item)
+            if not PAIR.fullmatch(text):
+                raise forms.ValidationError(f"“{text[:40]}” is not a pair of ids.")
+            mentee, _, mentor = text.partition(":")
+            if not all(1 <= int(pk) <= MAX_ID for pk in (mentee, mentor)):
+                raise forms.ValidationError(
+                    f"“{text[:40]}” is not a pair of ids: ids run from 1 to {MAX_ID}."
+                )
             pairs.append(PairIn(mentee_id=int(mentee), mentor_id=int(mentor)))
         return pairs
 

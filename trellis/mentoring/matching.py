@@ -116,6 +116,7 @@ def cohort_plan(*, viewer: access.Viewer, today: date | None = None) -> CohortPl
         .values_list("mentee_id", "mentor__name")
     )
     ranker = selectors.Ranker(today)
+    ranker.prepare(p for p in people if p.pk not in busy)  # the whole cohort in a few queries
     candidates: dict[int, list[selectors.Suggestion]] = {}
     for person in people:
         if person.pk in busy:

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 MAX_CAPACITY = 10
+MAX_ID = 2**63 - 1  # ids are 64-bit (as trellis.api.schemas.MAX_ID): a bigger one overflows
 DEFAULT_CAPACITY = 2
 
 

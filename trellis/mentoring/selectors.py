@@ -17,8 +17,10 @@ import json
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
@@ -244,15 +246,59 @@ def mentor_states(person_ids: set[int], today: date | None = None) -> dict[int, 
     return states
 
 
+@dataclass
+class MenteeFacts:
+    """What ranking and explaining need to know about one mentee: the terms of their profile,
+    the evidence of the topics they name (only from scopes they may see), who lists those
+    topics among their skills, the communities they may see, and the mentors they already
+    have an open (or a declined) mentorship with."""
+
+    terms: set[str]
+    evidence: dict[int, list[TopicFit]]
+    skills: dict[int, list[str]]
+    visible: set[int]
+    closed: set[int]
+
+
+SKILL_PREFILTER_TOKENS = 100  # more tokens than this: read every listed skill, no LIKE prefilter
+
+
+def _skill_holders(terms: set[str]) -> dict[int, list[tuple[str, set[str]]]]:
+    """People who list one of the terms among their skills (the skill as a whole, or one of its
+    words), with each of their skills and its terms: one query, however many terms."""
+    if not terms:
+        return {}
+    people = Person.objects.filter(is_active=True)
+    tokens = sorted({t.split("-")[0] for t in terms if t.split("-")[0]})
+    if len(tokens) <= SKILL_PREFILTER_TOKENS:  # else one plain read beats a huge OR of LIKEs
+        prefilter = Q()
+        for token in tokens:
+            prefilter |= Q(skills__icontains=token)
+            escaped = json.dumps(token)[1:-1]  # SQLite keeps JSON text ASCII (\u00e9)
+            if escaped != token:
+                prefilter |= Q(skills__icontains=escaped)
+        people = people.filter(prefilter)
+    found: dict[int, list[tuple[str, set[str]]]] = {}
+    for pk, skills in people.values_list("pk", "skills"):
+        listed = [(str(s), _skill_terms(str(s))) for s in (skills or [])]
+        if any(named & terms for _, named in listed):
+            found[pk] = listed
+    return found
+
+
 class Ranker:
     """Ranks mentors for mentees. One ranker serves a whole cohort: what does not depend on
-    the mentee (mentors' states, their communities' departments) is read once."""
+    the mentee (mentors' states, their communities' departments) is read once, and what does
+    (`MenteeFacts`) is read for all the cohort's mentees at once by `prepare`, so a cohort costs
+    a handful of queries plus one per mentee (the communities they may see), not a skills scan
+    and an evidence query per mentee."""
 
     def __init__(self, today: date | None = None) -> None:
         self.today = today or timezone.localdate()
         self._states: dict[int, MentorState | None] = {}
         self._communities: dict[int, list[int]] = {}  # mentor -> active communities
         self._departments: dict[int, set[int]] = {}  # community -> members' departments
+        self._facts: dict[int, MenteeFacts] = {}  # mentee -> what ranking needs of them
 
     def states(self, ids: set[int]) -> dict[int, MentorState]:
         unknown = ids - set(self._states)
@@ -291,75 +337,107 @@ class Ranker:
             for community_id, department_id in spread:
                 self._departments[community_id].add(department_id)
 
-    def _evidence(self, mentee: Person, terms: set[str]) -> dict[int, list[TopicFit]]:
-        tags = dict(Tag.objects.filter(name__in=terms).values_list("pk", "name")) if terms else {}
-        found: dict[int, list[TopicFit]] = defaultdict(list)
-        if not tags:
-            return found
-        rows = (
-            TopicEvidence.objects.filter(access.visible_community_filter(mentee), tag_id__in=tags)
-            .values("person_id", "tag_id")
-            .annotate(s=Sum("score"), a=Sum("answers"), c=Sum("accepted"), g=Sum("guides"))
+    def prepare(self, mentees: Iterable[Person], *, mentors: set[int] | None = None) -> None:
+        """Read the facts of all these mentees at once (those not read yet), and the states and
+        communities of the given mentors (by default: of everyone who could mentor one of
+        them and has room)."""
+        todo = {m.pk: m for m in mentees if m.pk not in self._facts}
+        if mentors is not None:
+            self.states(mentors)
+            self._load_communities(mentors)
+        if not todo:
+            return
+        terms = {pk: mentee_terms(m) for pk, m in todo.items()}
+        everything = set().union(*terms.values())
+        # The one read that depends on who looks; evidence is filtered with it below exactly as
+        # `access.visible_community_filter` would (org-wide rows, or a community they may see).
+        visible = {
+            pk: set(access.visible_communities(m).values_list("pk", flat=True))
+            for pk, m in todo.items()
+        }
+        signed_in = {pk for pk, m in todo.items() if access.is_signed_in(m)}
+        tags = (
+            dict(Tag.objects.filter(name__in=everything).values_list("pk", "name"))
+            if everything
+            else {}
         )
-        for r in rows:
-            found[r["person_id"]].append(
-                TopicFit(tags[r["tag_id"]], r["a"], r["c"], r["g"], float(r["s"]))
+        rows: list[tuple[Any, ...]] = []  # person, tag, community, answers, accepted, guides, score
+        if tags and signed_in:
+            scope = Q(tag_id__in=tags)
+            if not any(access.is_org_admin(todo[pk]) for pk in signed_in):
+                seen = set().union(*(visible[pk] for pk in signed_in))
+                scope &= Q(community__isnull=True) | Q(community_id__in=sorted(seen))
+            rows = list(
+                TopicEvidence.objects.filter(scope)
+                .values("person_id", "tag_id", "community_id")
+                .annotate(s=Sum("score"), a=Sum("answers"), c=Sum("accepted"), g=Sum("guides"))
+                .order_by("person_id", "tag_id", "community_id")
+                .values_list("person_id", "tag_id", "community_id", "a", "c", "g", "s")
             )
-        return found
-
-    def _skills(self, terms: set[str]) -> dict[int, list[str]]:
-        """People who list one of the terms among their skills (the skill as a whole, or one
-        of its words), and which skills."""
-        if not terms:
-            return {}
-        prefilter = Q()
-        for token in sorted({t.split("-")[0] for t in terms if t.split("-")[0]}):
-            prefilter |= Q(skills__icontains=token)
-            escaped = json.dumps(token)[1:-1]  # SQLite keeps JSON text ASCII (\u00e9)
-            if escaped != token:
-                prefilter |= Q(skills__icontains=escaped)
-        found: dict[int, list[str]] = {}
-        people = Person.objects.filter(prefilter, is_active=True).values_list("pk", "skills")
-        for pk, skills in people:
-            named = [str(s) for s in (skills or []) if _skill_terms(str(s)) & terms]
-            if named:
-                found[pk] = named
-        return found
-
-    def _closed_pairs(self, mentee: Person) -> set[int]:
-        """Mentors the mentee already has an open mentorship with, or was declined by."""
-        return set(
-            Mentorship.objects.filter(mentee=mentee)
-            .filter(Q(status__in=OPEN_STATUSES) | Q(status=MentorshipStatus.DECLINED))
-            .values_list("mentor_id", flat=True)
+        # Indexed by term, so each mentee looks only at what their own terms found.
+        by_tag: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for row in rows:
+            by_tag[tags[row[1]]].append(row)
+        holders = _skill_holders(everything)
+        by_term: dict[str, list[tuple[int, int]]] = defaultdict(list)  # -> (holder, position)
+        for holder, listed in holders.items():
+            for position, (_, words) in enumerate(listed):
+                for word in words & everything:
+                    by_term[word].append((holder, position))
+        closed: dict[int, set[int]] = defaultdict(set)
+        pairs = Mentorship.objects.filter(mentee_id__in=todo).filter(
+            Q(status__in=OPEN_STATUSES) | Q(status=MentorshipStatus.DECLINED)
         )
+        for mentee_id, mentor_id in pairs.values_list("mentee_id", "mentor_id"):
+            closed[mentee_id].add(mentor_id)
+        for pk in todo:
+            mine, sees = terms[pk], visible[pk]
+            sums: dict[tuple[int, int], list[float]] = {}
+            found = [row for term in mine for row in by_tag.get(term, [])]
+            for person_id, tag_id, community_id, *counts in found if pk in signed_in else []:
+                if community_id is not None and community_id not in sees:
+                    continue
+                total = sums.setdefault((person_id, tag_id), [0, 0, 0, 0.0])
+                for i, count in enumerate(counts):
+                    total[i] += count
+            evidence: dict[int, list[TopicFit]] = defaultdict(list)
+            for (person_id, tag_id), (a, c, g, s) in sums.items():
+                evidence[person_id].append(TopicFit(tags[tag_id], int(a), int(c), int(g), float(s)))
+            skills: dict[int, list[str]] = defaultdict(list)
+            hits = {hit for term in mine for hit in by_term.get(term, [])}
+            for holder, position in sorted(hits):  # each holder's skills in their own order
+                skills[holder].append(holders[holder][position][0])
+            self._facts[pk] = MenteeFacts(mine, dict(evidence), dict(skills), sees, closed[pk])
+        if mentors is None:
+            candidates = set().union(*(self._candidates(pk, self._facts[pk]) for pk in todo))
+            states = self.states(candidates)
+            self._load_communities({pk for pk, s in states.items() if s.problem is None and s.free})
 
-    def explain(
-        self,
-        mentee: Person,
-        mentor: Person,
-        *,
-        evidence: dict[int, list[TopicFit]] | None = None,
-        skills: dict[int, list[str]] | None = None,
-        visible: set[int] | None = None,
-    ) -> Suggestion:
+    @staticmethod
+    def _candidates(mentee_id: int, facts: MenteeFacts) -> set[int]:
+        return (set(facts.evidence) | set(facts.skills)) - {mentee_id} - facts.closed
+
+    def facts(self, mentee: Person) -> MenteeFacts:
+        self.prepare([mentee], mentors=set())  # rank and explain read the mentors they need
+        return self._facts[mentee.pk]
+
+    def explain(self, mentee: Person, mentor: Person) -> Suggestion:
         """Why this mentor for this mentee (whether or not they fit at all)."""
-        if evidence is None or skills is None:
-            terms = mentee_terms(mentee)
-            evidence = self._evidence(mentee, terms) if evidence is None else evidence
-            skills = self._skills(terms) if skills is None else skills
-        if visible is None:
-            visible = set(access.visible_communities(mentee).values_list("pk", flat=True))
+        facts = self.facts(mentee)
         self._load_communities({mentor.pk})
         state = self.states({mentor.pk}).get(mentor.pk)
-        topics = sorted(evidence.get(mentor.pk, []), key=lambda t: (-t.score, -t.answers, t.tag))
-        suggestion = Suggestion(mentor=mentor, topics=topics, skills=skills.get(mentor.pk, []))
+        topics = sorted(
+            facts.evidence.get(mentor.pk, []), key=lambda t: (-t.score, -t.answers, t.tag)
+        )
+        suggestion = Suggestion(
+            mentor=mentor, topics=topics, skills=facts.skills.get(mentor.pk, [])
+        )
         suggestion.other_department = bool(
             mentor.department_id
             and mentee.department_id
             and mentor.department_id != mentee.department_id
         )
-        shown = [c for c in self._communities.get(mentor.pk, []) if c in visible]
+        shown = [c for c in self._communities.get(mentor.pk, []) if c in facts.visible]
         suggestion.communities = len(shown)
         suggestion.departments_reached = len(set().union(*(self._departments[c] for c in shown)))
         if state is not None:
@@ -375,11 +453,9 @@ class Ranker:
         return suggestion
 
     def rank(self, mentee: Person, limit: int = 10) -> list[Suggestion]:
-        terms = mentee_terms(mentee)
-        evidence = self._evidence(mentee, terms)
-        skills = self._skills(terms)
-        ids = (set(evidence) | set(skills)) - {mentee.pk} - self._closed_pairs(mentee)
-        states = self.states(ids)
+        facts = self.facts(mentee)
+        evidence, skills = facts.evidence, facts.skills
+        states = self.states(self._candidates(mentee.pk, facts))
         ids = {pk for pk, s in states.items() if s.problem is None and s.free > 0}
         if not ids:
             return []
@@ -393,13 +469,7 @@ class Ranker:
             ),
         )[:MAX_CANDIDATES]
         self._load_communities(set(prelim))
-        visible = set(access.visible_communities(mentee).values_list("pk", flat=True))
-        found = [
-            self.explain(
-                mentee, states[pk].person, evidence=evidence, skills=skills, visible=visible
-            )
-            for pk in prelim
-        ]
+        found = [self.explain(mentee, states[pk].person) for pk in prelim]
         found = [s for s in found if s.topic_fit > 0]
         return sorted(found, key=lambda s: (-s.score, s.mentor.name, s.mentor.pk))[:limit]
 

@@ -9,6 +9,7 @@ mentors themselves, a pair has one open mentorship, active means both said yes.
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -21,6 +22,7 @@ from trellis.core.errors import Forbidden, Invalid, NotFound
 from trellis.mentoring import selectors
 from trellis.mentoring.models import (
     MAX_CAPACITY,
+    MAX_ID,
     OPEN_STATUSES,
     Cohort,
     MentorOffer,
@@ -77,20 +79,22 @@ def _notify_proposed(mentorship: Mentorship, actor: Person) -> None:
         )
 
 
+def _reasons(ranker: selectors.Ranker, mentee: Person, mentor: Person) -> str:
+    return "\n".join(ranker.explain(mentee, mentor).reasons)
+
+
 def _create(
-    *, actor: Person, mentor: Person, mentee: Person, message: str, cohort: Cohort | None
+    *, actor: Person, mentor: Person, mentee: Person, message: str, reasons: str
 ) -> Mentorship:
     now = timezone.now()
-    reasons = selectors.Ranker().explain(mentee, mentor).reasons
     try:
         with transaction.atomic():
             mentorship = Mentorship.objects.create(
                 mentor=mentor,
                 mentee=mentee,
                 proposed_by=actor,
-                cohort=cohort,
                 message=message,
-                reasons="\n".join(reasons),
+                reasons=reasons,
                 mentor_accepted_at=now if actor.pk == mentor.pk else None,
                 mentee_accepted_at=now if actor.pk == mentee.pk else None,
             )
@@ -122,6 +126,8 @@ def mentorship_propose(
     message = message.strip()
     if len(message) > 1000:
         raise Invalid("Too long.", field_errors={"message": "At most 1,000 characters."})
+    # Why this pair, worked out before any row is locked (it reads evidence and skills).
+    reasons = _reasons(selectors.Ranker(), mentee, mentor)
     with transaction.atomic():
         locked = _lock({mentor.pk, mentee.pk})
         mentor, mentee = locked[mentor.pk], locked[mentee.pk]
@@ -139,12 +145,18 @@ def mentorship_propose(
                 f"{mentee.name} and {mentor.name} already have an open mentorship.",
                 field_errors={"mentor": "This pair already has an open mentorship."},
             )
-        if (
-            actor.pk == mentee.pk
-            and pair.filter(status=MentorshipStatus.DECLINED, declined_by=mentor).exists()
-        ):
+        # Whoever was declined by the other side does not ask them again (and again: each
+        # proposal notifies them). An org admin pairing two other people still may.
+        declined = pair.filter(status=MentorshipStatus.DECLINED)
+        if actor.pk == mentee.pk and declined.filter(declined_by=mentor).exists():
             problem = f"{mentor.name} declined a mentorship with you before; ask someone else."
             raise Invalid(problem, field_errors={"mentor": problem})
+        if actor.pk == mentor.pk and declined.filter(declined_by=mentee).exists():
+            problem = (
+                f"{mentee.name} declined a mentorship with you before; "
+                "offer to mentor someone else."
+            )
+            raise Invalid(problem, field_errors={"mentee": problem})
         if (
             actor.pk == mentee.pk
             and selectors.open_as_mentee(mentee) >= selectors.MAX_OPEN_AS_MENTEE
@@ -154,7 +166,7 @@ def mentorship_propose(
                 "wait for an answer, or withdraw one, first."
             )
             raise Invalid(problem, field_errors={"mentor": problem})
-        return _create(actor=actor, mentor=mentor, mentee=mentee, message=message, cohort=None)
+        return _create(actor=actor, mentor=mentor, mentee=mentee, message=message, reasons=reasons)
 
 
 def _own(actor: Person, mentorship_id: int) -> Mentorship:
@@ -236,6 +248,26 @@ class PairIn:
     mentor_id: int
 
 
+def _cohort_reasons(pairs: list[PairIn], today: date) -> dict[int, str]:
+    """Why each pair (by its position), read before any row is locked, with one ranker for the
+    whole cohort: a handful of queries for all the pairs plus one per mentee. Each mentor's
+    room counts down as the cohort fills it, as if the pairs were proposed one by one."""
+    ids = {p.mentee_id for p in pairs} | {p.mentor_id for p in pairs}
+    people = Person.objects.select_related("department").in_bulk(sorted(ids))
+    ranker = selectors.Ranker(today)
+    ranker.prepare(
+        (people[p.mentee_id] for p in pairs if p.mentee_id in people),
+        mentors={p.mentor_id for p in pairs} & set(people),
+    )
+    reasons = {}
+    for number, pair in enumerate(pairs):
+        mentee, mentor = people.get(pair.mentee_id), people.get(pair.mentor_id)
+        if mentee is not None and mentor is not None and mentee.pk != mentor.pk:
+            reasons[number] = _reasons(ranker, mentee, mentor)
+            ranker.take(mentor.pk)
+    return reasons
+
+
 def cohort_confirm(*, actor: Person, pairs: list[PairIn], note: str = "") -> Cohort:
     """Create the proposed mentorships of a cohort's matching (as previewed, or edited) in one
     go. Every pair is checked again under lock; if any is wrong, nothing is created and the
@@ -244,10 +276,15 @@ def cohort_confirm(*, actor: Person, pairs: list[PairIn], note: str = "") -> Coh
         raise Forbidden("Only an org admin can match a cohort.")
     if not pairs:
         raise Invalid("No pairs to create.", field_errors={"pairs": "Give at least one pair."})
+    for number, pair in enumerate(pairs, start=1):  # a bigger id overflows the lookups
+        if not all(1 <= pk <= MAX_ID for pk in (pair.mentee_id, pair.mentor_id)):
+            problem = f"Pair {number}: ids are whole numbers from 1 to {MAX_ID}."
+            raise Invalid(f"Nothing was created. {problem}", field_errors={"pairs": problem})
     note = note.strip()
     if len(note) > 500:
         raise Invalid("Too long.", field_errors={"note": "At most 500 characters."})
     today = timezone.localdate()
+    reasons = _cohort_reasons(pairs, today)
     with transaction.atomic():
         ids = {p.mentee_id for p in pairs} | {p.mentor_id for p in pairs}
         people = _lock(ids)
@@ -295,13 +332,32 @@ def cohort_confirm(*, actor: Person, pairs: list[PairIn], note: str = "") -> Coh
         cohort = Cohort.objects.create(
             created_by=actor, window_days=selectors.newcomer_days(), note=note
         )
-        for pair in pairs:
-            _create(
-                actor=actor,
+        now = timezone.now()
+        # Every mentee is in one pair and has no open mentorship, under lock: one insert for
+        # all (the database still has the last word on one open mentorship per pair).
+        wanted_rows = [
+            Mentorship(
                 mentor=people[pair.mentor_id],
                 mentee=people[pair.mentee_id],
-                message=note,
+                proposed_by=actor,
                 cohort=cohort,
+                message=note,
+                reasons=reasons.get(number, ""),
+                mentor_accepted_at=now if actor.pk == pair.mentor_id else None,
+                mentee_accepted_at=now if actor.pk == pair.mentee_id else None,
             )
+            for number, pair in enumerate(pairs)
+        ]
+        try:
+            with transaction.atomic():
+                made = Mentorship.objects.bulk_create(wanted_rows)
+        except IntegrityError as error:
+            problem = "A pair already has an open mentorship."
+            raise Invalid(
+                f"Nothing was created. {problem}", field_errors={"pairs": problem}
+            ) from error
+        for mentorship in made:
+            activity_record(actor=actor, verb="mentorship.propose", obj=mentorship)
+            _notify_proposed(mentorship, actor)
         activity_record(actor=actor, verb="mentoring.cohort", obj=cohort)
     return cohort
