@@ -854,6 +854,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
     server = setup_django_child()
     # Everything measured is imported now, URLs included (the search page reverses them): a
     # run lasts long, and a module first imported an hour in is whatever the tree holds then.
+    from django.db import connection
     from django.urls import get_resolver
     from django.utils import timezone
 
@@ -894,6 +895,8 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
         began = time.perf_counter()
         results["topic_rows"] = evidence.rebuild()
         stages["evidence_rebuild_s"] = time.perf_counter() - began
+        with connection.cursor() as cursor:  # as autovacuum would: the evidence is new
+            cursor.execute("ANALYZE")
         results["helper_rows"] = HelperStats.objects.count()
         results["topic_rows_in_table"] = TopicEvidence.objects.count()
         log(f"evidence {stages['evidence_rebuild_s']:.1f}s; routing")
