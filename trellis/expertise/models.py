@@ -66,6 +66,8 @@ class TopicEvidence(models.Model):
         indexes = [
             models.Index(fields=["tag", "community"], name="expertise_topic"),
             models.Index(fields=["person"], name="expertise_person"),
+            # routing reads each tag's strongest rows only
+            models.Index(fields=["tag", "-score"], name="expertise_topic_strongest"),
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ questions and the small dumps: the site's pace changes, and when short-lived evi
 decayed, a negative volume weight prefers the least experienced.
 """
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from trellis.core import access
@@ -42,6 +43,7 @@ from trellis.expertise.models import HelperStats, TopicEvidence
 from trellis.search.lexical import Filters
 
 MOST_ACTIVE = 50  # of the scope's helpers (by decayed recent answers), always considered
+TOPIC_PER_TAG = 200  # strongest evidence rows read per tag of the question
 DAY = 86400.0
 TEXT_HALF_LIFE_DAYS = 30.0
 TEXT_FLOOR = 0.003  # about a fifth of one retrieved answer's vote: not found is not ruled out
@@ -140,55 +142,98 @@ def rank(
     similar = votes.accepted
 
     where = _scope_q(scope, draft.community_id)
+    visible = _in_scope(scope, draft.community_id)
     topics: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
     tag_names = dict(Tag.objects.filter(name__in=draft.tags).values_list("pk", "name"))
-    if tag_names:
-        summed = (
-            TopicEvidence.objects.filter(where, tag_id__in=tag_names)
-            .values("person_id", "tag_id")
-            .annotate(s=Sum("score"), a=Sum("answers"), c=Sum("accepted"))
+    for tag_id, tag_name in tag_names.items():
+        # Each tag's strongest evidence rows only (the (tag, score) index), summed per person
+        # here: at a million answers a common tag has tens of thousands of people behind it.
+        per_person: dict[int, list[float]] = {}
+        strongest = (
+            TopicEvidence.objects.filter(where, tag_id=tag_id)
+            .order_by("-score")
+            .values_list("person_id", "score", "answers", "accepted")[:TOPIC_PER_TAG]
         )
-        for evidence in summed:
-            person = evidence["person_id"]
-            raw["topic"][person] += float(evidence["s"])
-            topics[person].append((tag_names[evidence["tag_id"]], evidence["a"], evidence["c"]))
+        for person, score, answered, accepted in strongest:
+            tally = per_person.setdefault(person, [0.0, 0.0, 0.0])
+            tally[0] += score
+            tally[1] += answered
+            tally[2] += accepted
+        for person, (score_sum, answers_sum, accepted_sum) in per_person.items():
+            raw["topic"][person] += score_sum
+            topics[person].append((tag_name, int(answers_sum), int(accepted_sum)))
 
     # Counted per (author, community) without the scope in SQL, which is applied after: with
     # a community condition SQLite walks the community's every post instead of the author index.
     answers = Post.objects.filter(kind=PostKind.ANSWER, created_at__lt=now, author__isnull=False)
-    visible = _in_scope(scope, draft.community_id)
     if draft.asker_id is not None:
         for author, community, n in _per_author(answers.filter(question__author_id=draft.asker_id)):
             if visible(community):
                 raw["asker_answers"][author] += n
 
     named = set(raw["text"]) | set(raw["topic"]) | set(raw["asker_answers"])
-    stats = HelperStats.objects.filter(where)
-    active = stats.order_by("-recent").values_list("person_id", flat=True)[:MOST_ACTIVE]
-    people = named | set(active)
+    people = named | set(_most_active(scope, draft.community_id))
     people.discard(draft.asker_id or 0)
-    for row in (
-        stats.filter(person_id__in=people)
-        .values("person_id")
-        .annotate(recent=Sum("recent"), answers=Sum("answers"), accepted=Sum("accepted"))
-    ):
-        raw["activity"][row["person_id"]] = float(row["recent"])
-        raw["answers"][row["person_id"]] = float(row["answers"])
-        raw["acceptance"][row["person_id"]] = (row["accepted"] + 1) / (row["answers"] + 3)
+    # By the person index, the scope tested here (an OR of communities in SQL made SQLite read
+    # every visible row and probe the list).
+    totals: dict[int, list[float]] = {}
+    for chunk in _chunks(sorted(people), 1000):
+        for person, community, recent, answered, accepted in HelperStats.objects.filter(
+            person_id__in=chunk
+        ).values_list("person_id", "community_id", "recent", "answers", "accepted"):
+            if visible(community):
+                tally = totals.setdefault(person, [0.0, 0.0, 0.0])
+                tally[0] += recent
+                tally[1] += answered
+                tally[2] += accepted
+    for person, (recent_sum, answers_sum, accepted_sum) in totals.items():
+        raw["activity"][person] = recent_sum
+        raw["answers"][person] = answers_sum
+        raw["acceptance"][person] = (accepted_sum + 1) / (answers_sum + 3)
 
+    def features_of(person: int) -> dict[str, float]:
+        return {name: raw[name].get(person, 0.0) for name in WEIGHTS}
+
+    best = heapq.nsmallest(
+        limit, ((-score_of(features_of(p), weights), p) for p in people)
+    )  # Candidates are built for the few returned only
     candidates = []
-    for person in people:
-        features = {name: raw[name].get(person, 0.0) for name in WEIGHTS}
-        answered = similar.get(person, [])
+    for negative, person in best:
+        answered_here = similar.get(person, [])
         candidates.append(
             Candidate(
                 person_id=person,
-                score=score_of(features, weights),
-                features=features,
-                similar_answers=len(answered),
-                similar_accepted=sum(answered),
+                score=-negative,
+                features=features_of(person),
+                similar_answers=len(answered_here),
+                similar_accepted=sum(answered_here),
                 topics=sorted(topics.get(person, []), key=lambda t: (-t[1], t[0])),
             )
         )
-    candidates.sort(key=lambda c: (-c.score, c.person_id))
-    return candidates[:limit]
+    return candidates
+
+
+def _chunks(items: list[int], size: int) -> list[list[int]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _most_active(scope: access.SearchScope, community_id: int | None) -> list[int]:
+    """The scope's most active helpers: one walk of the (community, recent) index per
+    community in scope, merged (an OR of communities made the database sort them all)."""
+    if community_id is not None:
+        places: list[int | None] | None = [community_id]
+    elif scope.everything:
+        places = None
+    else:
+        places = [None, *sorted(scope.community_ids)]
+    if places is None:
+        ordered = HelperStats.objects.order_by("-recent")
+        return list(ordered.values_list("person_id", flat=True)[:MOST_ACTIVE])
+    found: list[tuple[float, int]] = []
+    for place in places:
+        rows = HelperStats.objects.filter(
+            community_id=place) if place is not None else HelperStats.objects.filter(
+            community_id__isnull=True)  # fmt: skip
+        found += rows.order_by("-recent").values_list("recent", "person_id")[:MOST_ACTIVE]
+    found.sort(key=lambda row: -row[0])
+    return list(dict.fromkeys(person for _, person in found))[:MOST_ACTIVE]

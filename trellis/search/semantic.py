@@ -80,6 +80,8 @@ class Partition:
                     np.asarray(fresh_ids + changed, dtype=np.int64),
                 )
             return
+        if not fresh_rows and not updated:
+            return  # only unchanged vectors re-read: the stacked matrix still holds
         self.rows.extend(fresh_rows)
         for at, _, vector in updated:
             self.rows[at] = vector
