@@ -29,9 +29,12 @@ class AnswerVotes:
     found: dict[int, list[Found]] = field(default_factory=lambda: defaultdict(list))
 
 
-def answer_votes(text: str, scope: SearchScope, filters: Filters) -> AnswerVotes:
+def answer_votes(
+    text: str, scope: SearchScope, filters: Filters, *, mode: str = "hybrid"
+) -> AnswerVotes:
     """Per author: the rank-weighted votes of their answers that search retrieves for the
-    text within the scope, and whether each was accepted. `filters.kinds` is set to answers."""
+    text within the scope, and whether each was accepted. `filters.kinds` is set to answers;
+    `mode` is search's (hybrid, lexical or semantic)."""
     from dataclasses import replace
 
     from trellis.qa.models import Post
@@ -40,7 +43,7 @@ def answer_votes(text: str, scope: SearchScope, filters: Filters) -> AnswerVotes
 
     votes = AnswerVotes()
     answers_only = replace(filters, kinds=(DocKind.ANSWER,))
-    ranked, _ = ranked_ids(text, scope, answers_only, ANSWERS_CONSIDERED)
+    ranked, _ = ranked_ids(text, scope, answers_only, ANSWERS_CONSIDERED, mode=mode)
     posts = dict(
         Document.objects.filter(pk__in=[pk for pk, _ in ranked]).values_list("pk", "object_id")
     )

@@ -44,6 +44,10 @@ from trellis.search.lexical import Filters
 
 MOST_ACTIVE = 50  # of the scope's helpers (by decayed recent answers), always considered
 TOPIC_PER_TAG = 200  # strongest evidence rows read per tag of the question
+# Past answers are found by words alone: on the routing benchmark (quantumcomputing, SQLite)
+# words alone rank as well as words and meaning (1.074x/1.127x BM25 against 1.074x/1.129x)
+# at a fifth of the time (21 against 94 ms a question: no model call, no vector probes).
+RETRIEVAL = "lexical"
 DAY = 86400.0
 TEXT_HALF_LIFE_DAYS = 30.0
 TEXT_FLOOR = 0.003  # about a fifth of one retrieved answer's vote: not found is not ruled out
@@ -136,7 +140,8 @@ def rank(
     now = until or timezone.now()
     raw: dict[str, dict[int, float]] = {name: defaultdict(float) for name in WEIGHTS}
     text = f"{draft.title}\n{draft.body[:1000]}"
-    votes = answer_votes(text, scope, Filters(community_id=draft.community_id, until=until))
+    filters = Filters(community_id=draft.community_id, until=until)
+    votes = answer_votes(text, scope, filters, mode=RETRIEVAL)
     for author, found in votes.found.items():
         raw["text"][author] = sum(f.vote * _decay(now - f.created_at) for f in found)
     similar = votes.accepted
