@@ -69,6 +69,12 @@ def reason_for(candidate: routing.Candidate) -> str:
     return (text[0].upper() + text[1:])[:300]
 
 
+def _under_cap(ranked: list[int], k: int, now: datetime) -> list[int]:
+    """The first `k` of `ranked` still under their weekly cap (call with their rows locked)."""
+    return load.pick(ranked, k=k, routed_this_week=routed_this_week(ranked, now),
+                     caps=weekly_caps(ranked))  # fmt: skip
+
+
 def weekly_caps(person_ids: Iterable[int]) -> dict[int, int]:
     return dict(
         Availability.objects.filter(person_id__in=list(person_ids)).values_list(
@@ -181,8 +187,7 @@ def _experts_round(question: Post, stage: str, now: datetime, k: int) -> list[Ro
     ranked = [c for c in ranked if c.person_id in askable]
     ids = [c.person_id for c in ranked]
     _lock_people(ids)
-    chosen = set(load.pick(ids, k=k, routed_this_week=routed_this_week(ids, now),
-                           caps=weekly_caps(ids)))  # fmt: skip
+    chosen = set(_under_cap(ids, k, now))
     people = [
         (c.person_id, reason_for(c), c.score, position)
         for position, c in enumerate(ranked, start=1)
@@ -202,8 +207,7 @@ def _leaders_round(question: Post, now: datetime) -> list[RoutingDecision]:
     leaders = _askable(question, leaders - _already_involved(question), now)
     ids = sorted(leaders)
     _lock_people(ids)
-    chosen = load.pick(ids, k=len(ids), routed_this_week=routed_this_week(ids, now),
-                       caps=weekly_caps(ids))  # fmt: skip
+    chosen = _under_cap(ids, len(ids), now)
     reason = f"Nobody has answered yet and you lead {question.community.name}"
     return _ask(question, [(p, reason[:300], 0.0, 0) for p in chosen],
                 stage=RoutingStage.LEADER, now=now, actor=None)  # fmt: skip
@@ -371,8 +375,7 @@ def question_connect(
         if _lock_question(question.pk) is None:
             raise NotFound("No such question.")
         _lock_people([person.pk])
-        if not load.pick([person.pk], k=1, routed_this_week=routed_this_week([person.pk], now),
-                         caps=weekly_caps([person.pk])):  # fmt: skip
+        if not _under_cap([person.pk], 1, now):
             raise refuse(f"{person.name} has been asked as often as they allow this week.")
         reason = f"{actor.name} thought you could help" + (f": {note}" if note else "")
         try:

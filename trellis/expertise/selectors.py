@@ -290,11 +290,7 @@ def routed_load(
     # This week's count against the cap, over the communities the viewer may see: routings
     # in a private community the leader is not in never show (the cap itself still counts
     # them, so a leader may see someone "full" with fewer here).
-    visible = RoutingDecision.objects.filter(
-        access.visible_community_filter(viewer), person_id__in=list(by_person),
-        created_at__gt=now - timedelta(days=load.WEEK_DAYS),
-    )  # fmt: skip
-    weekly = dict(visible.values("person_id").annotate(n=Count("pk")).values_list("person_id", "n"))
+    weekly = routed_this_week(by_person, now, access.visible_community_filter(viewer))
     lines = []
     for person in people:
         row = by_person[person.pk]
@@ -313,12 +309,16 @@ def routed_load(
     return sorted(lines, key=lambda line: (-line.this_week, -line.last_30_days, line.person.name))
 
 
-def routed_this_week(person_ids: Iterable[int], now: datetime) -> dict[int, int]:
-    """Questions routed to each person in the seven days before `now`, everywhere: the
-    weekly cap is the person's, not a community's."""
+def routed_this_week(
+    person_ids: Iterable[int], now: datetime, where: Q | None = None
+) -> dict[int, int]:
+    """Questions routed to each person in the seven days before `now`: everywhere for the
+    cap (it is the person's, not a community's), or only where `where` holds (for display)."""
     rows = (
         RoutingDecision.objects.filter(
-            person_id__in=list(person_ids), created_at__gt=now - timedelta(days=load.WEEK_DAYS)
+            where or Q(),
+            person_id__in=list(person_ids),
+            created_at__gt=now - timedelta(days=load.WEEK_DAYS),
         )
         .values("person_id")
         .annotate(n=Count("pk"))
