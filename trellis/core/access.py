@@ -169,6 +169,13 @@ class SearchScope:
     everything: bool
     community_ids: frozenset[int]
 
+    def covers(self, community_id: int | None) -> bool:
+        """Whether a row in this community (none: org-wide) is within the scope: the same
+        rule as `visible_community_filter`, for rows already read."""
+        if not self.signed_in:
+            return False
+        return self.everything or community_id is None or community_id in self.community_ids
+
 
 def search_scope(viewer: Viewer) -> SearchScope:
     if not is_signed_in(viewer):

@@ -94,9 +94,7 @@ def _in_scope(scope: access.SearchScope, community_id: int | None) -> Callable[[
     """`_scope_q` as a test of one row's community."""
     if community_id is not None:
         return lambda community: community == community_id
-    if scope.everything:
-        return lambda community: True
-    return lambda community: community is None or community in scope.community_ids
+    return scope.covers
 
 
 def _per_author(answers: QuerySet[Any]) -> list[tuple[int, int | None, float]]:

@@ -256,7 +256,7 @@ class MenteeFacts:
     terms: set[str]
     evidence: dict[int, list[TopicFit]]
     skills: dict[int, list[str]]
-    visible: set[int]
+    visible: access.SearchScope
     closed: set[int]
 
 
@@ -349,12 +349,9 @@ class Ranker:
             return
         terms = {pk: mentee_terms(m) for pk, m in todo.items()}
         everything = set().union(*terms.values())
-        # The one read that depends on who looks; evidence is filtered with it below exactly as
-        # `access.visible_community_filter` would (org-wide rows, or a community they may see).
-        visible = {
-            pk: set(access.visible_communities(m).values_list("pk", flat=True))
-            for pk, m in todo.items()
-        }
+        # The one read that depends on who looks; evidence is filtered with it below
+        # (`SearchScope.covers`: org-wide rows, or a community they may see).
+        visible = {pk: access.search_scope(m) for pk, m in todo.items()}
         signed_in = {pk for pk, m in todo.items() if access.is_signed_in(m)}
         tags = (
             dict(Tag.objects.filter(name__in=everything).values_list("pk", "name"))
@@ -365,7 +362,7 @@ class Ranker:
         if tags and signed_in:
             scope = Q(tag_id__in=tags)
             if not any(access.is_org_admin(todo[pk]) for pk in signed_in):
-                seen = set().union(*(visible[pk] for pk in signed_in))
+                seen = set().union(*(visible[pk].community_ids for pk in signed_in))
                 scope &= Q(community__isnull=True) | Q(community_id__in=sorted(seen))
             rows = list(
                 TopicEvidence.objects.filter(scope)
@@ -395,7 +392,7 @@ class Ranker:
             sums: dict[tuple[int, int], list[float]] = {}
             found = [row for term in mine for row in by_tag.get(term, [])]
             for person_id, tag_id, community_id, *counts in found if pk in signed_in else []:
-                if community_id is not None and community_id not in sees:
+                if not sees.covers(community_id):
                     continue
                 total = sums.setdefault((person_id, tag_id), [0, 0, 0, 0.0])
                 for i, count in enumerate(counts):
@@ -437,7 +434,7 @@ class Ranker:
             and mentee.department_id
             and mentor.department_id != mentee.department_id
         )
-        shown = [c for c in self._communities.get(mentor.pk, []) if c in facts.visible]
+        shown = [c for c in self._communities.get(mentor.pk, []) if facts.visible.covers(c)]
         suggestion.communities = len(shown)
         suggestion.departments_reached = len(set().union(*(self._departments[c] for c in shown)))
         if state is not None:
