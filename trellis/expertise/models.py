@@ -90,6 +90,12 @@ class HelperStats(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["community", "recent"], name="expertise_helper_recent"),
+            # PostgreSQL cannot read the one above in order for IS NULL (organisation-wide)
+            models.Index(
+                fields=["-recent"],
+                condition=models.Q(community__isnull=True),
+                name="expertise_helper_recent_org",
+            ),
             models.Index(fields=["person"], name="expertise_helper_person"),
         ]
 

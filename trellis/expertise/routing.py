@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from trellis.core import access
@@ -177,22 +178,24 @@ def rank(
     named = set(raw["text"]) | set(raw["topic"]) | set(raw["asker_answers"])
     people = named | set(_most_active(scope, draft.community_id))
     people.discard(draft.asker_id or 0)
-    # By the person index, the scope tested here (an OR of communities in SQL made SQLite read
-    # every visible row and probe the list).
-    totals: dict[int, list[float]] = {}
+    # Summed per person in the database by the person index; the scope only filters what is
+    # summed (as a WHERE condition, an OR of communities made SQLite read every visible row
+    # and probe the list).
     for chunk in _chunks(sorted(people), 1000):
-        for person, community, recent, answered, accepted in HelperStats.objects.filter(
-            person_id__in=chunk
-        ).values_list("person_id", "community_id", "recent", "answers", "accepted"):
-            if visible(community):
-                tally = totals.setdefault(person, [0.0, 0.0, 0.0])
-                tally[0] += recent
-                tally[1] += answered
-                tally[2] += accepted
-    for person, (recent_sum, answers_sum, accepted_sum) in totals.items():
-        raw["activity"][person] = recent_sum
-        raw["answers"][person] = answers_sum
-        raw["acceptance"][person] = (accepted_sum + 1) / (answers_sum + 3)
+        for person, recent_sum, answers_sum, accepted_sum in (
+            HelperStats.objects.filter(person_id__in=chunk)
+            .values("person_id")
+            .annotate(
+                recent_sum=Sum("recent", filter=where),
+                answers_sum=Sum("answers", filter=where),
+                accepted_sum=Sum("accepted", filter=where),
+            )
+            .values_list("person_id", "recent_sum", "answers_sum", "accepted_sum")
+        ):
+            if answers_sum:
+                raw["activity"][person] = recent_sum
+                raw["answers"][person] = answers_sum
+                raw["acceptance"][person] = (accepted_sum + 1) / (answers_sum + 3)
 
     def features_of(person: int) -> dict[str, float]:
         return {name: raw[name].get(person, 0.0) for name in WEIGHTS}
@@ -221,8 +224,8 @@ def _chunks(items: list[int], size: int) -> list[list[int]]:
 
 
 def _most_active(scope: access.SearchScope, community_id: int | None) -> list[int]:
-    """The scope's most active helpers: one walk of the (community, recent) index per
-    community in scope, merged (an OR of communities made the database sort them all)."""
+    """The scope's most active helpers: a walk of the (community, recent) index per community
+    in scope, in one statement (an OR of communities made the database sort them all)."""
     if community_id is not None:
         places: list[int | None] | None = [community_id]
     elif scope.everything:
@@ -232,11 +235,15 @@ def _most_active(scope: access.SearchScope, community_id: int | None) -> list[in
     if places is None:
         ordered = HelperStats.objects.order_by("-recent")
         return list(ordered.values_list("person_id", flat=True)[:MOST_ACTIVE])
-    found: list[tuple[float, int]] = []
-    for place in places:
-        rows = HelperStats.objects.filter(
-            community_id=place) if place is not None else HelperStats.objects.filter(
-            community_id__isnull=True)  # fmt: skip
-        found += rows.order_by("-recent").values_list("recent", "person_id")[:MOST_ACTIVE]
+    table = HelperStats._meta.db_table
+    walks = [
+        f"SELECT * FROM (SELECT recent, person_id FROM {table} "  # noqa: S608
+        f"WHERE community_id {'IS NULL' if place is None else '= %s'} "
+        f"ORDER BY recent DESC LIMIT {MOST_ACTIVE}) AS walk{i}"
+        for i, place in enumerate(places)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(walks), [p for p in places if p is not None])
+        found = cursor.fetchall()
     found.sort(key=lambda row: -row[0])
     return list(dict.fromkeys(person for _, person in found))[:MOST_ACTIVE]
