@@ -149,23 +149,23 @@ def rank(
     visible = _in_scope(scope, draft.community_id)
     topics: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
     tag_names = dict(Tag.objects.filter(name__in=draft.tags).values_list("pk", "name"))
-    for tag_id, tag_name in tag_names.items():
-        # Each tag's strongest evidence rows only (the (tag, score) index), summed per person
-        # here: at a million answers a common tag has tens of thousands of people behind it.
-        per_person: dict[int, list[float]] = {}
-        strongest = (
-            TopicEvidence.objects.filter(where, tag_id=tag_id)
-            .order_by("-score")
-            .values_list("person_id", "score", "answers", "accepted")[:TOPIC_PER_TAG]
-        )
-        for person, score, answered, accepted in strongest:
-            tally = per_person.setdefault(person, [0.0, 0.0, 0.0])
-            tally[0] += score
-            tally[1] += answered
-            tally[2] += accepted
-        for person, (score_sum, answers_sum, accepted_sum) in per_person.items():
-            raw["topic"][person] += score_sum
-            topics[person].append((tag_name, int(answers_sum), int(accepted_sum)))
+    # Each tag's strongest evidence rows only (the (tag, score) index), summed per person
+    # here: at a million answers a common tag has tens of thousands of people behind it.
+    per_pair: dict[tuple[int, int], list[float]] = {}
+    strongest = [
+        TopicEvidence.objects.filter(where, tag_id=tag_id)
+        .order_by("-score")
+        .values_list("person_id", "tag_id", "score", "answers", "accepted")[:TOPIC_PER_TAG]
+        for tag_id in tag_names
+    ]
+    for person, tag_id, score, answered, accepted in _walks(strongest):
+        tally = per_pair.setdefault((person, tag_id), [0.0, 0.0, 0.0])
+        tally[0] += score
+        tally[1] += answered
+        tally[2] += accepted
+    for (person, tag_id), (score_sum, answers_sum, accepted_sum) in per_pair.items():
+        raw["topic"][person] += score_sum
+        topics[person].append((tag_names[tag_id], int(answers_sum), int(accepted_sum)))
 
     # Counted per (author, community) without the scope in SQL, which is applied after: with
     # a community condition SQLite walks the community's every post instead of the author index.
@@ -223,9 +223,25 @@ def _chunks(items: list[int], size: int) -> list[list[int]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _walks(querysets: list[QuerySet[Any]]) -> list[tuple[Any, ...]]:
+    """The rows of several ordered, limited index walks, in one statement (a round trip each
+    was most of their cost on PostgreSQL). Only for values_list querysets of plain numbers:
+    the rows are the database's, without Django's conversions."""
+    if not querysets:
+        return []
+    parts, params = [], []
+    for i, queryset in enumerate(querysets):
+        sql, walk_params = queryset.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS walk{i}")  # noqa: S608
+        params += list(walk_params)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return list(cursor.fetchall())
+
+
 def _most_active(scope: access.SearchScope, community_id: int | None) -> list[int]:
     """The scope's most active helpers: a walk of the (community, recent) index per community
-    in scope, in one statement (an OR of communities made the database sort them all)."""
+    in scope, merged (an OR of communities made the database sort them all)."""
     if community_id is not None:
         places: list[int | None] | None = [community_id]
     elif scope.everything:
@@ -235,15 +251,14 @@ def _most_active(scope: access.SearchScope, community_id: int | None) -> list[in
     if places is None:
         ordered = HelperStats.objects.order_by("-recent")
         return list(ordered.values_list("person_id", flat=True)[:MOST_ACTIVE])
-    table = HelperStats._meta.db_table
     walks = [
-        f"SELECT * FROM (SELECT recent, person_id FROM {table} "  # noqa: S608
-        f"WHERE community_id {'IS NULL' if place is None else '= %s'} "
-        f"ORDER BY recent DESC LIMIT {MOST_ACTIVE}) AS walk{i}"
-        for i, place in enumerate(places)
+        HelperStats.objects.filter(
+            Q(community_id=place) if place is not None else Q(community_id__isnull=True)
+        )
+        .order_by("-recent")
+        .values_list("recent", "person_id")[:MOST_ACTIVE]
+        for place in places
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(walks), [p for p in places if p is not None])
-        found = cursor.fetchall()
+    found = _walks(walks)
     found.sort(key=lambda row: -row[0])
     return list(dict.fromkeys(person for _, person in found))[:MOST_ACTIVE]
