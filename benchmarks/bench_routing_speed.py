@@ -615,10 +615,12 @@ def route(
     candidates, first_candidates = [], []
     for i, draft in enumerate(drafts):
         ms_rank, found = timed(routing.rank, draft, scope, limit=10)
-        # the same retrieval again: its query vector is cached now, so this is without the model
+        # routing's own retrieval again (words alone, or with meaning: then its query vector
+        # is cached now, so this is without the model, which is timed on its own)
         filters = Filters(community_id=draft.community_id)
-        ms_text, _ = timed(answer_votes, texts[i], scope, filters)
-        ms_model = timed(embedder.model.embed, [texts[i]])[0] if embedder.model else 0.0
+        ms_text, _ = timed(answer_votes, texts[i], scope, filters, mode=routing.RETRIEVAL)
+        with_model = embedder.model is not None and routing.RETRIEVAL != "lexical"
+        ms_model = timed(embedder.model.embed, [texts[i]])[0] if with_model else 0.0
         ms_pk, _ = timed(
             lambda pk: Person.objects.filter(pk=pk).values_list("pk").first(), reader.pk
         )
@@ -664,7 +666,8 @@ def route(
         "questions": len(rank_ms),
         "rank": percentiles(rank_ms),
         "text_retrieval_without_model": percentiles(text_ms),
-        "model_embed": percentiles(model_ms) if embedder.model else None,
+        "retrieval": routing.RETRIEVAL,
+        "model_embed": percentiles(model_ms) if any(model_ms) else None,
         "topic_and_activity": percentiles(rest_ms),
         "in_community_rank": percentiles(
             [ms for ms, d in zip(rank_ms, drafts[warm:], strict=True) if d.community_id is not None]
