@@ -142,7 +142,14 @@ def test_api_lists_experts_and_keeps_private_evidence_private(content: Org) -> N
     found = ok(Api(content.member).call("get", "/experts?q=helm+rollback"))
     assert found[0]["person"]["name"] == content.facilitator.name
     assert "answered 1 similar question, 1 accepted" in found[0]["reasons"]
-    helm = {"tag": "helm", "answers": 1, "accepted": 1, "guides": 0, "endorsements": 0}
+    helm = {
+        "tag": "helm",
+        "kind": "tag",
+        "answers": 1,
+        "accepted": 1,
+        "guides": 0,
+        "endorsements": 0,
+    }
     assert found[0]["topics"] == [helm]
     words = "breach+drill+vault+keys+incident-response"
     inside = ok(Api(content.member).call("get", f"/experts?q={words}"))

@@ -27,7 +27,7 @@ from trellis.communities.models import (
     Membership,
     Sponsorship,
 )
-from trellis.expertise.models import Availability, Endorsement, RoutingDecision
+from trellis.expertise.models import Availability, Endorsement, LearnedTopic, RoutingDecision
 from trellis.library.models import Resource
 from trellis.mentoring.models import MentorOffer, Mentorship
 from trellis.notifications.models import Notification, Preference
@@ -960,6 +960,7 @@ def _fingerprint() -> tuple[object, ...]:
         ),
         sorted(RoutingDecision.objects.values_list("id", "person_id", "passed_at")),
         sorted(Endorsement.objects.values_list("person_id", "tag_id", "endorsed_by_id")),
+        sorted(LearnedTopic.objects.values_list("id", "label")),
         sorted(
             Mentorship.objects.values_list(
                 "id", "mentor_id", "mentee_id", "status", "mentor_accepted_at", "mentee_accepted_at"

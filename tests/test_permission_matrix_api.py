@@ -343,6 +343,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         lambda o: _leaders_request(o) and "/routing/load?community=security-council",
         CURATORS,
     ),
+    ("GET", "/people/{person_id}/expertise"): Op(
+        lambda o: f"/people/{o.leader.pk}/expertise", everyone(200)
+    ),
     ("GET", "/people/{person_id}/endorsements"): Op(
         lambda o: _members_endorsement(o) and f"/people/{o.leader.pk}/endorsements", everyone(200)
     ),

@@ -30,6 +30,7 @@ from trellis.communities import selectors as community_selectors
 from trellis.core.errors import NotFound
 from trellis.expertise import dispatch, selectors, services
 from trellis.expertise.models import Availability, RoutingDecision, RoutingStage
+from trellis.people import selectors as people_selectors
 from trellis.people.models import Person
 from trellis.qa import selectors as qa_selectors
 from trellis.qa.models import Post, PostKind
@@ -47,7 +48,8 @@ class ExpertParams(QueryParams):
 
 
 class TopicOut(Schema):
-    tag: str
+    tag: str = Field(description="The tag, or a learned topic's label.")
+    kind: str = Field(description="'tag', or 'learned' for a topic learned from the questions.")
     answers: int
     accepted: int
     guides: int
@@ -284,6 +286,65 @@ class EndorsedTopicOut(Schema):
     tag: str
     endorsements: int
     by_you: bool
+
+
+class TopicLineOut(Schema):
+    tag: str
+    answers: int
+    accepted: int
+    guides: int = Field(description="Guides they own on it.")
+    endorsements: int
+    score: float = Field(description="Decayed evidence: recent and accepted answers weigh more.")
+
+
+class LearnedTopicOut(Schema):
+    id: int
+    label: str = Field(description="Its three most distinctive words.")
+    answers: int
+    accepted: int
+    score: float
+
+
+class PersonExpertiseOut(Schema):
+    topics: list[TopicLineOut] = Field(description="Per tag, from evidence you may see.")
+    learned: list[LearnedTopicOut] = Field(
+        description="Topics learned from the questions they answered, that you may see."
+    )
+
+
+@router.get(
+    "/people/{person_id}/expertise",
+    response={200: PersonExpertiseOut, **error_responses()},
+    summary="A person's expertise, with its evidence",
+    description="What their profile shows you: per tag and per learned topic, only from "
+    "communities you may see.",
+)
+def person_expertise(request: HttpRequest, person_id: PersonId) -> dict[str, Any]:
+    actor = viewer(request)
+    person = people_selectors.person_profile(viewer=actor, person_id=person_id).person
+    return {
+        "topics": [
+            {
+                "tag": t.tag,
+                "answers": t.answers,
+                "accepted": t.accepted,
+                "guides": t.guides,
+                "endorsements": t.endorsements,
+                "score": round(t.score, 6),
+            }
+            for t in selectors.person_topics(viewer=actor, person=person)
+        ],
+        "learned": [
+            {
+                "id": t.topic_id,
+                "label": t.label,
+                "answers": t.answers,
+                "accepted": t.accepted,
+                "score": round(t.score, 6),
+            }
+            for t in selectors.person_learned_topics(viewer=actor, person=person)
+        ],
+    }
 
 
 def _colleague(person_id: int) -> Person:

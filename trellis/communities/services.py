@@ -114,6 +114,7 @@ def community_update(*, actor: Person, community: Community, **changes: str | in
     if unknown:
         raise Invalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
     _validate(changes)
+    was_public = community.visibility == Visibility.PUBLIC
     for field, value in changes.items():
         setattr(
             community,
@@ -121,6 +122,10 @@ def community_update(*, actor: Person, community: Community, **changes: str | in
             value.strip() if isinstance(value, str) and field in TEXT_FIELDS else value,
         )
     community.save(update_fields=[*changes, "updated_at"])  # never a stale member_count
+    if was_public != (community.visibility == Visibility.PUBLIC):
+        from trellis.expertise import services as expertise_services
+
+        expertise_services.topics_after_visibility_change(community_id=community.pk)
     activity_record(actor=actor, verb="community.update", obj=community, community_id=community.pk)
     return community
 

@@ -27,6 +27,7 @@ class AnswerVotes:
     scores: dict[int, float] = field(default_factory=lambda: defaultdict(float))
     accepted: dict[int, list[bool]] = field(default_factory=lambda: defaultdict(list))
     found: dict[int, list[Found]] = field(default_factory=lambda: defaultdict(list))
+    questions: list[int] = field(default_factory=list)  # of the answers retrieved, best first
 
 
 def answer_votes(
@@ -48,16 +49,21 @@ def answer_votes(
         Document.objects.filter(pk__in=[pk for pk, _ in ranked]).values_list("pk", "object_id")
     )
     authors = {
-        pk: (author, accepted == pk, created_at)
-        for pk, author, accepted, created_at in Post.objects.filter(
+        pk: (author, accepted == pk, created_at, question)
+        for pk, author, accepted, created_at, question in Post.objects.filter(
             pk__in=posts.values()
-        ).values_list("pk", "author_id", "question__accepted_answer_id", "created_at")
+        ).values_list(
+            "pk", "author_id", "question__accepted_answer_id", "created_at", "question_id"
+        )
     }
     for position, (doc_id, _) in enumerate(ranked, start=1):
         found = authors.get(posts.get(doc_id, 0))
-        if found is None or found[0] is None:
+        if found is None:
             continue
-        author, accepted, created_at = found
+        votes.questions.append(found[3])
+        if found[0] is None:
+            continue
+        author, accepted, created_at, _question = found
         vote = (2.0 if accepted else 1.0) / (RRF_K + position)
         votes.scores[author] += vote
         votes.accepted[author].append(accepted)

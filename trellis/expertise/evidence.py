@@ -16,7 +16,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from trellis.expertise.models import HelperStats, TopicEvidence
+from trellis.expertise.models import (
+    HelperStats,
+    LearnedTopicEvidence,
+    QuestionTopic,
+    TopicEvidence,
+)
 from trellis.imports.writing import datetime_adapter, fast_insert
 
 HALF_LIFE_DAYS = 365.0  # evidence a year old counts half
@@ -128,8 +133,15 @@ def _rebuild_people(ids: list[int], now: datetime) -> int:
                 tally = tallies[(person, community, tag)]
                 tally.guides += 1
                 tally.add(verified_at, GUIDE_WEIGHT, now)
+        topic_of = dict(
+            QuestionTopic.objects.filter(question_id__in=answers.values("question_id")).values_list(
+                "question_id", "topic_id"
+            )
+        )
+        learned = learned_tallies(rows, topic_of, now)
         TopicEvidence.objects.filter(person_id__in=ids).delete()  # one DELETE: no cascades
         HelperStats.objects.filter(person_id__in=ids).delete()
+        LearnedTopicEvidence.objects.filter(person_id__in=ids).delete()
         when = datetime_adapter()
         fast_insert(
             HelperStats,
@@ -149,7 +161,34 @@ def _rebuild_people(ids: list[int], now: datetime) -> int:
                 for (person, community, tag), t in tallies.items()
             ],
         )  # fmt: skip
+        fast_insert(
+            LearnedTopicEvidence,
+            ("person_id", "community_id", "topic_id", "answers", "accepted", "score", "last_at"),
+            [
+                (person, community, topic, t.answers, t.accepted, t.score, when(t.last_at or now))
+                for (person, community, topic), t in learned.items()
+            ],
+        )
     return len(tallies)
+
+
+def learned_tallies(
+    rows: list[Any], topic_of: dict[int, int], now: datetime
+) -> dict[tuple[int, int | None, int], _Tally]:
+    """Per (person, scope, learned topic): answers to the topic's questions, weighted and
+    decayed as tag evidence is. `rows` as `_tally_answers` takes them, in id order."""
+    tallies: dict[tuple[int, int | None, int], _Tally] = defaultdict(_Tally)
+    for author, community, question, votes, created, accepted_id, answer_id in rows:
+        topic = topic_of.get(question)
+        if topic is None:
+            continue
+        accepted = accepted_id == answer_id
+        tally = tallies[(author, community, topic)]
+        tally.answers += 1
+        tally.accepted += int(accepted)
+        tally.votes += votes
+        tally.add(created, answer_weight(accepted, votes), now)
+    return tallies
 
 
 def _tally_answers(

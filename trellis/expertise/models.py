@@ -103,6 +103,67 @@ class HelperStats(models.Model):
         return f"{self.person_id} in {self.community_id}: {self.answers} answers"
 
 
+class LearnedTopic(models.Model):
+    """A topic learned from the questions themselves (tags name only what askers thought to
+    tag): a cluster of question vectors, labelled by the words that set it apart. Learned per
+    scope: `community` none is the model of everything every member sees (organisation-wide
+    content and public communities); a private community has a model of its own, so a label
+    never carries a private community's words to people outside it."""
+
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    label = models.CharField(max_length=200)  # its three most distinctive words
+    terms = models.JSONField(default=list)  # the distinctive words, most first
+    centroid = models.BinaryField()  # float32 unit vector of `embedding_model`
+    embedding_model = models.CharField(max_length=60)
+    questions = models.PositiveIntegerField(default=0)
+    learned_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["community"], name="expertise_learned_scope")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class QuestionTopic(models.Model):
+    """Which learned topic a question belongs to (one each), so that a person's learned-topic
+    evidence is rebuilt from their own answers after each one, as their tag evidence is."""
+
+    question = models.OneToOneField(
+        "qa.Post", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    topic = models.ForeignKey(LearnedTopic, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.question_id} in {self.topic_id}"
+
+
+class LearnedTopicEvidence(models.Model):
+    """One person's answers on one learned topic within one scope (their answers'
+    community), decayed as tag evidence is."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    topic = models.ForeignKey(LearnedTopic, on_delete=models.CASCADE, related_name="+")
+    answers = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    score = models.FloatField(default=0.0)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person"], name="expertise_learned_person"),
+            models.Index(fields=["topic", "-score"], name="expertise_learned_strongest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} on learned {self.topic_id}: {self.score:.2f}"
+
+
 class RoutingStage(models.TextChoices):
     EXPERT = "expert", "matched to the question"
     ESCALATION = "escalation", "asked when nobody had answered"

@@ -5,12 +5,15 @@ Two kinds of evidence, both limited to the viewer's scope:
   document model of Balog et al., 2006: a person is as relevant as the answers they wrote,
   weighted by each answer's rank; an accepted answer counts double);
 - topics the text names: the per-tag evidence (answers, accepted answers, guides) of the tags
-  whose names are among the text's words.
+  whose names are among the text's words;
+- learned topics the text is about: the topics (see topics.py) of the questions whose answers
+  the text retrieves, when several of the best retrieved answers share one, and each person's
+  evidence on them.
 Nobody who opted out or is away is listed; nor the viewer, nor inactive (imported) accounts.
 """
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -27,6 +30,9 @@ from trellis.expertise.answers import answer_votes
 from trellis.expertise.models import (
     Availability,
     Endorsement,
+    LearnedTopic,
+    LearnedTopicEvidence,
+    QuestionTopic,
     RoutedQuestion,
     RoutingDecision,
     TopicEvidence,
@@ -38,15 +44,18 @@ from trellis.search.query import parse
 
 TOPIC_WEIGHT = 0.05  # one unit of decayed topic score against one top-ranked answer (1/61)
 ENDORSEMENT_WEIGHT = 0.5  # a colleague's endorsement, in units of topic score (a guide is 3)
+TOPIC_VOTERS = 20  # best retrieved answers whose questions' learned topics are counted
+TOPIC_QUORUM = 3  # of them a learned topic needs to be what the text is about
 
 
 @dataclass(frozen=True)
 class TopicTally:
-    tag: str
+    tag: str  # or a learned topic's label
     answers: int = 0
     accepted: int = 0
     guides: int = 0
     endorsements: int = 0
+    kind: str = "tag"  # or "learned"
 
 
 @dataclass
@@ -75,7 +84,8 @@ class Expert:
             if topic.endorsements:
                 n = topic.endorsements
                 parts.append(f"endorsed by {n} colleague{'s' if n != 1 else ''}")
-            said.append(f"on {topic.tag}: " + ", ".join(parts))
+            subject = f"questions about {topic.tag}" if topic.kind == "learned" else topic.tag
+            said.append(f"on {subject}: " + ", ".join(parts))
         return said
 
 
@@ -110,7 +120,7 @@ def who_knows(
 
     names = tag_names_in(text)
     tags = dict(Tag.objects.filter(name__in=names).values_list("pk", "name")) if names else {}
-    topics: dict[int, dict[int, TopicTally]] = defaultdict(dict)
+    topics: dict[int, dict[tuple[str, int], TopicTally]] = defaultdict(dict)
     if tags:
         rows = TopicEvidence.objects.filter(
             access.visible_community_filter(viewer), tag_id__in=tags
@@ -123,11 +133,26 @@ def who_knows(
         for row in summed:
             who, tag = row["person_id"], row["tag_id"]
             scores[who] += TOPIC_WEIGHT * float(row["s"])
-            topics[who][tag] = TopicTally(tags[tag], row["a"], row["c"], row["g"])
+            topics[who][("tag", tag)] = TopicTally(tags[tag], row["a"], row["c"], row["g"])
         for (who, tag), n in endorsement_counts(None, set(tags)).items():
             scores[who] += TOPIC_WEIGHT * ENDORSEMENT_WEIGHT * n
-            had = topics[who].get(tag, TopicTally(tags[tag]))
-            topics[who][tag] = replace(had, endorsements=n)
+            had = topics[who].get(("tag", tag), TopicTally(tags[tag]))
+            topics[who][("tag", tag)] = replace(had, endorsements=n)
+
+    for topic_id, label in _learned_topics_about(viewer, votes.questions).items():
+        learned = LearnedTopicEvidence.objects.filter(
+            access.visible_community_filter(viewer), topic_id=topic_id
+        )
+        if community_id is not None:
+            learned = learned.filter(community_id=community_id)
+        for summed_row in learned.values("person_id").annotate(
+            s=Sum("score"), a=Sum("answers"), c=Sum("accepted")
+        ):
+            who = summed_row["person_id"]
+            scores[who] += TOPIC_WEIGHT * float(summed_row["s"])
+            topics[who][("learned", topic_id)] = TopicTally(
+                label, summed_row["a"], summed_row["c"], kind="learned"
+            )
 
     candidates = set(scores) - {access.viewer_id(viewer)}
     candidates -= unavailable_ids(candidates, timezone.localdate())
@@ -145,6 +170,57 @@ def who_knows(
             ),
         )
     return sorted(experts.values(), key=lambda e: (-e.score, e.person.name))[:limit]
+
+
+def _learned_topics_about(viewer: access.Viewer, questions: list[int]) -> dict[int, str]:
+    """Learned topics (id -> label) shared by at least TOPIC_QUORUM of the questions of the
+    best retrieved answers (already within the viewer's scope), the topic itself visible too
+    (its words come from its own scope), most shared first, at most two."""
+    best = questions[:TOPIC_VOTERS]
+    if not best:
+        return {}
+    topic_of = dict(
+        QuestionTopic.objects.filter(question_id__in=best).values_list("question_id", "topic_id")
+    )
+    shared = Counter(topic_of[q] for q in best if q in topic_of)
+    wanted = [t for t, n in shared.most_common() if n >= TOPIC_QUORUM][:2]
+    labels = dict(
+        LearnedTopic.objects.filter(
+            access.visible_community_filter(viewer), pk__in=wanted
+        ).values_list("pk", "label")
+    )
+    return {t: labels[t] for t in wanted if t in labels}
+
+
+@dataclass(frozen=True)
+class LearnedLine:
+    topic_id: int
+    label: str
+    answers: int
+    accepted: int
+    score: float
+
+
+def person_learned_topics(
+    *, viewer: access.Viewer, person: Person, limit: int = 5
+) -> list[LearnedLine]:
+    """The learned topics a profile shows: evidence the viewer may see, on topics the viewer
+    may see (a private community's topics, and their words, only to its members)."""
+    if not access.is_signed_in(viewer):
+        return []
+    rows = (
+        LearnedTopicEvidence.objects.filter(
+            access.visible_community_filter(viewer),
+            access.visible_community_filter(viewer, "topic__community"),
+            person=person,
+        )
+        .values("topic_id", "topic__label")
+        .annotate(s=Sum("score"), a=Sum("answers"), c=Sum("accepted"))
+        .order_by("-s", "topic__label")[:limit]
+    )
+    return [
+        LearnedLine(r["topic_id"], r["topic__label"], r["a"], r["c"], float(r["s"])) for r in rows
+    ]
 
 
 @dataclass

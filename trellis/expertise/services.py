@@ -53,6 +53,23 @@ def evidence_rebuild_after_commit() -> None:
     transaction.on_commit(lambda: rebuild_all_evidence.enqueue())
 
 
+def topics_learn_after_commit() -> None:
+    """For search, when a bulk embedding has finished: topics relearned from its vectors."""
+    from trellis.expertise.tasks import learn_topics
+
+    transaction.on_commit(lambda: learn_topics.enqueue())
+
+
+def topics_after_visibility_change(*, community_id: int) -> None:
+    """For communities, when one turns private (or public): the topics everyone sees that its
+    questions helped learn go at once, in the same transaction (their words may be its
+    words), and every topic is relearned on commit."""
+    from trellis.expertise import topics
+
+    topics.forget_community(community_id)
+    topics_learn_after_commit()
+
+
 def routing_waiting_after_commit(limit: int = 20) -> None:
     """For the demo: everyone's evidence rebuilt, then its newest unanswered questions routed
     (one task, so the routing always has the evidence)."""

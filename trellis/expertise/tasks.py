@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from trellis.expertise import dispatch, evidence
+from trellis.expertise import dispatch, evidence, topics
 
 
 @task()
@@ -13,8 +13,16 @@ def refresh_evidence(person_ids: list[int]) -> int:
 
 @task()
 def rebuild_all_evidence() -> int:
-    """Daily, and after imports: everyone's evidence, with decay brought up to date."""
+    """Daily, and after imports: topics relearned, then everyone's evidence, with decay
+    brought up to date."""
+    topics.learn()
     return evidence.rebuild()
+
+
+@task()
+def learn_topics() -> int:
+    """When a bulk embedding has finished: topics learned from the new vectors."""
+    return topics.learn()
 
 
 @task()

@@ -61,6 +61,7 @@ def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "p": profile.person,
         "can_edit": access.can_edit_person(request.user, profile.person),
         "topics": expertise.person_topics(viewer=request.user, person=profile.person),
+        "learned": expertise.person_learned_topics(viewer=request.user, person=profile.person),
         "availability": expertise.availability_of(profile.person),
     }
     return render(request, "people/detail.html", context)

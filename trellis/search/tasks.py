@@ -34,6 +34,10 @@ def embed_in_slices() -> int:
     done = embed_pending(limit=EMBED_SLICE)
     if done == EMBED_SLICE:
         embed_in_slices.enqueue()
+    elif done:  # the last slice: expertise learns its topics from the vectors
+        from trellis.expertise.services import topics_learn_after_commit
+
+        topics_learn_after_commit()
     return done
 
 

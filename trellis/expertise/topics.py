@@ -1,0 +1,205 @@
+"""Learning topics from the questions themselves: tags name only what askers thought to tag.
+
+Per scope (see `LearnedTopic`), the questions' search vectors are clustered with spherical
+k-means (faiss), and each cluster is labelled by its most distinctive words: class-based
+TF-IDF over the questions' titles and tags, as BERTopic labels its clusters (Grootendorst,
+2022). Each question is assigned to its cluster; a person's learned-topic evidence comes from
+their answers to those questions (`evidence.learned_tallies`), rebuilt whole with the rest of
+their evidence after every answer.
+
+Learning needs semantic search's vectors: with no embedder configured there are no learned
+topics (profiles and "who knows" keep tags and text). Relearning replaces every topic, its
+assignments and its evidence in one transaction, so a failure leaves the previous topics.
+"""
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from trellis.communities.models import Community, Visibility
+from trellis.expertise.models import LearnedTopic, LearnedTopicEvidence, QuestionTopic
+from trellis.imports.writing import datetime_adapter, fast_insert
+from trellis.search import embedding
+from trellis.search.models import DocKind, Document
+from trellis.search.query import STOPWORDS
+
+MIN_QUESTIONS = 20  # a scope with fewer has too little to learn from: its tags say enough
+MAX_TOPICS = 100
+MIN_TOPIC_QUESTIONS = 3  # smaller clusters are noise, not topics
+LABEL_WORDS = 3
+TERMS_KEPT = 10
+KMEANS_ITERATIONS = 25
+SEED = 1234
+_WORD = re.compile(r"[^\W\d_][\w+#.-]*[\w+#]|[^\W\d_]")
+
+
+@dataclass(frozen=True)
+class Learned:
+    """One topic before it is written."""
+
+    community_id: int | None
+    label: str
+    terms: list[str]
+    centroid: np.ndarray
+    question_ids: list[int]
+
+
+def topic_count(questions: int) -> int:
+    """About the square root of the questions: a few topics for a small community, at most
+    MAX_TOPICS for a large one, each big enough to say something about a person."""
+    return max(2, min(MAX_TOPICS, round(math.sqrt(questions))))
+
+
+def words_of(text: str) -> list[str]:
+    """The label vocabulary: words of two letters or more that are not stop words, tag-shaped
+    ones ("c++", "ci-cd") kept whole."""
+    found = [w.lower() for w in _WORD.findall(text)]
+    return [w for w in found if len(w) > 1 and w not in STOPWORDS]
+
+
+def distinctive_terms(clusters: list[list[str]], keep: int = TERMS_KEPT) -> list[list[str]]:
+    """Class-based TF-IDF: per cluster (its questions' words joined as one document), each
+    word's share of the cluster's words times log(1 + A / its count over all clusters), A the
+    average number of words per cluster. Ties go to the alphabetically first word."""
+    counts = [Counter(words) for words in clusters]
+    overall: Counter[str] = Counter()
+    for count in counts:
+        overall.update(count)
+    average = sum(overall.values()) / max(len(clusters), 1)
+    terms = []
+    for count in counts:
+        total = sum(count.values()) or 1
+        weighted = {
+            word: (n / total) * math.log(1 + average / overall[word]) for word, n in count.items()
+        }
+        terms.append(sorted(weighted, key=lambda w: (-weighted[w], w))[:keep])
+    return terms
+
+
+def _scopes() -> list[tuple[int | None, Q]]:
+    """(community of the model, which documents it learns from): everything every member
+    sees, then each private community alone."""
+    scopes: list[tuple[int | None, Q]] = [
+        (None, Q(community__isnull=True) | Q(community__visibility=Visibility.PUBLIC))
+    ]
+    private = Community.objects.exclude(visibility=Visibility.PUBLIC).order_by("pk")
+    scopes += [(pk, Q(community_id=pk)) for pk in private.values_list("pk", flat=True)]
+    return scopes
+
+
+def _cluster(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit centroids and each vector's nearest one (spherical k-means, a fixed seed: the same
+    questions give the same topics)."""
+    import faiss
+
+    kmeans = faiss.Kmeans(
+        vectors.shape[1], k, niter=KMEANS_ITERATIONS, seed=SEED, spherical=True, verbose=False,
+        min_points_per_centroid=1,
+    )  # fmt: skip
+    kmeans.train(vectors)
+    _, nearest = kmeans.index.search(vectors, 1)
+    return np.asarray(kmeans.centroids), np.asarray(nearest[:, 0])
+
+
+def learn_scope(community_id: int | None, where: Q, model_name: str) -> list[Learned]:
+    rows = list(
+        Document.objects.filter(
+            where, kind=DocKind.QUESTION, embedding_model=model_name, embedding__isnull=False
+        )
+        .order_by("pk")
+        .values_list("object_id", "title", "tags", "embedding")
+    )
+    if len(rows) < MIN_QUESTIONS:
+        return []
+    vectors = np.stack([embedding.from_blob(bytes(r[3] or b"")) for r in rows]).astype(np.float32)
+    centroids, nearest = _cluster(vectors, topic_count(len(rows)))
+    members: dict[int, list[int]] = defaultdict(list)
+    for row_index, cluster in enumerate(nearest.tolist()):
+        members[cluster].append(row_index)
+    kept = sorted(c for c, m in members.items() if len(m) >= MIN_TOPIC_QUESTIONS)
+    words = [[w for i in members[c] for w in words_of(f"{rows[i][1]} {rows[i][2]}")] for c in kept]
+    learned = []
+    for cluster, terms in zip(kept, distinctive_terms(words), strict=True):
+        if not terms:
+            continue
+        learned.append(
+            Learned(
+                community_id=community_id,
+                label=" · ".join(terms[:LABEL_WORDS])[:200],
+                terms=terms,
+                centroid=centroids[cluster] / (np.linalg.norm(centroids[cluster]) or 1.0),
+                question_ids=[int(rows[i][0]) for i in members[cluster]],
+            )
+        )
+    return learned
+
+
+def learn(now: datetime | None = None) -> int:
+    """Relearn every scope's topics and everyone's evidence on them; returns the topics
+    written (none without an embedder: the previous topics then stay)."""
+    from trellis.expertise.evidence import learned_tallies
+    from trellis.qa.models import Post, PostKind
+
+    model = embedding.embedder()
+    if model is None:
+        return 0
+    now = now or timezone.now()
+    learned = [
+        t for community, where in _scopes() for t in learn_scope(community, where, model.name)
+    ]
+    when = datetime_adapter()
+    with transaction.atomic():
+        LearnedTopic.objects.all().delete()  # their assignments and evidence go with them
+        created = LearnedTopic.objects.bulk_create(
+            LearnedTopic(
+                community_id=t.community_id,
+                label=t.label,
+                terms=t.terms,
+                centroid=t.centroid.astype(np.float32).tobytes(),
+                embedding_model=model.name,
+                questions=len(t.question_ids),
+                learned_at=now,
+            )
+            for t in learned
+        )
+        topic_of = {
+            q: row.pk for row, t in zip(created, learned, strict=True) for q in t.question_ids
+        }
+        fast_insert(QuestionTopic, ("question_id", "topic_id"), list(topic_of.items()))
+        answers = Post.objects.filter(
+            kind=PostKind.ANSWER, author__isnull=False, created_at__lte=now,
+            question_id__in=QuestionTopic.objects.values("question_id"),
+        ).order_by("id")  # fmt: skip
+        rows = list(
+            answers.values_list(
+                "author_id", "community_id", "question_id", "score", "created_at",
+                "question__accepted_answer_id", "id",
+            )
+        )  # fmt: skip
+        tallies = learned_tallies(rows, topic_of, now)
+        fast_insert(
+            LearnedTopicEvidence,
+            ("person_id", "community_id", "topic_id", "answers", "accepted", "score", "last_at"),
+            [
+                (person, community, topic, t.answers, t.accepted, t.score, when(t.last_at or now))
+                for (person, community, topic), t in tallies.items()
+            ],
+        )
+    return len(created)
+
+
+def forget_community(community_id: int) -> int:
+    """Delete the topics of the model everyone sees that this community's questions are in
+    (with their assignments and evidence); returns how many went."""
+    shared = QuestionTopic.objects.filter(
+        topic__community__isnull=True, question__community_id=community_id
+    ).values("topic_id")
+    _, per_model = LearnedTopic.objects.filter(community__isnull=True, pk__in=shared).delete()
+    return per_model.get(LearnedTopic._meta.label, 0)
