@@ -22,6 +22,11 @@ Target on every dump with at least 50 test questions: trellis P@1 >= 1.5x and MR
 bm25's. (One known leak, the same for every method that uses it: the dumps do not say when an
 answer was accepted, so an earlier answer accepted after the cut-off counts as accepted.)
 
+Ceilings ("ceilings" per dump), fitted on the test answers themselves, so bounds rather than
+methods: the best fixed order of people (the same for every question) and, per question, the
+best of the four methods' rankings; with their ratios over bm25. When they fall short of the
+targets, no method of those two families can meet them on that dump.
+
 Load fairness, on the same replay ("fairness" per dump): the test questions in time order are
 each routed to the first k = 3 of Trellis's ranking, once without a cap and once through
 `trellis.expertise.load.pick`, the product's weekly cap (default 3; the people routed fewer
@@ -216,6 +221,38 @@ class Replay:
         per_query = (time.perf_counter() - started) / max(len(rows), 1)
         return {**mean(rows), "ms_per_query": round(1000 * per_query, 1)}
 
+    def ceilings(self, rankings: dict[str, dict[int, list[int]]]) -> dict[str, Any]:
+        """What no method of two whole families could beat on these test questions, fitted on
+        their answers (so: bounds, not methods), with the ratios they would give over bm25:
+        - any_fixed_order: the best ranking of people that is the same for every question
+          (most accepted test answers first): its P@1 is the exact maximum of any fixed
+          order; its MRR nearly so (only swaps of people with equal counts could change it);
+        - best_of_methods: per question, whichever of the methods' rankings puts the accepted
+          answerer highest (the exact maximum of any rule that picks one of them per question,
+          not of blends of their scores)."""
+        accepted = {pk: self.questions[pk][4] for pk in self.test}
+        counts = Counter(accepted.values())
+        fixed = sorted(self.candidates, key=lambda p: (-counts[p], p))
+        orders = {"any_fixed_order": {pk: fixed for pk in self.test}}
+        best: dict[int, list[int]] = {}
+        for pk in self.test:
+            found = [r for r in (m[pk] for m in rankings.values()) if accepted[pk] in r[:DEPTH]]
+            best[pk] = min(found, key=lambda r: r.index(accepted[pk])) if found else []
+        orders["best_of_methods"] = best
+        result: dict[str, Any] = {}
+        base = mean([metrics(rankings["bm25"][pk], accepted[pk]) for pk in self.test])
+        for name, order in orders.items():
+            figures = mean([metrics(order[pk], accepted[pk]) for pk in self.test])
+            result[name] = {
+                **figures,
+                "ratios": {
+                    k: round(figures[k] / base[k], 3) if base.get(k) else None
+                    for k in ("p@1", "mrr")
+                },
+            }
+        result["most_accepted_by_one_person"] = max(counts.values(), default=0)
+        return result
+
     def fairness(self, rankings: dict[int, list[int]]) -> dict[str, Any]:
         """Route the test questions in time order to `ROUTE_K` people of each ranking, without
         and with the product's weekly cap (`load.pick`, counting each person's routings in
@@ -291,13 +328,20 @@ def evaluate_dump(dump_dir: Path, test_share: float, with_model: bool) -> dict[s
         "unreachable": replay.unreachable,
         "semantic": model is not None,
         "prepare_s": round(time.perf_counter() - began, 1),
-        "bm25": replay.run(replay.bm25_ranking),
-        "answers": replay.run(lambda pk: replay.count_ranking(pk, replay.answer_counts)),
-        "zscore": replay.run(lambda pk: replay.count_ranking(pk, replay.zscores)),
     }
+    kept: dict[str, dict[int, list[int]]] = {m: {} for m in ("bm25", "answers", "zscore")}
+    result["bm25"] = replay.run(replay.bm25_ranking, keep=kept["bm25"])
+    result["answers"] = replay.run(
+        lambda pk: replay.count_ranking(pk, replay.answer_counts), keep=kept["answers"]
+    )
+    result["zscore"] = replay.run(
+        lambda pk: replay.count_ranking(pk, replay.zscores), keep=kept["zscore"]
+    )
     rankings: dict[int, list[int]] = {}
     with embedding.using(model):
         result["trellis"] = replay.run(replay.trellis_ranking, keep=rankings)
+    kept["trellis"] = rankings
+    result["ceilings"] = replay.ceilings(kept) if replay.test else {}
     base, ours = result["bm25"], result["trellis"]
     result["ratios"] = {
         "p@1": round(ours["p@1"] / base["p@1"], 3) if base.get("p@1") else None,
