@@ -15,7 +15,9 @@ vectors do read them: `document_text` puts the tags in what the model embeds, as
 - the same for a baseline in the same run: the questions shuffled into topics of the same
   sizes (seeded), which is what the figures would be with no learning at all.
 
-Also the topics learned, their sizes, the share of questions in one, and the time to learn.
+Also the topics learned, their sizes, the share of questions in one, the time to learn, and
+whether learning again on the same vectors gives the same topics (the NMI between the two
+assignments: 1.0 when they are the same up to the topics' ids).
 
     .venv/bin/python benchmarks/bench_topics.py
     .venv/bin/python benchmarks/bench_topics.py /path/to/dump-dir --databases sqlite,postgres
@@ -120,6 +122,14 @@ def evaluate_dump(dump_dir: Path) -> dict[str, Any]:
     ):
         tags_of.setdefault(post, []).append(tag)
     labels = dict(LearnedTopic.objects.values_list("pk", "label"))
+    topics.learn()  # again, on the same vectors: the same topics?
+    again = {
+        q: t
+        for q, t in QuestionTopic.objects.values_list("question_id", "topic_id")
+        if q in topic_of
+    }
+    repeat = [q for q in sorted(topic_of) if q in again]
+    repeat_nmi = nmi([topic_of[q] for q in repeat], [again[q] for q in repeat])
     sizes = sorted(Counter(topic_of.values()).values())
     shuffled_questions = sorted(topic_of)
     rng = np.random.default_rng(SEED)
@@ -136,6 +146,7 @@ def evaluate_dump(dump_dir: Path) -> dict[str, Any]:
         else None,
         "learned": agreement(topic_of, tags_of, labels),
         "shuffled_baseline": agreement(shuffled, tags_of, labels),
+        "relearned_same_topics_nmi": round(repeat_nmi, 4),
         "largest_topics": [labels[t] for t, _ in Counter(topic_of.values()).most_common(8)],
         "prepare_s": round(prepared, 1),
         "learn_s": round(learn_s, 2),
