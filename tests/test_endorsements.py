@@ -90,6 +90,8 @@ def test_api_endorsements_round_trip_and_errors(content: Org) -> None:
     assert "yourself" in error(Api(content.leader).post(path, {"tag": "vault"}), 409)["detail"]
     bad = error(api.post(path, {"tag": "", "x": 1}), 422)
     assert {("body", "tag"), ("body", "x")} <= locs(bad)
+    # the schema refuses what the tag rule would (it once took "comment_by_post", then 400)
+    assert ("body", "tag") in locs(error(api.post(path, {"tag": "comment_by_post"}), 422))
     assert error(api.post("/people/999999/endorsements", {"tag": "vault"}), 404)
     assert ok(api.call("delete", f"{path}/vault")) == []
     assert error(api.call("delete", f"{path}/vault"), 404)

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from ninja.params import P, PathEx
-from pydantic import Field, StrictStr
+from pydantic import Field
 
 from trellis.api.auth import viewer
 from trellis.api.errors import Conflict, conflicts, error_responses
@@ -25,6 +25,7 @@ from trellis.api.schemas import (
     PersonRef,
     QueryParams,
     SlugFilter,
+    TopicTag,
 )
 from trellis.communities import selectors as community_selectors
 from trellis.core.errors import NotFound
@@ -277,9 +278,7 @@ TagPath = PathEx[str, P(min_length=1, max_length=40, pattern=r"^[^\x00/]+$")]
 
 
 class EndorseIn(Input):
-    tag: Annotated[StrictStr, Field(min_length=1, max_length=40, pattern=r"^[^\x00]*$")] = Field(
-        description="The topic, as a tag (lower case, words joined by '-')."
-    )
+    tag: TopicTag = Field(description="The topic, as a tag (lower case, words joined by '-').")
 
 
 class EndorsedTopicOut(Schema):
