@@ -14,6 +14,7 @@ from trellis.expertise.models import LearnedTopic, LearnedTopicEvidence, Questio
 from trellis.qa import services as qa_services
 from trellis.qa.models import Post
 from trellis.search import embedding
+from trellis.search.models import DocKind, Document
 
 # Three subjects with words of their own; every question of a subject uses some of them.
 SUBJECTS = {
@@ -200,3 +201,15 @@ def test_a_community_turning_private_takes_its_words_out_of_everyones_topics_at_
     assert not LearnedTopic.objects.filter(pk__in=helm).exists()
     assert not selectors.person_learned_topics(viewer=org.outsider, person=org.facilitator)
     assert LearnedTopic.objects.filter(community=org.private).exists()  # others stay
+
+
+@pytest.mark.django_db
+def test_a_question_deleted_since_it_was_indexed_does_not_stop_learning(learned) -> None:  # type: ignore[no-untyped-def]
+    _org, asked = learned
+    gone = asked["helm"][0]
+    Post.objects.filter(pk=gone.pk).delete()  # its search document is left behind, stale
+    assert Document.objects.filter(kind=DocKind.QUESTION, object_id=gone.pk).exists()
+    with embedding.using(WordHashEmbedder()):
+        assert topics.learn() > 0
+    assert not QuestionTopic.objects.filter(question_id=gone.pk).exists()
+    assert _topic_of(asked["helm"][1:])

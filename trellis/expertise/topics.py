@@ -109,9 +109,16 @@ def _cluster(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def learn_scope(community_id: int | None, where: Q, model_name: str) -> list[Learned]:
+    from trellis.qa.models import Post, PostKind
+
+    questions = Post.objects.filter(kind=PostKind.QUESTION).values("pk")
     rows = list(
         Document.objects.filter(
-            where, kind=DocKind.QUESTION, embedding_model=model_name, embedding__isnull=False
+            where,
+            kind=DocKind.QUESTION,
+            embedding_model=model_name,
+            embedding__isnull=False,
+            object_id__in=questions,  # a question deleted since it was indexed has no topic
         )
         .order_by("pk")
         .values_list("object_id", "title", "tags", "embedding")
