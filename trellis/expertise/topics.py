@@ -23,7 +23,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from trellis.communities.models import Community, Visibility
+from trellis.communities.models import Community
+from trellis.core import access
 from trellis.expertise.models import LearnedTopic, LearnedTopicEvidence, QuestionTopic
 from trellis.imports.writing import datetime_adapter, fast_insert
 from trellis.search import embedding
@@ -84,13 +85,14 @@ def distinctive_terms(clusters: list[list[str]], keep: int = TERMS_KEPT) -> list
 
 
 def _scopes() -> list[tuple[int | None, Q]]:
-    """(community of the model, which documents it learns from): everything every member
-    sees, then each private community alone."""
+    """(community of the model, which documents it learns from): what every member sees
+    (`access.everyone_scope`), then each other community alone."""
+    everyone = access.everyone_scope().community_ids
     scopes: list[tuple[int | None, Q]] = [
-        (None, Q(community__isnull=True) | Q(community__visibility=Visibility.PUBLIC))
+        (None, Q(community__isnull=True) | Q(community_id__in=everyone))
     ]
-    private = Community.objects.exclude(visibility=Visibility.PUBLIC).order_by("pk")
-    scopes += [(pk, Q(community_id=pk)) for pk in private.values_list("pk", flat=True)]
+    others = Community.objects.exclude(pk__in=everyone).order_by("pk")
+    scopes += [(pk, Q(community_id=pk)) for pk in others.values_list("pk", flat=True)]
     return scopes
 
 
