@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from trellis.expertise.models import (
@@ -106,12 +107,7 @@ def _rebuild_people(ids: list[int], now: datetime) -> int:
         )
         # In id order: the same sums in the same order whether one person is rebuilt or a
         # chunk of them, so an update after an answer equals the daily rebuild to the bit.
-        rows = list(
-            answers.order_by("id").values_list(
-                "author_id", "community_id", "question_id", "score", "created_at",
-                "question__accepted_answer_id", "id",
-            )
-        )  # fmt: skip
+        rows = answer_rows(answers)
         tags_of_question: dict[int, list[int]] = defaultdict(list)
         for post_id, tag_id in PostTag.objects.filter(
             post_id__in=answers.values("question_id")
@@ -161,15 +157,31 @@ def _rebuild_people(ids: list[int], now: datetime) -> int:
                 for (person, community, tag), t in tallies.items()
             ],
         )  # fmt: skip
-        fast_insert(
-            LearnedTopicEvidence,
-            ("person_id", "community_id", "topic_id", "answers", "accepted", "score", "last_at"),
-            [
-                (person, community, topic, t.answers, t.accepted, t.score, when(t.last_at or now))
-                for (person, community, topic), t in learned.items()
-            ],
-        )
+        insert_learned(learned, now)
     return len(tallies)
+
+
+def answer_rows(answers: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The answers as the tallies read them, in id order (the same sums in the same order
+    whoever is rebuilt): author, community, question, votes, created, accepted answer, id."""
+    return list(
+        answers.order_by("id").values_list(
+            "author_id", "community_id", "question_id", "score", "created_at",
+            "question__accepted_answer_id", "id",
+        )
+    )  # fmt: skip
+
+
+def insert_learned(tallies: dict[tuple[int, int | None, int], _Tally], now: datetime) -> None:
+    when = datetime_adapter()
+    fast_insert(
+        LearnedTopicEvidence,
+        ("person_id", "community_id", "topic_id", "answers", "accepted", "score", "last_at"),
+        [
+            (person, community, topic, t.answers, t.accepted, t.score, when(t.last_at or now))
+            for (person, community, topic), t in tallies.items()
+        ],
+    )
 
 
 def learned_tallies(

@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from trellis.communities.models import Community
 from trellis.core import access
-from trellis.expertise.models import LearnedTopic, LearnedTopicEvidence, QuestionTopic
-from trellis.imports.writing import datetime_adapter, fast_insert
+from trellis.expertise.models import LearnedTopic, QuestionTopic
+from trellis.imports.writing import fast_insert
 from trellis.search import embedding
 from trellis.search.models import DocKind, Document
 from trellis.search.query import STOPWORDS
@@ -153,7 +153,7 @@ def learn_scope(community_id: int | None, where: Q, model_name: str) -> list[Lea
 def learn(now: datetime | None = None) -> int:
     """Relearn every scope's topics and everyone's evidence on them; returns the topics
     written (none without an embedder: the previous topics then stay)."""
-    from trellis.expertise.evidence import learned_tallies
+    from trellis.expertise.evidence import answer_rows, insert_learned, learned_tallies
     from trellis.qa.models import Post, PostKind
 
     model = embedding.embedder()
@@ -163,7 +163,6 @@ def learn(now: datetime | None = None) -> int:
     learned = [
         t for community, where in _scopes() for t in learn_scope(community, where, model.name)
     ]
-    when = datetime_adapter()
     with transaction.atomic():
         LearnedTopic.objects.all().delete()  # their assignments and evidence go with them
         created = LearnedTopic.objects.bulk_create(
@@ -185,22 +184,8 @@ def learn(now: datetime | None = None) -> int:
         answers = Post.objects.filter(
             kind=PostKind.ANSWER, author__isnull=False, created_at__lte=now,
             question_id__in=QuestionTopic.objects.values("question_id"),
-        ).order_by("id")  # fmt: skip
-        rows = list(
-            answers.values_list(
-                "author_id", "community_id", "question_id", "score", "created_at",
-                "question__accepted_answer_id", "id",
-            )
         )  # fmt: skip
-        tallies = learned_tallies(rows, topic_of, now)
-        fast_insert(
-            LearnedTopicEvidence,
-            ("person_id", "community_id", "topic_id", "answers", "accepted", "score", "last_at"),
-            [
-                (person, community, topic, t.answers, t.accepted, t.score, when(t.last_at or now))
-                for (person, community, topic), t in tallies.items()
-            ],
-        )
+        insert_learned(learned_tallies(answer_rows(answers), topic_of, now), now)
     return len(created)
 
 
