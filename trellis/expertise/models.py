@@ -115,8 +115,7 @@ class LearnedTopic(models.Model):
     )
     label = models.CharField(max_length=200)  # its three most distinctive words
     terms = models.JSONField(default=list)  # the distinctive words, most first
-    centroid = models.BinaryField()  # float32 unit vector of `embedding_model`
-    embedding_model = models.CharField(max_length=60)
+    embedding_model = models.CharField(max_length=60)  # whose vectors it was learned from
     questions = models.PositiveIntegerField(default=0)
     learned_at = models.DateTimeField()
 

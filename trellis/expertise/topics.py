@@ -48,7 +48,6 @@ class Learned:
     community_id: int | None
     label: str
     terms: list[str]
-    centroid: np.ndarray
     question_ids: list[int]
 
 
@@ -96,8 +95,8 @@ def _scopes() -> list[tuple[int | None, Q]]:
     return scopes
 
 
-def _cluster(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Unit centroids and each vector's nearest one (spherical k-means with a fixed seed:
+def _cluster(vectors: np.ndarray, k: int) -> np.ndarray:
+    """Each vector's cluster (spherical k-means with a fixed seed:
     relearning on the same vectors gives the same topics, as bench_topics.py checks)."""
     import faiss
 
@@ -107,7 +106,7 @@ def _cluster(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     )  # fmt: skip
     kmeans.train(vectors)
     _, nearest = kmeans.index.search(vectors, 1)
-    return np.asarray(kmeans.centroids), np.asarray(nearest[:, 0])
+    return np.asarray(nearest[:, 0])
 
 
 def learn_scope(community_id: int | None, where: Q, model_name: str) -> list[Learned]:
@@ -128,7 +127,7 @@ def learn_scope(community_id: int | None, where: Q, model_name: str) -> list[Lea
     if len(rows) < MIN_QUESTIONS:
         return []
     vectors = np.stack([embedding.from_blob(bytes(r[3] or b"")) for r in rows]).astype(np.float32)
-    centroids, nearest = _cluster(vectors, topic_count(len(rows)))
+    nearest = _cluster(vectors, topic_count(len(rows)))
     members: dict[int, list[int]] = defaultdict(list)
     for row_index, cluster in enumerate(nearest.tolist()):
         members[cluster].append(row_index)
@@ -143,7 +142,6 @@ def learn_scope(community_id: int | None, where: Q, model_name: str) -> list[Lea
                 community_id=community_id,
                 label=" · ".join(terms[:LABEL_WORDS])[:200],
                 terms=terms,
-                centroid=centroids[cluster] / (np.linalg.norm(centroids[cluster]) or 1.0),
                 question_ids=[int(rows[i][0]) for i in members[cluster]],
             )
         )
@@ -170,7 +168,6 @@ def learn(now: datetime | None = None) -> int:
                 community_id=t.community_id,
                 label=t.label,
                 terms=t.terms,
-                centroid=t.centroid.astype(np.float32).tobytes(),
                 embedding_model=model.name,
                 questions=len(t.question_ids),
                 learned_at=now,

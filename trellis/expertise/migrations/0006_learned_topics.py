@@ -21,7 +21,6 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('label', models.CharField(max_length=200)),
                 ('terms', models.JSONField(default=list)),
-                ('centroid', models.BinaryField()),
                 ('embedding_model', models.CharField(max_length=60)),
                 ('questions', models.PositiveIntegerField(default=0)),
                 ('learned_at', models.DateTimeField()),
