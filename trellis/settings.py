@@ -26,10 +26,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("TRELLIS_DEBUG", False)
-SECRET_KEY = os.environ.get(
-    "TRELLIS_SECRET_KEY", "insecure-local-only-key-set-TRELLIS_SECRET_KEY-in-production"
-)
-ALLOWED_HOSTS = env_list("TRELLIS_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+# The key signs sessions, password-reset and unsubscribe links: a known key lets anyone forge
+# them. It comes from the environment or from the key file `trellis demo` writes on first run
+# (TRELLIS_DATA_DIR/secret_key); without either, only DEBUG runs with a placeholder, and the web
+# server refuses to start (trellis/core/startup.py).
+SECRET_KEY_FILE = Path(os.environ.get("TRELLIS_SECRET_KEY_FILE", DATA_DIR / "secret_key"))
+INSECURE_SECRET_KEY = "insecure-local-only-key-set-TRELLIS_SECRET_KEY-in-production"
+
+
+def secret_key() -> str:
+    key = os.environ.get("TRELLIS_SECRET_KEY", "").strip()
+    if key:
+        return key
+    try:
+        return SECRET_KEY_FILE.read_text(encoding="utf-8").strip() or INSECURE_SECRET_KEY
+    except OSError:
+        return INSECURE_SECRET_KEY
+
+
+SECRET_KEY = secret_key()
+# The Django test client's "testserver" is added by the test runner itself, never here.
+ALLOWED_HOSTS = env_list("TRELLIS_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("TRELLIS_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("TRELLIS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -90,24 +107,37 @@ TEMPLATES = [
 ]
 
 
+# SQLite with several processes writing: WAL so readers never wait for the writer, IMMEDIATE
+# transactions so a writer queues for the lock at BEGIN (a deferred transaction that upgrades
+# to a writer fails at once with "database is locked"), and a busy timeout to queue for it.
+SQLITE_OPTIONS: dict[str, Any] = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+}
+
+
 def database_config() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
         if config["ENGINE"] == "django.db.backends.postgresql":
-            config.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": 8}
+            config.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": 1,
+                "max_size": 8,
+                # A request waits at most this long for a connection, then gets a 503.
+                "timeout": 10,
+            }
+            config["OPTIONS"].setdefault("connect_timeout", 5)
+        elif config["ENGINE"] == "django.db.backends.sqlite3":
+            config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+            Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("TRELLIS_SQLITE_PATH", str(DATA_DIR / "trellis.sqlite3")),
-        "OPTIONS": {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-            ),
-        },
+        "OPTIONS": dict(SQLITE_OPTIONS),
     }
 
 
@@ -194,8 +224,22 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 SESSION_COOKIE_HTTPONLY = True
+# Behind HTTPS: secure cookies, and (unless turned off) HSTS and a redirect of plain HTTP.
 SESSION_COOKIE_SECURE = env_bool("TRELLIS_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = (
+    int(os.environ.get("TRELLIS_HSTS_SECONDS", str(365 * 24 * 3600)))
+    if SESSION_COOKIE_SECURE
+    else 0
+)
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE and env_bool("TRELLIS_SSL_REDIRECT", True)
+# The header a TLS-terminating proxy sets (e.g. X-Forwarded-Proto); trusted only when named,
+# since a client could send it itself when no proxy strips it.
+_proxy_header = os.environ.get("TRELLIS_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None
+)
+USE_X_FORWARDED_HOST = env_bool("TRELLIS_USE_X_FORWARDED_HOST", False)
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ from trellis.core.demo import (
     demo_generate,
     demo_people_exist,
 )
+from trellis.core.startup import ensure_secret_key_file
 
 
 class Command(BaseCommand):
@@ -47,6 +48,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The quick start's first run: a key of this installation's own, kept in the data folder.
+        if key_file := ensure_secret_key_file():
+            self.stdout.write(f"Wrote a new secret key to {key_file}.")
         if options["if_empty"] and demo_people_exist():
             self.stdout.write("The database already holds people: demo organisation not created.")
             return
