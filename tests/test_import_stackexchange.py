@@ -3,6 +3,7 @@ broken files change nothing, and imported posts carry their attribution."""
 
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,8 +191,8 @@ def _latin1(tmp_path: Path) -> Path:
     [(_truncated, "Posts.xml"), (_entity_bomb, "Posts.xml"), (_latin1, "Posts.xml")],
 )
 def test_a_broken_dump_is_refused_and_changes_nothing(
-    make, message: str, tmp_path: Path, db: None
-) -> None:  # type: ignore[no-untyped-def]
+    make: Callable[[Path], Path], message: str, tmp_path: Path, db: None
+) -> None:
     path = make(tmp_path)
     before = snapshot()
     with pytest.raises(ImportFileError) as error:
@@ -211,9 +212,7 @@ def test_cli_prints_the_summary_and_refuses_a_broken_dump(tmp_path: Path, db: No
 
 
 def test_big_files_are_read_in_a_second_process_with_the_same_result(
-    db: None,
-    monkeypatch,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    db: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from trellis.imports import stackexchange
 

@@ -99,7 +99,7 @@ def test_records_are_frozen(dump: StackExchangeDump) -> None:
 
 def test_optional_files_may_be_missing(tmp_path: Path) -> None:
     dump = StackExchangeDump(builders.write_se_dump(tmp_path / "x", optional=False))
-    assert list(dump.votes()) == list(dump.comments()) == list(dump.post_links()) == []
+    assert (list(dump.votes()), list(dump.comments()), list(dump.post_links())) == ([], [], [])
     assert list(dump.tags()) == []
     assert dump.count_rows("Votes.xml") == 0
     assert len(list(dump.posts())) == 4
