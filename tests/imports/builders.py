@@ -9,6 +9,8 @@ import stat
 import struct
 import urllib.parse
 import zipfile
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -271,6 +273,47 @@ def archive_stream_dir(name: str, stream_id: int) -> str:
     return f"{stream_id}-" + ascii_name.replace(" ", "-")
 
 
+def _ascii_alnum(text: str) -> str:
+    return "".join(c for c in text.encode("ascii", "ignore").decode("ascii") if c.isalnum())
+
+
+def zulip_dot_stem(topic: str) -> str:
+    """Zulip's own URL "dot-encoding" (hash_util_encode): nothing is kept, so "(" is ".28",
+    ")" ".29", "'" ".27", "&" ".26", "!" ".21" and "*" ".2A"."""
+    return urllib.parse.quote(topic, safe="").replace(".", "%2E").replace("%", ".")
+
+
+def percent_stem(topic: str) -> str:
+    """Plain percent-encoding ("&" as "%26"), as a copy made with urllib.parse.quote has it."""
+    return urllib.parse.quote(topic, safe="")
+
+
+def raw_stem(topic: str) -> str:
+    """The topic as it is ("/" makes a sub-folder, as a plain open() would)."""
+    return topic
+
+
+def adler32_stem(topic: str) -> str:
+    """zulip-archive's lib/common.py of 2019: five digits of the name's Adler-32 checksum,
+    then its ASCII letters and digits."""
+    return str(zlib.adler32(topic.encode("utf-8")) % (10**5)).zfill(5) + _ascii_alnum(topic)
+
+
+def adler32_stream_dir(name: str, stream_id: int) -> str:
+    return f"{stream_id}" + _ascii_alnum(name)
+
+
+# How each version of zulip-archive (or a copy of its output) names topic files and stream
+# folders: (topic file stem, stream folder).
+ZULIP_NAMINGS: dict[str, tuple[Callable[[str], str], Callable[[str, int], str]]] = {
+    "zulip-archive": (archive_topic_stem, archive_stream_dir),  # lib/url.py, 2020 on
+    "zulip-dot": (zulip_dot_stem, archive_stream_dir),
+    "percent": (percent_stem, archive_stream_dir),
+    "raw": (raw_stem, archive_stream_dir),
+    "adler32": (adler32_stem, adler32_stream_dir),
+}
+
+
 ZULIP_STREAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
     "general": {
         "✔ deploy fails": [
@@ -289,21 +332,27 @@ ZULIP_STREAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
             {"content": "<p>こんにちは</p>", "id": 30, "sender_full_name": "Kenji",
              "timestamp": 1700002000},
         ],
+        "Q&A: it's (really) 100% done!*~": [
+            {"content": "<p>Merci à tous.</p>", "id": 40, "sender_full_name": "Kenji",
+             "timestamp": 1700003000},
+        ],
     },
 }  # fmt: skip
 ZULIP_IDS = {"general": 7, "Équipe 日本": 9}
 
 
-def write_zulip_archive(root: Path) -> Path:
-    """root/zulip_json/... as zulip-archive writes it; returns root."""
+def write_zulip_archive(root: Path, *, naming: str = "zulip-archive") -> Path:
+    """root/zulip_json/... as zulip-archive writes it, files named as in ZULIP_NAMINGS[naming];
+    returns root."""
     json_root = root / "zulip_json"
+    topic_stem, stream_dir = ZULIP_NAMINGS[naming]
     streams = {}
     for stream, topics in ZULIP_STREAMS.items():
         stream_id = ZULIP_IDS[stream]
         topic_data = {}
         for topic, messages in topics.items():
-            folder = json_root / archive_stream_dir(stream, stream_id)
-            _write_json(folder / f"{archive_topic_stem(topic)}.json", messages)
+            folder = json_root / stream_dir(stream, stream_id)
+            _write_json(folder / f"{topic_stem(topic)}.json", messages)
             last = max(messages, key=lambda m: m["id"])
             topic_data[topic] = {"size": len(messages), "latest_date": last["timestamp"]}
         latest = max(m["id"] for ms in topics.values() for m in ms)

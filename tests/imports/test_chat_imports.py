@@ -2,10 +2,13 @@
 formats: threads, edits, bots, unknown users, non-ASCII text; reruns change nothing; a broken
 export changes nothing."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
+from tests.imports import builders
 from tests.imports.builders import write_slack_export, write_zulip_archive, zip_folder
 from tests.personas import PASSWORD, Org
 from tests.test_import_stackexchange import snapshot
@@ -16,6 +19,8 @@ from trellis.imports.zulip import import_zulip
 from trellis.people.models import ExternalIdentity, Person
 from trellis.qa.models import Conversation, Message, Post, PostKind
 
+ClientFor = Callable[[Person], Client]
+
 
 @pytest.fixture
 def ann(org: Org) -> Person:
@@ -24,9 +29,7 @@ def ann(org: Org) -> Person:
 
 
 def test_slack_threads_become_questions_and_conversations(
-    ann: Person,
-    tmp_path: Path,
-    client_for,  # type: ignore[no-untyped-def]
+    ann: Person, tmp_path: Path, client_for: ClientFor
 ) -> None:
     summary = import_slack(write_slack_export(tmp_path / "export"))
     general = Community.objects.get(slug="general")
@@ -96,12 +99,77 @@ def test_zulip_topics_become_questions_and_conversations(org: Org, tmp_path: Pat
     assert import_zulip(tmp_path / "archive").changed() == 0
 
 
-def test_a_zulip_topic_file_missing_changes_nothing(org: Org, tmp_path: Path) -> None:
+@pytest.mark.parametrize("naming", list(builders.ZULIP_NAMINGS))
+def test_a_zulip_archive_imports_whatever_file_naming_its_version_used(
+    org: Org, tmp_path: Path, naming: str
+) -> None:
+    summary = import_zulip(write_zulip_archive(tmp_path / "archive", naming=naming))
+    assert summary.counts["topics"] == {"created": 4, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert summary.counts["questions"]["created"] == 1
+    assert summary.counts["answers"]["created"] == 1
+    assert summary.counts["conversations"]["created"] == 3
+    assert summary.counts["messages"]["created"] == 3
+    assert Message.objects.get(source_id="40").body_html == "<p>Merci à tous.</p>"
+    assert Conversation.objects.filter(title__startswith="Q&A: it's (really) 100% done").exists()
+    again = import_zulip(tmp_path / "archive")
+    assert again.changed() == 0 and again.counts["topics"]["unchanged"] == 4
+
+
+def test_a_missing_zulip_topic_file_is_a_rejected_row_and_the_rest_imports(
+    org: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from django.core.management import call_command
+
     root = write_zulip_archive(tmp_path / "archive")
-    next((root / "zulip_json").glob("7-*/a*.json")).unlink()
+    stem = builders.archive_topic_stem("a/b testing & more.v2")
+    (root / "zulip_json" / "7-general" / f"{stem}.json").unlink()
+    summary = import_zulip(root)
+    assert summary.counts["topics"] == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 1}
+    [(reason, n)] = summary.reasons.items()
+    assert n == 1
+    assert "'a/b testing & more.v2'" in reason and "'general'" in reason
+    assert f"7-general/{stem}.json" in reason
+    assert Post.objects.filter(kind=PostKind.QUESTION, title="deploy fails").exists()
+    assert not Conversation.objects.filter(title="a/b testing & more.v2").exists()
+    assert Conversation.objects.count() == 2
+
+    call_command("import", "zulip", str(root), "--quiet")
+    out = capsys.readouterr().out
+    assert "rejected topics: topic 'a/b testing & more.v2'" in out
+    assert "Nothing was imported" not in out
+
+
+def _truncated(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:40])
+
+
+def _not_utf8(path: Path) -> None:
+    path.write_bytes(path.read_bytes().replace("Grüße".encode(), "Grüße".encode("latin-1")))
+
+
+def _huge(path: Path) -> None:
+    path.write_bytes(b"[" + b" " * 5000 + b"]")
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (_truncated, "the JSON is malformed"),
+        (_not_utf8, "not valid UTF-8"),
+        (_huge, "larger than the 4,096 bytes limit"),
+    ],
+)
+def test_a_broken_zulip_topic_file_stops_the_import_and_changes_nothing(
+    org: Org, tmp_path: Path, spoil: Callable[[Path], None], message: str
+) -> None:
+    root = write_zulip_archive(tmp_path / "archive")
+    stem = builders.archive_topic_stem("a/b testing & more.v2")
+    spoil(root / "zulip_json" / "7-general" / f"{stem}.json")
     before = snapshot()
-    with pytest.raises(ImportFileError, match="missing"):
-        import_zulip(root)
+    with pytest.raises(ImportFileError) as error:
+        import_zulip(root, max_json_bytes=4096)
+    assert str(error.value).startswith(f"7-general/{stem}.json")
+    assert message in str(error.value)
     assert snapshot() == before and not Conversation.objects.exists()
 
 

@@ -1,6 +1,7 @@
 """The Zulip reader on a zulip-archive folder, and zulip-archive's file naming."""
 
 import json
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from tests.imports import builders
 from trellis.imports.records import ZulipStream, ZulipTopic
 from trellis.imports.safety import ImportFileError
 from trellis.imports.zulip_reader import (
+    MissingTopicFile,
     ZulipArchive,
     escape_topic,
     sanitize_stream,
@@ -117,10 +119,80 @@ def test_missing_topic_file_is_named(archive: ZulipArchive, tmp_path: Path) -> N
     general = next(archive.streams())
     stem = "a.2Fb.20testing.20.26.20more.2Ev2"
     (tmp_path / "archive" / "zulip_json" / "7-general" / f"{stem}.json").unlink()
-    with pytest.raises(ImportFileError) as e:
+    with pytest.raises(MissingTopicFile) as e:
         archive.messages(general, general.topics[1])
+    assert isinstance(e.value, ImportFileError)
     assert e.value.path == f"7-general/{stem}.json"
     assert "stream_index.json" in e.value.reason
+    assert e.value.topic == "a/b testing & more.v2" and e.value.stream == "general"
+
+
+def _expected_messages() -> dict[tuple[str, str], list[int]]:
+    return {
+        (stream, topic): sorted(m["id"] for m in messages)
+        for stream, topics in builders.ZULIP_STREAMS.items()
+        for topic, messages in topics.items()
+    }
+
+
+@pytest.mark.parametrize("naming", list(builders.ZULIP_NAMINGS))
+def test_every_file_naming_zulip_archive_has_used_is_read(tmp_path: Path, naming: str) -> None:
+    """zulip-archive has named topic files in several ways: Adler-32 checksums (2019), URL
+    quoting with "(", ")", "'" kept (2020 on), Zulip's own dot-encoding (".28", ".29",
+    ".27", ".26"), plain percent-encoding, the raw name."""
+    archive = ZulipArchive(builders.write_zulip_archive(tmp_path / "a", naming=naming))
+    found = {
+        (stream.name, topic.raw_name): [m.source_id for m in archive.messages(stream, topic)]
+        for stream in archive.streams()
+        for topic in stream.topics
+    }
+    assert found == _expected_messages()
+
+
+def test_a_topic_split_across_archive_versions_is_read_whole(tmp_path: Path) -> None:
+    """An archive updated by a newer zulip-archive keeps the old files (an older folder and
+    naming) and writes new messages under the new names: the topic is both."""
+    root = builders.write_zulip_archive(tmp_path / "a")
+    json_root = root / "zulip_json"
+    old = json_root / builders.adler32_stream_dir("general", 7)
+    old.mkdir()
+    topic = "a/b testing & more.v2"
+    older = [{"content": "<p>first</p>", "id": 15, "sender_full_name": "Bob",
+              "timestamp": 1700000500}]  # fmt: skip
+    (old / f"{builders.adler32_stem(topic)}.json").write_text(json.dumps(older))
+    general = next(ZulipArchive(root).streams())
+    assert [m.source_id for m in ZulipArchive(root).messages(general, general.topics[1])] == [
+        15,
+        20,
+    ]
+
+
+def test_a_raw_name_from_macos_in_decomposed_form_is_found(tmp_path: Path) -> None:
+    root = builders.write_zulip_archive(tmp_path / "a", naming="raw")
+    team = root / "zulip_json" / "9-quipe-"
+    stem = "Q&A: it's (really) 100% done!*~"
+    (team / f"{stem}.json").rename(team / f"{unicodedata.normalize('NFD', 'Équipe ' + stem)}.json")
+    stream = ZulipStream(source_id=9, name="Équipe 日本", topics=())
+    messages = ZulipArchive(root).messages(stream, "Équipe " + stem)
+    assert [m.source_id for m in messages] == [40]
+
+
+def test_one_spelling_that_is_another_topics_name_goes_to_that_topic(tmp_path: Path) -> None:
+    """In a raw-named archive, topic "a b" percent-encoded is "a%20b", which is also the raw
+    name of topic "a%20b": each file goes to its own topic."""
+    json_root = tmp_path / "a" / "zulip_json"
+    folder = json_root / "7-general"
+    folder.mkdir(parents=True)
+    (folder / "a b.json").write_text(json.dumps([{"id": 1, "timestamp": 1700000000}]))
+    (folder / "a%20b.json").write_text(json.dumps([{"id": 2, "timestamp": 1700000000}]))
+    index = {"general": {"id": 7, "topic_data": {"a b": {"size": 1}, "a%20b": {"size": 1}}}}
+    (json_root / "stream_index.json").write_text(json.dumps({"streams": index}))
+    archive = ZulipArchive(tmp_path / "a")
+    general = next(archive.streams())
+    assert [[m.source_id for m in archive.messages(general, t)] for t in general.topics] == [
+        [1],
+        [2],
+    ]
 
 
 def test_not_an_archive(tmp_path: Path) -> None:

@@ -69,17 +69,23 @@ class ThreadWriter:
         self.source = source
         self.summary = summary
 
-    def write(self, community: Community, thread: ChatThread) -> None:
+    def write(self, community: Community, thread: ChatThread) -> str:
+        """Write the thread; returns "created" when it is new, else "updated" when anything in
+        it changed, else "unchanged"."""
+        changed = self.summary.changed()
         if thread.is_question:
-            self._question(community, thread)
+            created = self._question(community, thread)
         else:
-            self._conversation(community, thread)
+            created = self._conversation(community, thread)
+        if created:
+            return "created"
+        return "updated" if self.summary.changed() > changed else "unchanged"
 
     # Questions -------------------------------------------------------------------------------
 
-    def _question(self, community: Community, thread: ChatThread) -> None:
+    def _question(self, community: Community, thread: ChatThread) -> bool:
         root, replies = thread.messages[0], thread.messages[1:]
-        question = self._post(
+        question, created = self._post(
             "questions",
             thread.source_id,
             community,
@@ -95,7 +101,7 @@ class ThreadWriter:
                 reply,
                 kind=PostKind.ANSWER,
                 question=question,
-            )
+            )[0]
             for reply in replies
         ]
         counted = (
@@ -113,6 +119,7 @@ class ThreadWriter:
             helpers = [a for a in answers if a.author_id != question.author_id]
             if helpers:
                 Post.objects.filter(pk=question.pk).update(accepted_answer=helpers[-1])
+        return created
 
     def _post(
         self,
@@ -124,7 +131,8 @@ class ThreadWriter:
         kind: str,
         title: str = "",
         question: Post | None = None,
-    ) -> Post:
+    ) -> tuple[Post, bool]:
+        """The post and whether it was created."""
         values = {
             "kind": kind,
             "community": community,
@@ -142,7 +150,7 @@ class ThreadWriter:
         existing = imported(Post, self.source).filter(source_id=source_id).first()
         if existing is None:
             self.summary.add(kind_name, "created")
-            return Post.objects.create(source=self.source, source_id=source_id, **values)
+            return Post.objects.create(source=self.source, source_id=source_id, **values), True
         changed = [f for f in ("title", "body", "edited_at") if getattr(existing, f) != values[f]]
         if changed:
             for field, value in values.items():
@@ -151,11 +159,11 @@ class ThreadWriter:
             self.summary.add(kind_name, "updated")
         else:
             self.summary.add(kind_name, "unchanged")
-        return existing
+        return existing, False
 
     # Conversations ---------------------------------------------------------------------------
 
-    def _conversation(self, community: Community, thread: ChatThread) -> None:
+    def _conversation(self, community: Community, thread: ChatThread) -> bool:
         root = thread.messages[0]
         conversation, created = Conversation.objects.get_or_create(
             source=self.source,
@@ -216,3 +224,4 @@ class ThreadWriter:
             message_count=Message.objects.filter(conversation=conversation).count(),
             last_activity_at=max(m.created_at for m in thread.messages),
         )
+        return created

@@ -14,6 +14,8 @@ KINDS = (
     "messages",
 )
 OUTCOMES = ("created", "updated", "unchanged", "rejected")
+# Distinct rejection reasons kept (each with its count); the rest are counted under one line.
+MAX_REASONS = 100
 
 # (stage, done, total): stage names a file or a step; total 0 means unknown.
 Progress = Callable[[str, int, int], None]
@@ -35,11 +37,14 @@ class Summary:
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
     def add(self, kind: str, outcome: str, n: int = 1) -> None:
-        self.counts[kind][outcome] += n
+        """Count rows of a kind; an importer may count kinds of its own (Zulip's topics)."""
+        self.counts.setdefault(kind, dict.fromkeys(OUTCOMES, 0))[outcome] += n
 
     def reject(self, kind: str, reason: str, n: int = 1) -> None:
-        self.counts[kind]["rejected"] += n
+        self.add(kind, "rejected", n)
         key = f"{kind}: {reason}"
+        if key not in self.reasons and len(self.reasons) >= MAX_REASONS:
+            key = f"{kind}: other reasons (not listed)"
         self.reasons[key] = self.reasons.get(key, 0) + n
 
     def skip(self, what: str, n: int = 1) -> None:
@@ -59,8 +64,7 @@ class Summary:
 
     def lines(self) -> list[str]:
         rows = [f"{'':<10} {'created':>9} {'updated':>9} {'unchanged':>9} {'rejected':>9}"]
-        for kind in KINDS:
-            c = self.counts[kind]
+        for kind, c in self.counts.items():
             rows.append(
                 f"{kind:<10} {c['created']:>9,} {c['updated']:>9,} "
                 f"{c['unchanged']:>9,} {c['rejected']:>9,}"

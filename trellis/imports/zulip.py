@@ -4,7 +4,12 @@ resolved, or when they open with a question) or conversations.
 The archive names senders only by their full name, so people are identities keyed by that
 name (an admin can link them to accounts). A resolved topic ("✔ ") gets its last reply by
 someone other than the asker as the accepted answer: Zulip does not record which message
-solved it. One transaction: a broken file changes nothing.
+solved it.
+
+The summary counts topics too: a topic listed in stream_index.json whose file is missing under
+every spelling zulip-archive has used is a rejected row (its reason names the topic and the
+file looked for) and the rest imports. A file that is there but broken (truncated or invalid
+JSON, not UTF-8, over the size limit) stops the import: one transaction, nothing changes.
 """
 
 import time
@@ -16,10 +21,11 @@ from trellis.core.text import html_to_text, sanitize_html
 from trellis.expertise.services import evidence_rebuild_after_commit
 from trellis.imports.chat import ChatMessage, ChatThread, ThreadWriter, community_for, title_from
 from trellis.imports.records import ZulipMessage, ZulipStream, ZulipTopic
+from trellis.imports.safety import MAX_JSON_BYTES
 from trellis.imports.slack_reader import looks_like_question
 from trellis.imports.summary import Progress, Summary, no_progress
 from trellis.imports.writing import Identity, Resolved, identities_ensure
-from trellis.imports.zulip_reader import ZulipArchive
+from trellis.imports.zulip_reader import MissingTopicFile, ZulipArchive
 from trellis.qa.models import BodyFormat
 from trellis.search.tasks import index_after_commit
 
@@ -49,8 +55,17 @@ class ZulipImport:
         self.summary.add("people", "unchanged", same)
 
     def topic(self, community: object, stream: ZulipStream, topic: ZulipTopic) -> None:
-        messages = self.archive.messages(stream, topic)
+        try:
+            messages = self.archive.messages(stream, topic)
+        except MissingTopicFile as missing:
+            self.summary.reject(
+                "topics",
+                f"topic {missing.topic!r} of stream {missing.stream!r} has no file "
+                f"(looked for {missing.path})",
+            )
+            return
         if not messages:
+            self.summary.skip("topics without messages")
             return
         self._people(messages)
         chat = tuple(
@@ -66,7 +81,7 @@ class ZulipImport:
             for m in messages
         )
         first_text = html_to_text(messages[0].content_html)
-        self.writer.write(
+        outcome = self.writer.write(
             community,  # type: ignore[arg-type]
             ChatThread(
                 source_id=f"{stream.source_id}:{topic.name}"[:128],
@@ -76,12 +91,15 @@ class ZulipImport:
                 resolved=topic.resolved,
             ),
         )
+        self.summary.add("topics", outcome)
 
 
-def import_zulip(path: Path, *, progress: Progress = no_progress) -> Summary:
+def import_zulip(
+    path: Path, *, progress: Progress = no_progress, max_json_bytes: int = MAX_JSON_BYTES
+) -> Summary:
     started = time.perf_counter()
     summary = Summary()
-    archive = ZulipArchive(path)
+    archive = ZulipArchive(path, max_json_bytes=max_json_bytes)
     with transaction.atomic():
         job = ZulipImport(archive, summary)
         streams = list(archive.streams())
