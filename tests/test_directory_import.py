@@ -153,3 +153,28 @@ def test_reporting_loops_are_refused_and_manager_changes_count_as_updates(org: O
     Person.objects.create_user("grace@example.com", None, name="Grace")
     report = people_import_csv(actor=org.admin, data=moved.encode())
     assert (report.updated, report.unchanged) == (1, 1)
+
+
+def test_invisible_names_are_reported_and_skipped_and_bidi_controls_stripped(org: Org) -> None:
+    """Issue 13: a name of only zero-width or bidi-control characters is no name."""
+    header = "name,email,department,title,manager_email,start_date\n"
+    data = (
+        header
+        + "\u200b\u200d\u2060,zero.width@example.com,,,,\n"
+        + "\u202e\u2066 \u2069\u200f,bidi@example.com,,,,\n"
+        + "\ufeff\u061c\u200e,mixed@example.com,,,,\n"
+        + "Rtl \u202eOverride\u202c,override@example.com,,,,\n"
+        + "Grace Hopper,grace@example.com,,,,\n"
+    )
+    report = people_import_csv(actor=org.admin, data=data.encode())
+    assert report.created == 2
+    reasons = {e.line: (e.email, e.reason) for e in report.errors}
+    assert set(reasons) == {2, 3, 4}
+    assert reasons[2] == ("zero.width@example.com", "name is empty or only invisible characters")
+    assert not Person.objects.filter(
+        email__in=["zero.width@example.com", "bidi@example.com", "mixed@example.com"]
+    ).exists()
+    assert Person.objects.get(email="override@example.com").name == "Rtl Override"
+    # Re-importing the same file changes nothing (the stored name is the cleaned one).
+    again = people_import_csv(actor=org.admin, data=data.encode())
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)

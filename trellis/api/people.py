@@ -1,13 +1,13 @@
 """People and departments: the org directory."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from ninja.params import P, PathEx
-from pydantic import Field
+from pydantic import Field, StrictStr, StringConstraints
 
 from trellis.api.auth import viewer
 from trellis.api.errors import conflicts, error_responses
@@ -26,7 +26,6 @@ from trellis.api.schemas import (
     Paged,
     PageParams,
     PersonBrief,
-    PersonName,
     PersonRef,
     QueryId,
     SearchText,
@@ -39,11 +38,16 @@ from trellis.communities.models import Role
 from trellis.core import access
 from trellis.core.errors import Forbidden, NotFound
 from trellis.core.pagination import Page, paginate_list
+from trellis.core.text import NAME_PATTERN
 from trellis.people import selectors, services
 from trellis.people.models import Department, Person
 
 router = Router(tags=["people"])
 
+# A name with at least one visible character: the rule clean_name applies (invisible format
+# characters and whitespace alone are no name), declared so that it is refused up front with a
+# 422 on the field. Bidi controls inside an accepted name are taken out by the service.
+PersonName = Annotated[StrictStr, StringConstraints(max_length=200, pattern=NAME_PATTERN)]
 PersonId = PathEx[int, P(ge=1, le=MAX_ID, description="A person's id.")]
 DepartmentId = PathEx[int, P(ge=1, le=MAX_ID, description="A department's id.")]
 

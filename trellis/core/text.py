@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,17 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
-__all__ = ["excerpt", "find_mentions", "html_to_text", "render_markdown", "sanitize_html"]
+from trellis.core.errors import Invalid
+
+__all__ = [
+    "NAME_PATTERN",
+    "clean_name",
+    "excerpt",
+    "find_mentions",
+    "html_to_text",
+    "render_markdown",
+    "sanitize_html",
+]
 
 # --- URL schemes -------------------------------------------------------------------------------
 
@@ -315,3 +326,74 @@ def excerpt(html: str, length: int = 200) -> str:
     if not text[len(head)].isspace() and " " in head:
         head = head.rsplit(" ", 1)[0]
     return head.rstrip(_EXCERPT_TRIM) + "\u2026"
+
+
+# --- Names ---------------------------------------------------------------------------------------
+
+# Unicode's format characters (category Cf, Unicode 15): invisible, they steer how the text around
+# them is shown (zero-width spaces and joiners, bidi controls, soft hyphen, tags...). Listed rather
+# than looked up so that the API's pattern (checked by pydantic's Rust engine) and clean_name agree
+# to the character; tests/test_accounts_names.py checks the list against Python's unicodedata.
+_FORMAT_RANGES = (
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
+    (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)  # fmt: skip
+FORMAT_CHARACTERS = frozenset(chr(c) for a, b in _FORMAT_RANGES for c in range(a, b + 1))
+# Letters by category that still show nothing: the Hangul fillers and the blank braille cell.
+_BLANK_LETTERS = ((0x115F, 0x1160), (0x2800, 0x2800), (0x3164, 0x3164), (0xFFA0, 0xFFA0))
+# Zero-width non-joiner and joiner shape Persian and Indic names (and emoji), so they stay
+# between two characters; every other format character is taken out of a name.
+_JOINERS = "\u200c\u200d"
+_STRAY_JOINERS_RE = re.compile(f"(?:^|(?<= ))[{_JOINERS}]+|[{_JOINERS}]+(?= |$)")
+
+
+def _escape(code: int) -> str:
+    return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"
+
+
+def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
+    return "".join(_escape(a) if a == b else f"{_escape(a)}-{_escape(b)}" for a, b in ranges)
+
+
+# A character that shows: not whitespace, not a control (C0, DEL, C1), not a format character,
+# not a blank letter. Python's \s is str.isspace() and the Rust engine's is Unicode White_Space;
+# they differ only in \x1c-\x1f, controls here anyway.
+_VISIBLE = f"[^\\s\\x00-\\x1f\\x7f-\\x9f{_char_class(_FORMAT_RANGES)}{_char_class(_BLANK_LETTERS)}]"
+_VISIBLE_RE = re.compile(_VISIBLE)
+# The API's rule for a name: no NUL (PostgreSQL cannot store it) and at least one visible
+# character; apart from NUL, clean_name refuses exactly the names this does not match.
+NAME_PATTERN = f"^[^\\x00]*{_VISIBLE}[^\\x00]*$"
+
+
+def _kept_in_name(char: str) -> bool:
+    if char in FORMAT_CHARACTERS:
+        return char in _JOINERS
+    return char.isspace() or unicodedata.category(char) != "Cc"
+
+
+def clean_name(raw: str, *, max_length: int = 200) -> str:
+    """A person's name as stored: format characters (bidi controls, zero-width spaces, ...) and
+    control characters taken out, whitespace collapsed, joiners kept only between characters.
+
+    Refused with ``Invalid`` (a ``name`` field error) when nothing visible is left or when it is
+    longer than ``max_length``: the one rule for every place that sets a name.
+    """
+    if _VISIBLE_RE.search(raw) is None:
+        raise Invalid(
+            "A name needs at least one visible character.",
+            field_errors={
+                "name": "Enter a name with visible letters: this one is empty or made only of "
+                "invisible characters."
+            },
+        )
+    name = " ".join("".join(c for c in raw if _kept_in_name(c)).split())
+    name = " ".join(_STRAY_JOINERS_RE.sub("", name).split())
+    if len(name) > max_length:
+        raise Invalid(
+            f"A name has at most {max_length} characters.",
+            field_errors={"name": f"At most {max_length} characters."},
+        )
+    return name

@@ -16,6 +16,7 @@ from django.db import transaction
 from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
+from trellis.core.text import clean_name
 from trellis.people.models import Department, Person
 from trellis.people.services import department_get_or_create, normalise_email
 
@@ -117,8 +118,10 @@ def parse(text: str) -> tuple[list[ParsedRow], list[RowError]]:
             except Invalid:
                 errors.append(RowError(line, record.get("email", ""), "invalid email address"))
                 continue
-            if not record.get("name"):
-                errors.append(RowError(line, email, "name is empty"))
+            try:
+                name = clean_name(record.get("name", "")[:200])
+            except Invalid:
+                errors.append(RowError(line, email, "name is empty or only invisible characters"))
                 continue
             if email in seen:
                 errors.append(RowError(line, email, f"duplicate of line {seen[email]}"))
@@ -155,7 +158,7 @@ def parse(text: str) -> tuple[list[ParsedRow], list[RowError]]:
             rows.append(
                 ParsedRow(
                     line,
-                    record["name"][:200],
+                    name,
                     email,
                     record.get("department", "")[:300],
                     record.get("title", "")[:200],

@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 
+from trellis.core.text import clean_name
+
 
 class Department(models.Model):
     """A node of the organisation's department tree."""
@@ -25,6 +27,8 @@ class Department(models.Model):
 
 class PersonManager(BaseUserManager["Person"]):
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> "Person":
+        if "name" in fields:  # every way in (services, imports, createadmin) gets the same rule
+            fields["name"] = clean_name(str(fields["name"]))
         person = self.model(email=self.normalize_email(email).lower(), **fields)
         person.set_password(password)
         person.save(using=self._db)

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
+from trellis.core.text import clean_name
 from trellis.people.models import Department, Person
 
 ADMIN_ONLY_FIELDS = frozenset({"email", "department", "manager", "title", "start_date"})
@@ -99,8 +100,7 @@ def person_create(
     if not access.can_manage_people(actor):
         raise Forbidden("Only org admins add people.")
     email = normalise_email(email)
-    if not name.strip():
-        raise Invalid("A person needs a name.", field_errors={"name": "Required."})
+    name = clean_name(name)
     if Person.objects.filter(email=email).exists():
         raise Invalid(f"{email} is already in the directory.", field_errors={"email": "Taken."})
     try:
@@ -108,7 +108,7 @@ def person_create(
             person = Person.objects.create_user(
                 email,
                 None,
-                name=name.strip(),
+                name=name,
                 title=title.strip(),
                 department=department,
                 manager=manager,
@@ -142,8 +142,8 @@ def person_update(*, actor: Person, person: Person, **changes: Any) -> Person:
         changes["email"] = normalise_email(changes["email"])
         if Person.objects.filter(email=changes["email"]).exclude(pk=person.pk).exists():
             raise Invalid("Email taken.", field_errors={"email": "Another person uses it."})
-    if "name" in changes and not str(changes["name"]).strip():
-        raise Invalid("A person needs a name.", field_errors={"name": "Required."})
+    if "name" in changes:
+        changes["name"] = clean_name(str(changes["name"]))
     if "manager" in changes:
         _check_manager(person, changes["manager"])
     for tag_field in ("skills", "interests"):
