@@ -1,19 +1,26 @@
+"""`trellis serve`: the web server, a task worker and the scheduler on one machine, kept running
+by trellis/core/supervisor.py (on several machines, run each under systemd: docs/OPERATIONS.md)."""
+
 import os
 import signal
-import subprocess
 import sys
-import time
+from datetime import datetime
 from types import FrameType
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from trellis.core.startup import require_secret_key
+from trellis.core.supervisor import Supervisor
 
 
 class Command(BaseCommand):
     help = (
         "Run Trellis: the web server, a task worker and the scheduler as child processes. "
-        "Ctrl-C stops them all; if one dies, the others are stopped too."
+        "One that dies is restarted (after 1 s, doubling to 60 s while it keeps dying); "
+        "Ctrl-C or SIGTERM stops them all."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,9 +34,32 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Fail here with the reason, not in a web server that cannot boot and is restarted forever.
+        try:
+            require_secret_key()
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from error
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        supervisor = Supervisor(self.commands(options), log=self.log)
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        supervisor.start()
+        self.stdout.write(
+            f"Trellis is running at http://{options['host']}:{options['port']}/ "
+            f"({', '.join(c.name for c in supervisor.children)}). Press Ctrl-C to stop."
+        )
+        supervisor.run(lambda: stopping)
+        self.stdout.write("Trellis stopped.")
+
+    def commands(self, options: dict[str, Any]) -> dict[str, list[str]]:
         python = sys.executable
         commands = {
             "web": [
@@ -61,40 +91,9 @@ class Command(BaseCommand):
             ]
         if not options["no_scheduler"]:
             commands["scheduler"] = [python, "-m", "trellis.cli", "scheduler"]
-        children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
-        self.stdout.write(
-            f"Trellis is running at http://{options['host']}:{options['port']}/ "
-            f"({', '.join(children)}). Press Ctrl-C to stop."
-        )
-        stopping = False
+        return commands
 
-        def stop(signum: int, frame: FrameType | None) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        exit_code = 0
-        while not stopping:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    self.stderr.write(f"{name} exited with status {child.returncode}; stopping.")
-                    exit_code = child.returncode or 1
-                    stopping = True
-            time.sleep(0.3)
-        self._stop_all(children)
-        if exit_code:
-            raise SystemExit(exit_code)
-
-    def _stop_all(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for child in children.values():
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-        self.stdout.write("Trellis stopped.")
+    def log(self, message: str) -> None:
+        """Supervisor news on stderr, stamped like gunicorn's own lines."""
+        now = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
+        self.stderr.write(f"[{now}] [serve] {message}")
