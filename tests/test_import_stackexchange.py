@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from tests.imports import builders
 from tests.personas import Org
 from trellis.communities.models import Community
 from trellis.imports.safety import ImportFileError
@@ -199,6 +200,31 @@ def test_a_broken_dump_is_refused_and_changes_nothing(
         import_stackexchange(path)
     assert message in str(error.value)
     assert snapshot() == before  # the users imported before Posts.xml failed are rolled back
+
+
+@pytest.mark.parametrize(
+    ("codec", "encoding"),
+    [
+        ("utf-16-le", "UTF-16LE"),
+        ("utf-16-be", "UTF-16BE"),
+        ("utf-32-le", "UTF-32LE"),
+        ("utf-32-be", "UTF-32BE"),
+        ("utf-16-le", None),
+        ("utf-32-be", None),
+    ],
+)
+def test_an_entity_in_a_utf16_or_utf32_posts_file_without_bom_stops_the_import(
+    codec: str, encoding: str | None, tmp_path: Path, org: Org
+) -> None:
+    root = builders.write_se_dump(tmp_path / "quantumcomputing-2018")
+    (root / "Posts.xml").write_bytes(builders.entity_posts(codec, encoding))
+    before = snapshot()
+    with pytest.raises(ImportFileError) as error:
+        import_stackexchange(root)
+    assert str(error.value).startswith("Posts.xml") and "DOCTYPE" in str(error.value)
+    assert builders.INJECTED not in str(error.value)
+    assert snapshot() == before
+    assert not Post.objects.filter(body_html__contains=builders.INJECTED).exists()
 
 
 def test_cli_prints_the_summary_and_refuses_a_broken_dump(tmp_path: Path, db: None, capsys) -> None:  # type: ignore[no-untyped-def]

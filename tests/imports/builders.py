@@ -125,6 +125,27 @@ XXE = b"""\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?>
 """
 
 
+INJECTED = "INJECTED-BY-ENTITY"
+
+
+def entity_posts(codec: str, encoding: str | None) -> bytes:
+    """Posts.xml without a BOM in `codec`, its declaration naming `encoding` (None: none named,
+    left to the parser's detection from the first bytes), with a DOCTYPE that declares an
+    internal entity a post body uses. Raw bytes never show b"<!DOCTYPE" or b"<!ENTITY"."""
+    declared = f' encoding="{encoding}"' if encoding else ""
+    text = (
+        f'<?xml version="1.0"{declared}?>\n'
+        f'<!DOCTYPE posts [ <!ENTITY e "{INJECTED}"> ]>\n'
+        "<posts>\n"
+        '  <row Id="1" PostTypeId="1" CreationDate="2018-01-01T00:00:00.000" Score="0" '
+        'Title="Hello" Body="&e;" />\n'
+        "</posts>\n"
+    )
+    if codec == "utf-7":  # ASCII-looking bytes, "<" and "!" written as "+ADw-" and "+ACE-"
+        return text.replace("<!", "+ADwAIQ-").encode("ascii")
+    return text.encode(codec)
+
+
 def truncated_posts() -> bytes:
     data = xml_rows(SE_POSTS, "posts")
     return data[: data.index(b'<row Id="3"') + 30]

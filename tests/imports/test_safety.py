@@ -75,9 +75,65 @@ def test_entity_in_utf16_doctype_is_refused(tmp_path: Path) -> None:
         rows(path)
 
 
-def test_doctype_without_entities_is_read(tmp_path: Path) -> None:
-    data = b'<?xml version="1.0"?>\n<!DOCTYPE posts>\n<posts><row Id="1" /></posts>\n'
-    assert rows(write(tmp_path, "Posts.xml", data)) == [{"Id": "1"}]
+ENTITY_FILES = [
+    ("utf-16-le", "UTF-16LE"),
+    ("utf-16-be", "UTF-16BE"),
+    ("utf-16-le", "UTF-16"),
+    ("utf-16-le", None),  # the parser tells UTF-16 from the first bytes (XML 1.0 Appendix F)
+    ("utf-16-be", None),
+    ("utf-32-le", "UTF-32LE"),
+    ("utf-32-be", "UTF-32BE"),
+    ("utf-32-le", "ISO-10646-UCS-4"),
+    ("utf-32-be", "UCS-4"),
+    ("utf-32-le", None),
+    ("utf-32-be", None),
+    ("utf-7", "UTF-7"),  # bytes that look like ASCII and hide "<!DOCTYPE"
+]
+
+
+@pytest.mark.parametrize(("codec", "encoding"), ENTITY_FILES)
+def test_an_entity_in_any_encoding_without_bom_is_refused(
+    tmp_path: Path, codec: str, encoding: str | None
+) -> None:
+    data = builders.entity_posts(codec, encoding)
+    assert b"<!DOCTYPE" not in data and b"<!ENTITY" not in data
+    path = write(tmp_path, "Posts.xml", data)
+    found: list[dict[str, str]] = []
+    with pytest.raises(ImportFileError) as e:
+        for _line, attrs in iter_xml_rows(path, "Posts.xml"):
+            found.append(attrs)
+    assert found == []  # no row is ever handed over, expanded or not
+    assert e.value.path == "Posts.xml"
+    assert "DOCTYPE" in e.value.reason or "encoding" in e.value.reason
+    assert builders.INJECTED not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?>\n<!DOCTYPE posts>\n<posts><row Id="1" /></posts>\n',
+        b'<!DOCTYPE posts SYSTEM "http://example.org/posts.dtd">\n<posts><row Id="1" /></posts>',
+        b'<!DOCTYPE posts [ <!ATTLIST row Body CDATA "injected"> ]><posts><row Id="1" /></posts>',
+    ],
+)
+def test_any_doctype_is_refused(tmp_path: Path, data: bytes) -> None:
+    """Dumps never have one; a DOCTYPE is how entities, default attributes and external DTDs
+    get in, so none is read."""
+    with pytest.raises(ImportFileError, match=r"Posts.xml, line \d+: .*DOCTYPE"):
+        rows(write(tmp_path, "Posts.xml", data))
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_a_dump_in_utf16_or_utf32_without_bom_is_read(tmp_path: Path, codec: str) -> None:
+    text = builders.xml_rows(builders.SE_TAGS, "tags").decode("utf-8").removeprefix("\ufeff")
+    data = text.replace('encoding="utf-8"', f'encoding="{codec.upper()}"').encode(codec)
+    assert [r["TagName"] for r in rows(write(tmp_path, "Tags.xml", data))] == ["python", "c++"]
+
+
+def test_an_encoding_dumps_never_use_is_refused(tmp_path: Path) -> None:
+    data = b'<?xml version="1.0" encoding="IBM037"?>\n<posts></posts>\n'
+    with pytest.raises(ImportFileError, match=r"Posts.xml: .*IBM037"):
+        rows(write(tmp_path, "Posts.xml", data))
 
 
 def test_undeclared_entity_is_an_error(tmp_path: Path) -> None:

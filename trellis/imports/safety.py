@@ -2,12 +2,14 @@
 
 Exports come from outside (an admin uploads a dump someone else produced), so every reader goes
 through here: XML is streamed with entity expansion, DTD loading and network access off, and any
-DOCTYPE that declares entities is refused before the parser sees it; JSON is strict UTF-8 with a
-size cap; zip members are checked (paths, symlinks, sizes, ratios) before anything is read, and
-sizes are enforced again while reading because headers can lie. Every failure on bad input is an
-`ImportFileError` naming the file (and line when there is one), never a parser's own exception.
+DOCTYPE is refused before the parser reads past it, whatever the file's encoding; JSON is strict
+UTF-8 with a size cap; zip members are checked (paths, symlinks, sizes, ratios) before anything
+is read, and sizes are enforced again while reading because headers can lie. Every failure on bad
+input is an `ImportFileError` naming the file (and line when there is one), never a parser's own
+exception.
 """
 
+import codecs
 import json
 import os
 import posixpath
@@ -66,6 +68,8 @@ def iter_xml_rows(path: Path, name: str) -> Iterator[tuple[int, dict[str, str]]]
         count = 0
         try:
             for _event, elem in rows:
+                if count == 0 and elem.getroottree().docinfo.doctype:  # checked before, too
+                    raise ImportFileError(name, _DOCTYPE_REFUSED, elem.sourceline)
                 # one pass over the attributes is faster than a lookup per attribute
                 yield elem.sourceline or 0, dict(elem.items())
                 elem.clear()
@@ -98,19 +102,103 @@ def count_xml_rows(path: Path, name: str) -> int:
     return count
 
 
+# Byte order marks, longest first (UTF-32 LE's starts like UTF-16 LE's).
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+# XML 1.0 Appendix F: without a BOM, the first four bytes of "<?xml" (or of "<") tell the
+# encoding family, which is what libxml2 goes by.
+_FIRST_BYTES = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
+_ODD_FIRST_BYTES = (
+    b"\x00\x00<\x00",
+    b"\x00<\x00\x00",
+    b"\x4c\x6f\xa7\x94",
+)  # UCS-4 2143, 3412; EBCDIC
+# Declared encodings a dump may use: the Unicode ones and common 8-bit ones (Python names).
+_WIDE = {"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"}
+_ALLOWED_ENCODINGS = {
+    "utf-8",
+    "ascii",
+    "latin-1",
+    *(f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16)),
+    *(f"cp{n}" for n in range(1250, 1259)),
+    *_WIDE,
+}
+_ENCODING_ALIASES = {
+    "ucs-2": "utf-16",
+    "iso-10646-ucs-2": "utf-16",
+    "ucs-4": "utf-32",
+    "iso-10646-ucs-4": "utf-32",
+}
+_DECLARED_ENCODING = re.compile(r"""\A<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']{1,40})["']""")
+
+
+def _python_encoding(declared: str) -> str | None:
+    lowered = declared.strip().lower()
+    try:
+        return codecs.lookup(_ENCODING_ALIASES.get(lowered, lowered)).name
+    except LookupError:
+        return None
+
+
+def _prolog_text(head: bytes, name: str) -> str:
+    """The start of an XML file as text, decoded the way the parser will decode it: by its
+    BOM, else by the pattern of its first bytes (UTF-16 and UTF-32 need no BOM), else by its
+    declaration. Encodings a dump never uses (UTF-7, EBCDIC, ...) are refused: they can spell
+    "<!DOCTYPE" in bytes no check of ASCII would see."""
+    codec = next((c for bom, c in _BOMS if head.startswith(bom)), None)
+    if codec is None:
+        if head.startswith(_ODD_FIRST_BYTES):
+            raise ImportFileError(name, "the XML is in an encoding dumps never use; refused")
+        codec = next((c for first, c in _FIRST_BYTES if head.startswith(first)), None)
+    wide = codec is not None and codec != "utf-8"
+    if codec is not None and wide:
+        unit = 4 if codec.startswith("utf-32") else 2
+        text = head[: len(head) // unit * unit].decode(codec, "replace").removeprefix("\ufeff")
+    else:
+        # ASCII markup is all that is looked at; any 8-bit encoding or UTF-8 shows it as is
+        text = head.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
+    declared = _DECLARED_ENCODING.match(text)
+    if declared:
+        encoding = _python_encoding(declared.group(1))
+        if encoding not in _ALLOWED_ENCODINGS:
+            raise ImportFileError(
+                name,
+                f"the XML declares the encoding {declared.group(1)!r}, which dumps never use; "
+                "refused (UTF-8, UTF-16 or UTF-32 expected)",
+            )
+        if (encoding in _WIDE) != wide:
+            raise ImportFileError(
+                name,
+                f"the XML declares the encoding {declared.group(1)!r} but is not written in "
+                "it; refused",
+            )
+    return text
+
+
 def check_xml_prolog(path: Path, name: str) -> None:
-    """Refuse a DOCTYPE that declares entities (billion laughs, XXE) before parsing starts.
+    """Refuse any DOCTYPE (how billion laughs, XXE and injected default attributes get in)
+    before the parser sees the document.
 
     lxml expands internal entities inside attribute values even with resolve_entities=False,
-    so the only safe answer is to never hand such a document to the parser.
+    so the only safe answer is to never hand such a document to the parser. Two checks: the
+    start of the file decoded as the parser will decode it (for a message with a line), then
+    libxml2 itself reading up to the first element with a target that refuses a DOCTYPE the
+    moment one begins, whatever the encoding (real dumps have no DOCTYPE).
     """
     with _open_file(path, name) as f:
         head_bytes = f.read(_PROLOG_SCAN_BYTES)
-    if head_bytes[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        head = head_bytes[: len(head_bytes) // 2 * 2].decode("utf-16", "replace")
-    else:
-        head = head_bytes.decode("latin-1")  # ASCII markup is all we look at
-    pos = 1 if head.startswith("\ufeff") else 3 if head_bytes.startswith(b"\xef\xbb\xbf") else 0
+    head = _prolog_text(head_bytes, name)
+    pos = 0
     while True:
         while pos < len(head) and head[pos] in " \t\r\n":
             pos += 1
@@ -122,17 +210,81 @@ def check_xml_prolog(path: Path, name: str) -> None:
             pos = len(head) if end < 0 else end + 3
         else:
             break
-    if not head.startswith("<!DOCTYPE", pos):
-        return
-    if "<!ENTITY" in head[pos:]:
-        raise ImportFileError(
-            name,
-            "the XML declares entities in a DOCTYPE; refused, because entity expansion is how "
-            "billion-laughs and external-entity (XXE) attacks work (real dumps have no DOCTYPE)",
-            _line_at(head, pos),
-        )
-    if len(head_bytes) == _PROLOG_SCAN_BYTES:
-        raise ImportFileError(name, "the XML has a DOCTYPE too large to check; refused")
+    if head.startswith("<!DOCTYPE", pos):
+        if "<!ENTITY" in head[pos:]:
+            raise ImportFileError(
+                name,
+                "the XML declares entities in a DOCTYPE; refused, because entity expansion is "
+                "how billion-laughs and external-entity (XXE) attacks work (real dumps have no "
+                "DOCTYPE)",
+                _line_at(head, pos),
+            )
+        raise ImportFileError(name, _DOCTYPE_REFUSED, _line_at(head, pos))
+    _parser_refuses_doctype(path, name)
+
+
+_DOCTYPE_REFUSED = (
+    "the XML has a DOCTYPE; refused, because a DOCTYPE is how entities (billion laughs, XXE), "
+    "default attributes and external DTDs get in (real dumps have none)"
+)
+
+
+class _Doctype(Exception):
+    pass
+
+
+class _FirstElement(Exception):
+    pass
+
+
+class _PrologGuard:
+    """A parser target that stops at a DOCTYPE (refused) or at the first element (done)."""
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise _Doctype
+
+    def start(self, tag: str | bytes, attrib: dict[str | bytes, str | bytes]) -> None:
+        raise _FirstElement
+
+    def end(self, tag: str | bytes) -> None:
+        """Never reached: start stops the parse."""
+
+    def data(self, data: str | bytes) -> None:
+        """Text before the first element is not looked at."""
+
+    def comment(self, text: str | bytes) -> None:
+        """Comments are allowed."""
+
+    def pi(self, target: str, data: str | None = None) -> None:
+        """Processing instructions are allowed (the declaration is not one)."""
+
+    def close(self) -> None:
+        """Nothing is built."""
+
+
+def _parser_refuses_doctype(path: Path, name: str) -> None:
+    parser = etree.XMLParser(
+        target=_PrologGuard(),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
+    read = 0
+    with _open_file(path, name) as f:
+        try:
+            while chunk := f.read(64 * 1024):
+                parser.feed(chunk)
+                read += len(chunk)
+                if read >= _PROLOG_SCAN_BYTES:
+                    raise ImportFileError(
+                        name, "the XML has no element in its first megabyte; refused"
+                    )
+            parser.close()
+        except _Doctype:
+            raise ImportFileError(name, _DOCTYPE_REFUSED) from None
+        except (_FirstElement, etree.XMLSyntaxError):
+            return  # the parse proper reports syntax errors, with their lines
 
 
 def _line_at(text: str, pos: int) -> int:
