@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -144,6 +145,14 @@ def _members_endorsement(org: Org) -> int:
     from trellis.expertise.services import endorsement_add
 
     return endorsement_add(actor=org.member, person=org.leader, tag="vault").pk
+
+
+def _locked_out(org: Org) -> int:
+    """The newcomer, locked out by ten failed sign-ins."""
+    AccessAttempt.objects.create(
+        username=org.newcomer.email, ip_address="10.0.0.1", user_agent="", failures_since_start=10
+    )
+    return org.newcomer.pk
 
 
 def _token(org: Org) -> ApiToken:
@@ -314,6 +323,14 @@ CASES: dict[str, list[Case]] = {
         Case(
             "POST",
             lambda o: reverse("admin-invite", args=[o.newcomer.pk]),
+            everyone(404) | {"admin": 302},
+            writes=denied_for_all_but("admin"),
+        ),
+    ],
+    "admin-unlock-signin": [
+        Case(
+            "POST",
+            lambda o: reverse("admin-unlock-signin", args=[_locked_out(o)]),
             everyone(404) | {"admin": 302},
             writes=denied_for_all_but("admin"),
         ),
@@ -967,6 +984,7 @@ def _fingerprint() -> tuple[object, ...]:
             )
         ),
         sorted(MentorOffer.objects.values_list("person_id", "open", "capacity", "note")),
+        sorted(AccessAttempt.objects.values_list("username", "failures_since_start")),
     )
 
 

@@ -1,6 +1,7 @@
 """One env-driven settings module: SQLite by default, PostgreSQL when DATABASE_URL says so."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "trellis.core",
     "trellis.people",
     "trellis.communities",
@@ -84,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "trellis.urls"
@@ -153,6 +157,42 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in throttling (trellis/accounts/throttle.py, with django-axes). An account is locked after
+# this many failed sign-ins from anywhere (GitLab's rule: 10), a client address after this many
+# on any accounts (Discourse limits logins per address), each until the lock's minutes have passed
+# since the last failure; an org admin can unlock an account earlier. A locked attempt is refused
+# before any password is hashed. The counts live in the database, so every process agrees.
+TRELLIS_SIGNIN_FAILURES_PER_ACCOUNT = int(
+    os.environ.get("TRELLIS_SIGNIN_FAILURES_PER_ACCOUNT", "10")
+)
+TRELLIS_SIGNIN_FAILURES_PER_CLIENT = int(os.environ.get("TRELLIS_SIGNIN_FAILURES_PER_CLIENT", "30"))
+TRELLIS_SIGNIN_LOCK_MINUTES = int(os.environ.get("TRELLIS_SIGNIN_LOCK_MINUTES", "15"))
+# Password-reset emails an hour, per email address and per client address (beyond them the page
+# says the same as always and nothing is sent).
+TRELLIS_RESET_EMAILS_PER_HOUR = int(os.environ.get("TRELLIS_RESET_EMAILS_PER_HOUR", "3"))
+TRELLIS_RESET_REQUESTS_PER_CLIENT = int(os.environ.get("TRELLIS_RESET_REQUESTS_PER_CLIENT", "20"))
+# How many reverse proxies in front of Trellis append to X-Forwarded-For: the client address is
+# the entry the outermost of them wrote. 0 (no proxy): the connection's own address.
+TRELLIS_PROXY_COUNT = int(os.environ.get("TRELLIS_PROXY_COUNT", "0"))
+AUTHENTICATION_BACKENDS = [
+    "trellis.accounts.throttle.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = TRELLIS_SIGNIN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = timedelta(minutes=TRELLIS_SIGNIN_LOCK_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]  # per client: SignInThrottleBackend, with its own limit
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "trellis.accounts.throttle.signin_username"
+AXES_CLIENT_IP_CALLABLE = "trellis.accounts.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "trellis.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in starts the account's count again
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock ends when it said it would
+AXES_DISABLE_ACCESS_LOG = True  # no table of every sign-in; the activity log is enough
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]  # masked when kept
+# axes warns that locking by username alone lets one client rotate user agents; the per-client
+# limit is SignInThrottleBackend's, counted over every account and user agent.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("TRELLIS_TIME_ZONE", "UTC")

@@ -36,3 +36,26 @@ class AccountInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation of {self.person_id}"
+
+
+class RequestThrottle(models.Model):
+    """The times of the latest requests of one kind from one key (an email address, a client
+    address), for limits that must hold across every web process and machine.
+
+    The key is stored only as a keyed hash, so the table holds no addresses. ``hits`` keeps at
+    most the limit's number of times, in seconds since the epoch; the row is locked while it is
+    read and written, so two processes never both take the last place.
+    """
+
+    scope = models.CharField(max_length=40)
+    key_hash = models.CharField(max_length=64)
+    hits = models.JSONField(default=list)
+    last_hit_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key_hash"], name="request_throttle_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {len(self.hits)} recent"

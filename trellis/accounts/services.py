@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from trellis.accounts import throttle
 from trellis.accounts.models import AccountInvitation, ApiToken
 from trellis.core import access
 from trellis.core.activity import activity_record
@@ -131,3 +132,14 @@ def account_invitation_accept(*, raw_token: str, password: str) -> Person:
     invitation.save(update_fields=["accepted_at"])
     activity_record(actor=person, verb="account_invitation.accept", obj=invitation)
     return person
+
+
+@transaction.atomic
+def account_signin_unlock(*, actor: Person, person: Person) -> int:
+    """Let a person locked out by failed sign-ins try again now (their failures are forgotten);
+    the number of failure records removed."""
+    if not access.can_manage_people(actor):
+        raise Forbidden("Only org admins unlock sign-in.")
+    removed = throttle.signin_unlock(email=person.email)
+    activity_record(actor=actor, verb="account.signin_unlock", obj=person)
+    return removed

@@ -8,5 +8,6 @@ urlpatterns = [
     path("me/edit/", views.profile_edit, name="profile-edit"),
     path("admin/people/", views.admin_people, name="admin-people"),
     path("admin/people/<int:pk>/invite/", views.admin_invite, name="admin-invite"),
+    path("admin/people/<int:pk>/unlock/", views.admin_unlock_signin, name="admin-unlock-signin"),
     path("admin/people/import/", views.admin_import, name="admin-import"),
 ]

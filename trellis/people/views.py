@@ -114,10 +114,13 @@ def admin_people(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, f"{person.name} added to the directory.")
             return redirect("admin-people")
+    from trellis.accounts.selectors import signin_locked_ids
+
     page = selectors.person_directory(
         viewer=request.user, query=request.GET.get("q", "")[:200], page=int_param(request, "page")
     )
-    context = {"nav": "admin", "form": form, "page": page}
+    locked = signin_locked_ids(viewer=request.user, people=page.items)
+    context = {"nav": "admin", "form": form, "page": page, "signin_locked": locked}
     return render(request, "people/admin_people.html", context)
 
 
@@ -132,6 +135,23 @@ def admin_invite(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         account_invitation_send(actor=request.user, person=person)
         messages.success(request, f"Invitation emailed to {person.email}.")
+    except ServiceError as error:
+        report_error(request, error)
+    return redirect("admin-people")
+
+
+@require_POST
+def admin_unlock_signin(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Unlock a person locked out by too many failed sign-ins, before the lock runs out."""
+    _require_admin(request)
+    from trellis.accounts.services import account_signin_unlock
+
+    person = Person.objects.filter(pk=pk).first()
+    if person is None:
+        raise Http404("No such person.")
+    try:
+        account_signin_unlock(actor=request.user, person=person)
+        messages.success(request, f"{person.name} can sign in again.")
     except ServiceError as error:
         report_error(request, error)
     return redirect("admin-people")
