@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.imports import builders
 from tests.personas import Org
 from tests.test_import_stackexchange import dump, snapshot
 from trellis.imports.models import ImportRun, RunStatus
@@ -43,6 +44,23 @@ def test_an_admin_imports_a_zipped_dump_in_the_background(
     page = admin.get(response["Location"]).content.decode()
     assert "Done" in page and "questions" in page
     assert not list(Path(run.path).parent.glob(f"run-{run.pk}*"))  # the upload is cleaned up
+
+
+def test_an_upload_without_a_chosen_community_never_lands_in_a_private_one(
+    org: Org,
+    client_for,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    folder = builders.write_se_dump(tmp_path / f"{org.private.slug}-2018")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client_for(org.admin), zipped(folder, f"{folder.name}/"))
+    run = ImportRun.objects.get()
+    assert run.status == RunStatus.DONE, run.error
+    posts = Post.objects.filter(source=f"stackexchange:{org.private.slug}")
+    assert posts.count() == 4
+    assert not Post.objects.filter(community=org.private).exists()
+    assert {p.community.slug for p in posts} == {f"{org.private.slug}-2"}
 
 
 def _bomb() -> bytes:

@@ -159,6 +159,74 @@ def test_import_into_an_existing_community(org: Org) -> None:
         import_stackexchange(dump("conlang-meta-2020"), community_slug="no-such-community")
 
 
+def _site_posts(site: str) -> "list[Post]":
+    return list(Post.objects.filter(source=f"stackexchange:{site}"))
+
+
+def test_a_dump_named_like_a_private_community_becomes_a_community_of_its_own(
+    org: Org, tmp_path: Path
+) -> None:
+    """Without --community the site never lands in a community somebody else made, however
+    its folder is named: it gets its own, with a slug that does not collide."""
+    site = org.private.slug  # "security-council": the folder is "security-council-2018"
+    root = builders.write_se_dump(tmp_path / f"{site}-2018")
+    communities = Community.objects.count()
+    summary = import_stackexchange(root)
+    assert summary.counts["questions"]["created"] == 2
+    assert not Post.objects.filter(community=org.private).exists()
+    [own] = {post.community for post in _site_posts(site)}
+    assert own is not None and own != org.private and own.slug == f"{site}-2" and not own.is_private
+    assert Community.objects.count() == communities + 1
+
+    # A rerun updates the community this import made: found by the import's source, not by
+    # a slug (the admin may have renamed it, and someone may have taken the old one since).
+    own.slug = "renamed-by-the-admin"
+    own.save()
+    Community.objects.create(name="Taken", slug=f"{site}-2", domain="x")
+    again = import_stackexchange(root)
+    assert again.changed() == 0 and again.counts["questions"]["unchanged"] == 2
+    assert {post.community for post in _site_posts(site)} == {own}
+    assert Community.objects.count() == communities + 2  # only the one created above
+
+
+def test_only_an_explicit_community_takes_the_dump(org: Org, tmp_path: Path) -> None:
+    root = builders.write_se_dump(tmp_path / "quantumcomputing-2018")
+    import_stackexchange(root, community_slug=org.private.slug)
+    assert {p.community for p in _site_posts("quantumcomputing")} == {org.private}
+    # A later run that names none keeps to the community chosen for this site.
+    assert import_stackexchange(root).changed() == 0
+    assert {p.community for p in _site_posts("quantumcomputing")} == {org.private}
+    assert not Community.objects.filter(slug__startswith="quantumcomputing").exists()
+
+
+def test_a_site_imported_before_its_community_was_recorded_is_found_by_its_posts(
+    org: Org, tmp_path: Path
+) -> None:
+    from trellis.imports.models import ImportedCommunity
+
+    root = builders.write_se_dump(tmp_path / "quantumcomputing-2018")
+    import_stackexchange(root)
+    [community] = {p.community for p in _site_posts("quantumcomputing")}
+    ImportedCommunity.objects.all().delete()  # as an import made before the record existed
+    communities = Community.objects.count()
+    assert import_stackexchange(root).changed() == 0
+    assert Community.objects.count() == communities
+    assert ImportedCommunity.objects.get(source="stackexchange:quantumcomputing").community == (
+        community
+    )
+
+
+def test_the_cli_without_community_never_imports_into_a_private_one(
+    org: Org, tmp_path: Path
+) -> None:
+    root = builders.write_se_dump(tmp_path / f"{org.private.slug}-2018")
+    call_command("import", "stackexchange", str(root), "--quiet")
+    assert _site_posts(org.private.slug)
+    assert not Post.objects.filter(community=org.private).exists()
+    call_command("import", "stackexchange", str(root), "--quiet", "--community", "security-council")
+    assert not Post.objects.filter(community=org.private).exists()  # already imported elsewhere
+
+
 def _broken_copy(tmp_path: Path, posts: bytes) -> Path:
     target = tmp_path / "broken-2020"
     shutil.copytree(dump("conlang-meta-2020"), target)

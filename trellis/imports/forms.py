@@ -13,5 +13,6 @@ class ImportForm(forms.Form):
     community = forms.SlugField(
         required=False,
         label="Into community (Stack Exchange only)",
-        help_text="The slug of an existing community; empty makes one for the site.",
+        help_text="The slug of an existing community. Empty: the site gets a community of its "
+        "own (never one that merely has the same name), and a rerun updates that one.",
     )

@@ -47,3 +47,18 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.label}: {self.status}"
+
+
+class ImportedCommunity(models.Model):
+    """The community an import's source goes into when none is named: the one the import made
+    for it, or the one last named for it. Reruns find it here, by the source, never by a slug
+    (a community somebody else made may carry the slug the source would suggest)."""
+
+    source = models.CharField(max_length=128, unique=True, help_text='e.g. "stackexchange:ai".')
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.community_id}"

@@ -33,6 +33,7 @@ from trellis.imports.writing import (
     fast_insert,
     identities_ensure,
     identity_map,
+    import_community,
     imported,
     in_batches,
     source_map,
@@ -97,24 +98,29 @@ def licence_for(created_at: datetime) -> str:
 
 
 def site_community(dump: StackExchangeDump, slug: str | None) -> Community:
-    """The community the site maps to: the one named, or one made for the site."""
+    """The community the site maps to: the one named; else the one this site was imported
+    into before (found by the import's source, never by a slug); else a new one for the site,
+    whose slug gets a suffix when a community already has the site's name."""
+    explicit = None
     if slug:
-        community = Community.objects.filter(slug=slug).first()
-        if community is None:
+        explicit = Community.objects.filter(slug=slug).first()
+        if explicit is None:
             from trellis.core.errors import Invalid
 
             raise Invalid(f"There is no community “{slug}” to import into.")
-        return community
     site = dump.site_name()
-    community, _ = Community.objects.get_or_create(
-        slug=site[:80],
+    source = f"stackexchange:{site}"
+    return import_community(
+        source=source,
+        slug=site,
+        explicit=explicit,
         defaults={
             "name": f"{site.replace('-', ' ').title()} (Stack Exchange)"[:120],
             "domain": f"Questions and answers imported from {dump.site_url()} "
             "(CC BY-SA; each post links to its original).",
         },
+        previous=lambda: imported(Post, source).values_list("community_id", flat=True).first(),
     )
-    return community
 
 
 class StackExchangeImport:
