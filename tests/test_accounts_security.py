@@ -9,6 +9,7 @@ the page says the same thing whether or not anything was sent.
 """
 
 import re
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.core.cache import caches
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -274,6 +276,32 @@ def test_one_client_address_sends_at_most_twenty_resets_an_hour(org: Org) -> Non
     assert len(mail.outbox) == 20
     request_reset(Client(REMOTE_ADDR="10.0.2.2"), "p24@example.com")
     assert len(mail.outbox) == 21
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite runs one writer at a time (IMMEDIATE transactions); the test database is "
+    "in memory, out of other threads' reach",
+)
+def test_requests_at_the_same_time_never_share_the_last_place(transactional_db: None) -> None:
+    from trellis.accounts.throttle import password_reset_allowed
+
+    start = threading.Barrier(8)
+    answers: list[bool] = []
+
+    def ask() -> None:
+        try:
+            start.wait()
+            answers.append(password_reset_allowed(email="race@example.com", client=None))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [False] * 5 + [True] * 3
 
 
 def test_unknown_addresses_count_and_still_send_nothing(org: Org) -> None:
