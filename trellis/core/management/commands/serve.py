@@ -75,6 +75,9 @@ class Command(BaseCommand):
                 "4",
                 "--access-logfile",
                 "-",
+                # No invitation, reset or unsubscribe token and no query value in that log.
+                "--logger-class",
+                "trellis.core.access_log.RedactingLogger",
                 "--graceful-timeout",
                 "10",
             ],
