@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests import shared_data
 from tests.imports import builders
 from trellis.imports.records import SEPost
 from trellis.imports.safety import ImportFileError
 from trellis.imports.stackexchange_reader import StackExchangeDump, parse_tags
 
-REAL_DUMPS = Path("/work/shared/data/stackexchange")
 DAY = "2018-01-01T00:00:00"
 
 
@@ -200,8 +200,6 @@ def test_site_name_and_url(tmp_path: Path, folder: str, name: str, url: str) -> 
 
 # The real dumps ------------------------------------------------------------------------------
 
-real_dumps = sorted(p for p in REAL_DUMPS.glob("*") if p.is_dir()) if REAL_DUMPS.is_dir() else []
-
 
 def naive_rows(path: Path) -> list[dict[str, str]]:
     """An independent reading with the standard library, for the expectations."""
@@ -211,9 +209,9 @@ def naive_rows(path: Path) -> list[dict[str, str]]:
     return [dict(row.attrib) for row in tree.getroot().iter("row")]
 
 
-@pytest.mark.skipif(not real_dumps, reason=f"{REAL_DUMPS} is not on this machine")
-@pytest.mark.parametrize("root", real_dumps, ids=lambda p: p.name)
-def test_real_dump_matches_naive_parse(root: Path) -> None:
+@pytest.mark.parametrize("name", shared_data.dump_names())
+def test_real_dump_matches_naive_parse(name: str) -> None:
+    root = shared_data.stackexchange_dump(name)  # skips when missing (fails in CI)
     dump = StackExchangeDump(root)
     raw_posts = naive_rows(root / "Posts.xml")
     types = Counter(int(r["PostTypeId"]) for r in raw_posts)
