@@ -24,6 +24,7 @@ from trellis.imports.prefetch import prefetched, stackexchange_table
 from trellis.imports.records import SEComment, SEPost, SEPostLink, SEUser, SEVote
 from trellis.imports.stackexchange_reader import StackExchangeDump
 from trellis.imports.summary import Progress, Summary, no_progress
+from trellis.imports.targets import import_community
 from trellis.imports.writing import (
     BATCH,
     Identity,
@@ -33,7 +34,6 @@ from trellis.imports.writing import (
     fast_insert,
     identities_ensure,
     identity_map,
-    import_community,
     imported,
     in_batches,
     source_map,
