@@ -315,8 +315,8 @@ def raw_stem(topic: str) -> str:
 
 
 def adler32_stem(topic: str) -> str:
-    """zulip-archive's lib/common.py of 2019: five digits of the name's Adler-32 checksum,
-    then its ASCII letters and digits."""
+    """Early zulip-archive (archive.py, lib/common.py): five digits of the name's Adler-32
+    checksum, then its ASCII letters and digits."""
     return str(zlib.adler32(topic.encode("utf-8")) % (10**5)).zfill(5) + _ascii_alnum(topic)
 
 
@@ -327,7 +327,7 @@ def adler32_stream_dir(name: str, stream_id: int) -> str:
 # How each version of zulip-archive (or a copy of its output) names topic files and stream
 # folders: (topic file stem, stream folder).
 ZULIP_NAMINGS: dict[str, tuple[Callable[[str], str], Callable[[str, int], str]]] = {
-    "zulip-archive": (archive_topic_stem, archive_stream_dir),  # lib/url.py, 2020 on
+    "zulip-archive": (archive_topic_stem, archive_stream_dir),  # lib/url.py, the current one
     "zulip-dot": (zulip_dot_stem, archive_stream_dir),
     "percent": (percent_stem, archive_stream_dir),
     "raw": (raw_stem, archive_stream_dir),

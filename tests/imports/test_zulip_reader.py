@@ -137,8 +137,8 @@ def _expected_messages() -> dict[tuple[str, str], list[int]]:
 
 @pytest.mark.parametrize("naming", list(builders.ZULIP_NAMINGS))
 def test_every_file_naming_zulip_archive_has_used_is_read(tmp_path: Path, naming: str) -> None:
-    """zulip-archive has named topic files in several ways: Adler-32 checksums (2019), URL
-    quoting with "(", ")", "'" kept (2020 on), Zulip's own dot-encoding (".28", ".29",
+    """zulip-archive has named topic files in several ways: Adler-32 checksums (early versions),
+    URL quoting with "(", ")", "'" kept (later ones), Zulip's own dot-encoding (".28", ".29",
     ".27", ".26"), plain percent-encoding, the raw name."""
     archive = ZulipArchive(builders.write_zulip_archive(tmp_path / "a", naming=naming))
     found = {

@@ -12,14 +12,14 @@ Layout, as zulip-archive's lib/populate.py writes it:
 zulip-archive has named the files in more than one way over its versions, and archives are
 copied and re-zipped by other tools, so a topic's file is looked for under every spelling:
 
-- lib/url.py (2020 on): `sanitize_topic` percent-encodes the topic keeping "~()*!.'", then
-  writes "." as ".2E" and "%" as "." (so "&" is ".26" and "(" stays "("); `sanitize_stream`
-  keeps the ASCII of the name with spaces as "-" ("7-general").
+- later versions (lib/common.py, then lib/url.py): `sanitize_topic` percent-encodes the topic
+  keeping "~()*!.'", then writes "." as ".2E" and "%" as "." (so "&" is ".26" and "(" stays
+  "("); `sanitize_stream` keeps the ASCII of the name with spaces as "-" ("7-general").
 - Zulip's own URL "dot-encoding" (hash_util_encode), which keeps nothing: "(" is ".28",
   ")" ".29", "'" ".27", "!" ".21", "*" ".2A".
-- lib/common.py (2019): five digits of the topic's Adler-32 checksum then its ASCII letters and
-  digits ("01234lunch"), in a folder named by the id and the stream's letters and digits
-  ("7general").
+- early versions (archive.py, then lib/common.py): five digits of the topic's Adler-32
+  checksum then its ASCII letters and digits ("01234lunch"), in a folder named by the id and
+  the stream's letters and digits ("7general").
 - plain percent-encoding ("%26"), or the raw name, as copies made by other tools have it; and
   any of these in Unicode's decomposed form (folders zipped on a Mac).
 
@@ -72,7 +72,7 @@ def _dot_encode(quoted: str) -> str:
 
 
 def escape_topic(topic: str) -> str:
-    """A topic's file name stem, exactly as zulip-archive's sanitize_topic makes it (2020 on)."""
+    """A topic's file name stem, exactly as zulip-archive's sanitize_topic makes it."""
     return _dot_encode(urllib.parse.quote(topic, safe="~()*!.'"))
 
 
@@ -91,7 +91,7 @@ def _ascii_alnum(text: str) -> str:
 
 
 def adler32_topic(topic: str) -> str:
-    """zulip-archive's 2019 sanitize_topic: an Adler-32 checksum's last five digits, then the
+    """Early zulip-archive's sanitize_topic: an Adler-32 checksum's last five digits, then the
     topic's ASCII letters and digits."""
     return f"{zlib.adler32(topic.encode('utf-8')) % 100_000:05d}{_ascii_alnum(topic)}"
 
@@ -157,7 +157,7 @@ def sanitize_stream(name: str, stream_id: int) -> str:
 
 
 def adler32_stream(name: str, stream_id: int) -> str:
-    """A stream's folder name as zulip-archive made it in 2019: "7general"."""
+    """A stream's folder name as early zulip-archive made it: "7general"."""
     return f"{stream_id}{_ascii_alnum(name)}"
 
 
