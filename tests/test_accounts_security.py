@@ -160,6 +160,18 @@ def test_the_client_address_is_read_behind_the_configured_proxies(org: Org, sett
     assert sign_in(other, org.member.email, PASSWORD).status_code == 302
 
 
+def test_an_undeclared_proxy_is_logged_once(org: Org, caplog: Any) -> None:
+    from trellis.accounts import throttle
+
+    throttle._warn_about_proxies.cache_clear()
+    for _ in range(2):
+        Client(HTTP_X_FORWARDED_FOR="10.0.0.9").post(
+            reverse("password_reset"), {"email": "x@example.com"}
+        )
+    warnings = [r for r in caplog.records if "TRELLIS_PROXY_COUNT is 0" in r.getMessage()]
+    assert len(warnings) == 1
+
+
 def test_scripts_are_told_429_in_the_api_error_shape(org: Org) -> None:
     client = Client()
     fail(client, org.member.email, 10)

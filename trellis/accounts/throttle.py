@@ -22,6 +22,7 @@ Django's cache: the default one is per process (each gunicorn worker would count
 database cache needs a table that ``migrate`` does not create and increments without a lock.
 """
 
+import functools
 import ipaddress
 import logging
 import math
@@ -75,11 +76,24 @@ def client_address(request: HttpRequest) -> str | None:
     only the account is counted).
     """
     count = settings.TRELLIS_PROXY_COUNT
+    forwarded = [p for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p]
     if count > 0:
-        forwarded = [p for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p]
         if len(forwarded) >= count:
             return _ip(forwarded[-count])
+    elif forwarded:
+        _warn_about_proxies()
     return _ip(str(request.META.get("REMOTE_ADDR", "")))
+
+
+@functools.cache
+def _warn_about_proxies() -> None:
+    """Once per process: behind a proxy that nobody declared, every client has the proxy's
+    address, and the per-client limits count the whole site as one client."""
+    log.warning(
+        "A request came with X-Forwarded-For but TRELLIS_PROXY_COUNT is 0: sign-in and "
+        "password-reset limits per client address count the connection's address. Behind a "
+        "reverse proxy, set TRELLIS_PROXY_COUNT to the number of proxies."
+    )
 
 
 def signin_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str | None:
