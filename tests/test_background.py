@@ -1,4 +1,4 @@
-"""Background work through the real database queue: enqueue on commit, run by db_worker."""
+"""Background work through the real database queue: enqueue on commit, run by the worker."""
 
 import re
 
@@ -48,7 +48,7 @@ def test_invitation_email_is_queued_on_commit_and_sent_by_the_worker(
     ]
     assert mail.outbox == []
 
-    call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
+    call_command("worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
 
     for result in DBTaskResult.objects.all():
         assert result.status == "SUCCESSFUL", result.traceback
@@ -95,7 +95,7 @@ def test_scheduler_enqueues_each_job_once_per_interval(
     assert DBTaskResult.objects.count() == 7
     ScheduledJob.objects.filter(name="clean-stale-uploads").update(last_enqueued_at=None)
     assert run_due_jobs() == ["clean-stale-uploads"]
-    call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
+    call_command("worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
 
 

@@ -18,7 +18,7 @@ import pytest
 
 TRELLIS = [sys.executable, "-m", "trellis.cli"]
 # What tells the children of `trellis serve` apart on their command lines.
-MARKS = {"web": "gunicorn", "worker": "db_worker", "scheduler": "scheduler"}
+MARKS = {"web": "gunicorn", "worker": "trellis.cli worker", "scheduler": "scheduler"}
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

@@ -32,7 +32,7 @@ DEBUG = env_bool("TRELLIS_DEBUG", False)
 # (TRELLIS_DATA_DIR/secret_key); without either, only DEBUG runs with a placeholder, and the web
 # server refuses to start (trellis/core/startup.py).
 SECRET_KEY_FILE = Path(os.environ.get("TRELLIS_SECRET_KEY_FILE", DATA_DIR / "secret_key"))
-INSECURE_SECRET_KEY = "insecure-local-only-key-set-TRELLIS_SECRET_KEY-in-production"
+INSECURE_SECRET_KEY = "insecure-local-only-key-set-TRELLIS_SECRET_KEY-in-production"  # noqa: S105
 
 
 def secret_key() -> str:
@@ -220,6 +220,13 @@ TRELLIS_NEWCOMER_DAYS = int(os.environ.get("TRELLIS_NEWCOMER_DAYS", "90"))
 # waits before the next round (the next candidates, then the community's leaders).
 TRELLIS_ROUTING_K = int(os.environ.get("TRELLIS_ROUTING_K", "3"))
 TRELLIS_ROUTING_ESCALATE_HOURS = float(os.environ.get("TRELLIS_ROUTING_ESCALATE_HOURS", "24"))
+# Background tasks (trellis/core/worker.py): a transient failure is retried after 5 s, 10 s,
+# 20 s ... (at most an hour apart) until this many attempts; a worker beats every few seconds
+# and one silent for TRELLIS_WORKER_STALE_SECONDS on another machine is presumed dead.
+TRELLIS_TASK_MAX_ATTEMPTS = int(os.environ.get("TRELLIS_TASK_MAX_ATTEMPTS", "12"))
+TRELLIS_TASK_RETRY_SECONDS = float(os.environ.get("TRELLIS_TASK_RETRY_SECONDS", "5"))
+TRELLIS_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("TRELLIS_WORKER_HEARTBEAT_SECONDS", "5"))
+TRELLIS_WORKER_STALE_SECONDS = float(os.environ.get("TRELLIS_WORKER_STALE_SECONDS", "60"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = TRELLIS_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -284,7 +291,31 @@ USE_X_FORWARDED_HOST = env_bool("TRELLIS_USE_X_FORWARDED_HOST", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Django logs the path of every 4xx/5xx answer ("Not Found: /invite/<token>/"): no one-time
+    # token or query value reaches a log (trellis/core/access_log.py).
+    "filters": {"redact_secrets": {"()": "trellis.core.access_log.RedactSecretsFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        # runserver's request lines, as Django's default, plus the filter.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("TRELLIS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # No handlers of its own (Django's default console, in DEBUG, and mail_admins would
+        # write before the filter runs): its records reach the root's console, filtered.
+        "django": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
