@@ -183,11 +183,6 @@ def test_createadmin_refuses_an_invisible_name(db: None) -> None:
     assert Person.objects.get(email="root@example.com").name == "Root"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="createadmin sets an existing person's name itself; it needs clean_name "
-    "(trellis/core/management/commands/createadmin.py is not this change's file)",
-)
 def test_createadmin_refuses_an_invisible_name_for_an_existing_person(org: Org) -> None:
     with pytest.raises((Invalid, CommandError)):
         call_command("createadmin", email=org.member.email, name=BIDI, password="x" * 20)

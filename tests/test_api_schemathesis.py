@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
@@ -19,7 +20,6 @@ from schemathesis.config import SchemathesisConfig
 from tests.personas import Org
 from trellis.accounts import services as accounts_services
 from trellis.accounts.services import TOKEN_PREFIX
-from trellis.wsgi import application
 
 CONFIG = SchemathesisConfig.from_dict(
     {
@@ -36,6 +36,8 @@ CONFIG = SchemathesisConfig.from_dict(
         "checks": {"enabled": True},
     }
 )
+# The WSGI app itself, not trellis.wsgi: that entry point refuses the tests' placeholder key.
+application = get_wsgi_application()
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, config=CONFIG)
 # Passed as configured headers, so the checks know the credentials are real (and probe what
 # happens without them, or with made-up ones). The fixture mints exactly this token.

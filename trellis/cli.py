@@ -1,7 +1,7 @@
 """The `trellis` console script: Django's management commands plus Trellis' own.
 
 `trellis serve`, `trellis demo`, `trellis import-people FILE.csv`, `trellis createadmin`,
-`trellis scheduler`, `trellis migrate`, `trellis db_worker`, ...
+`trellis scheduler`, `trellis migrate`, `trellis worker`, ...
 """
 
 import os

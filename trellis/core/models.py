@@ -82,3 +82,17 @@ class ViewMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} read {self.object_type}:{self.object_id} on {self.day}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's sign of life: a task still RUNNING under a worker that stopped beating
+    was interrupted (kill -9, a crash, a lost machine) and is handed to another worker."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} on {self.hostname} (pid {self.pid})"

@@ -4,6 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from trellis.core.errors import Invalid
+from trellis.core.text import clean_name
 from trellis.people.models import Person
 
 
@@ -23,6 +25,12 @@ class Command(BaseCommand):
         self, *args: Any, email: str, name: str, password: str | None, **options: Any
     ) -> None:
         email = email.strip().lower()
+        if name:
+            try:
+                name = clean_name(name)
+            except Invalid as error:
+                message = " ".join([error.message, *error.field_errors.values()])
+                raise CommandError(message) from error
         password = password or os.environ.get("TRELLIS_ADMIN_PASSWORD")
         person = Person.objects.filter(email=email).first()
         if password is None and (person is None or not person.has_usable_password()):

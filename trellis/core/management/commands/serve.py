@@ -87,7 +87,7 @@ class Command(BaseCommand):
                 python,
                 "-m",
                 "trellis.cli",
-                "db_worker",
+                "worker",
                 "--no-reload",
                 "--interval",
                 "1",
