@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: past capacity, answer 503 before anything reads the database (core/overload.py).
+    "trellis.core.overload.ShedOverloadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -223,6 +225,9 @@ TRELLIS_ROUTING_ESCALATE_HOURS = float(os.environ.get("TRELLIS_ROUTING_ESCALATE_
 # Background tasks (trellis/core/worker.py): a transient failure is retried after 5 s, 10 s,
 # 20 s ... (at most an hour apart) until this many attempts; a worker beats every few seconds
 # and one silent for TRELLIS_WORKER_STALE_SECONDS on another machine is presumed dead.
+# A request that waited longer than this for a web thread is answered 503 with Retry-After
+# at once (0 turns shedding off): past capacity, the requests served stay fast.
+TRELLIS_SHED_AFTER_SECONDS = float(os.environ.get("TRELLIS_SHED_AFTER_SECONDS", "1.0"))
 TRELLIS_TASK_MAX_ATTEMPTS = int(os.environ.get("TRELLIS_TASK_MAX_ATTEMPTS", "12"))
 TRELLIS_TASK_RETRY_SECONDS = float(os.environ.get("TRELLIS_TASK_RETRY_SECONDS", "5"))
 TRELLIS_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("TRELLIS_WORKER_HEARTBEAT_SECONDS", "5"))

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from trellis.api.router import api
 
+handler500 = "trellis.core.failures.server_error"
+
 urlpatterns = [
     path("", include("trellis.communities.urls")),
     path("", include("trellis.people.urls")),

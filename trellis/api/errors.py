@@ -10,11 +10,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from trellis.core.errors import Invalid, ServiceError
+from trellis.core.failures import DATABASE_UNAVAILABLE, is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +74,9 @@ _TYPES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "too_large",
     422: "validation_error",
+    503: "unavailable",
     500: "server_error",
 }
 
@@ -137,8 +142,24 @@ def _not_found(api: NinjaAPI, request: HttpRequest, exc: Http404) -> HttpRespons
 
 
 def _server_error(api: NinjaAPI, request: HttpRequest, exc: Exception) -> HttpResponse:
+    if is_database_unavailable(exc):
+        logger.warning("API %s %s: database unavailable (%s)", request.method, request.path, exc)
+        response = _respond(api, request, 503, DATABASE_UNAVAILABLE)
+        response["Retry-After"] = "5"
+        return response
     logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
     return _respond(api, request, 500, "Something went wrong on our side; it has been logged.")
+
+
+def _too_big(api: NinjaAPI, request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _respond(
+        api,
+        request,
+        413,
+        f"The request body is larger than the limit of {limit / 1e6:,.0f} MB.",
+        [{"loc": ["body"], "msg": "Too large.", "type": "too_large"}],
+    )
 
 
 def _bind(
@@ -157,4 +178,5 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(AuthenticationError, _bind(api, _authentication_error))
     api.add_exception_handler(HttpError, _bind(api, _http_error))
     api.add_exception_handler(Http404, _bind(api, _not_found))
+    api.add_exception_handler(RequestDataTooBig, _bind(api, _too_big))
     api.add_exception_handler(Exception, _bind(api, _server_error))

@@ -73,6 +73,9 @@ class Command(BaseCommand):
                 str(options["web_workers"]),
                 "--threads",
                 "4",
+                # Notes how long each request waited for a thread (core/overload.py).
+                "--worker-class",
+                "trellis.core.overload.QueueTimedThreadWorker",
                 "--access-logfile",
                 "-",
                 # No invitation, reset or unsubscribe token and no query value in that log.
