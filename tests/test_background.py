@@ -88,11 +88,12 @@ def test_scheduler_enqueues_each_job_once_per_interval(
         "send-due-digests",
         "remind-resource-owners",
         "refresh-search-vocabulary",
+        "embed-missing-vectors",
         "rebuild-expertise-evidence",
         "escalate-routed-questions",
     ]
     assert run_due_jobs() == []  # a second scheduler, or the next tick, finds nothing due
-    assert DBTaskResult.objects.count() == 7
+    assert DBTaskResult.objects.count() == 8
     ScheduledJob.objects.filter(name="clean-stale-uploads").update(last_enqueued_at=None)
     assert run_due_jobs() == ["clean-stale-uploads"]
     call_command("worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)

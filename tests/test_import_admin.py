@@ -115,3 +115,66 @@ def test_only_org_admins_import(org: Org, client_for: ClientFor) -> None:
     response = upload(client_for(org.leader), zipped(dump("conlang-meta-2020")))
     assert response.status_code == 404
     assert not ImportRun.objects.exists()
+
+
+def _queued_run(org: Org, data: bytes) -> ImportRun:
+    """A run as the upload page leaves it, without running its task."""
+    from trellis.imports import services
+
+    run = ImportRun.objects.create(kind="stackexchange", label="dump.zip", started_by=org.admin)
+    path = services.upload_path(run)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    ImportRun.objects.filter(pk=run.pk).update(path=str(path))
+    return run
+
+
+def test_an_import_interrupted_mid_run_starts_again_from_the_upload(
+    org: Org, client_for: ClientFor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run left "running" (its worker was killed) is imported whole when the task comes
+    back, and the half-unpacked folder of the dead attempt is not kept."""
+    from trellis.imports import services
+    from trellis.imports.tasks import run_import
+
+    run = _queued_run(org, zipped(builders.write_se_dump(tmp_path / "site-2018"), "site-2018/"))
+    ImportRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)  # as a dead worker left it
+    leftover = services.unpacked_path(run)
+    (leftover / "half").mkdir(parents=True)
+    (leftover / "half" / "Posts.xml").write_text("<posts><row Id=")
+
+    assert run_import.call(run.pk) == "done"
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE, run.error
+    assert Post.objects.filter(source="stackexchange:site").count() == 4
+    assert not list(services.imports_folder().glob(f"run-{run.pk}*"))
+    assert run_import.call(run.pk) == "not queued"  # a finished run never runs again
+
+
+def test_a_passing_failure_keeps_the_upload_for_the_next_attempt_and_giving_up_cleans_it(
+    org: Org, client_for: ClientFor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    from trellis.core.worker import _give_up_handlers
+    from trellis.imports import services
+    from trellis.imports.tasks import run_import
+
+    run = _queued_run(org, zipped(builders.write_se_dump(tmp_path / "site-2018"), "site-2018/"))
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr("trellis.imports.tasks._run", locked)
+    with pytest.raises(OperationalError):
+        run_import.call(run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING  # not failed: the worker tries again
+    assert services.upload_path(run).exists()
+    assert not services.unpacked_path(run).exists()
+
+    _give_up_handlers[run_import.module_path]([run.pk], {})
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert "interrupted too many times" in run.error
+    assert not list(services.imports_folder().glob(f"run-{run.pk}*"))

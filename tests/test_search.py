@@ -416,3 +416,33 @@ def test_bulk_loads_are_indexed_then_embedded_in_slices(org: Org, monkeypatch) -
         tasks.index_new_objects.enqueue()
     assert Document.objects.filter(kind=DocKind.QUESTION).count() == 3
     assert not Document.objects.exclude(embedding_model=model.name).exists()
+
+
+@pytest.mark.django_db
+def test_an_embedding_chain_whose_embedder_went_away_is_retried_not_dropped(org: Org) -> None:
+    """An embeddings endpoint that stops answering mid-chain: the slice asks the worker to try
+    again later instead of ending the chain with documents left without a vector; the hourly
+    safety net starts a chain when vectors are missing and none is queued."""
+    from trellis.core.transient import RetryLater
+    from trellis.search import tasks
+    from trellis.search.embeddings.base import EmbeddingUnavailable
+
+    build_content(org)
+    working = WordHashEmbedder()
+
+    class Away(WordHashEmbedder):
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            raise EmbeddingUnavailable("connection refused")
+
+    away = Away()
+    away.name = working.name
+    with embedding.using(None):
+        tasks.index_new_objects.call()
+    assert Document.objects.filter(embedding_model="").count() > 3
+    with embedding.using(away), pytest.raises(RetryLater, match="documents wait for a vector"):
+        tasks.embed_in_slices.call()
+    with embedding.using(working):
+        assert tasks.embed_missing.call() is True  # nothing queued (tasks run at once here)
+    assert not Document.objects.exclude(embedding_model=working.name).exists()
+    with embedding.using(working):
+        assert tasks.embed_missing.call() is False

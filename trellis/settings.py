@@ -128,11 +128,16 @@ def database_config() -> dict[str, Any]:
     if url:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
         if config["ENGINE"] == "django.db.backends.postgresql":
+            from psycopg_pool import ConnectionPool
+
             config.setdefault("OPTIONS", {})["pool"] = {
                 "min_size": 1,
                 "max_size": 8,
                 # A request waits at most this long for a connection, then gets a 503.
                 "timeout": 10,
+                # A pooled connection is checked before use (one round trip): after the
+                # database or the network between came back, no request gets a dead one.
+                "check": ConnectionPool.check_connection,
             }
             config["OPTIONS"].setdefault("connect_timeout", 5)
         elif config["ENGINE"] == "django.db.backends.sqlite3":

@@ -13,7 +13,7 @@ from trellis.core.models import ScheduledJob
 from trellis.expertise.tasks import escalate_routed_questions, rebuild_all_evidence
 from trellis.library.tasks import remind_resource_owners
 from trellis.notifications.tasks import send_due_digests
-from trellis.search.tasks import refresh_vocabulary
+from trellis.search.tasks import embed_missing, refresh_vocabulary
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ SCHEDULE = [
     Periodic("send-due-digests", timedelta(hours=1), send_due_digests),
     Periodic("remind-resource-owners", timedelta(hours=24), remind_resource_owners),
     Periodic("refresh-search-vocabulary", timedelta(hours=24), refresh_vocabulary),
+    Periodic("embed-missing-vectors", timedelta(hours=1), embed_missing),
     Periodic("rebuild-expertise-evidence", timedelta(hours=24), rebuild_all_evidence),
     Periodic("escalate-routed-questions", timedelta(minutes=10), escalate_routed_questions),
 ]

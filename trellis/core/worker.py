@@ -72,6 +72,13 @@ def _give_up(task: DBTaskResult[Any, Any], reason: BaseException) -> None:
             log.exception("give-up handler of %s failed", task.task_path)
 
 
+def is_queued_or_running(task_path: str) -> bool:
+    """Whether a task of this kind waits or runs (with the database backend; else False)."""
+    return DBTaskResult.objects.filter(
+        task_path=task_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    ).exists()
+
+
 class WorkerDied(Exception):
     pass
 

@@ -90,17 +90,42 @@ def import_run_finish(
     )
 
 
-def import_run_cleanup(run: ImportRun, unpacked: Path | None) -> None:
+def unpacked_path(run: ImportRun) -> Path:
+    return imports_folder() / f"run-{run.pk}"
+
+
+def import_run_cleanup(run: ImportRun) -> None:
+    """A finished run (done or failed) keeps no file behind."""
     upload_path(run).unlink(missing_ok=True)
     progress_path(run).unlink(missing_ok=True)
-    if unpacked is not None:
-        shutil.rmtree(unpacked, ignore_errors=True)
+    shutil.rmtree(unpacked_path(run), ignore_errors=True)
 
 
 def claim(run_id: int) -> ImportRun | None:
-    """Queued → running, once: a task delivered twice runs the import once."""
-    if ImportRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+    """Queued or running → running. A run still "running" here was interrupted: the worker
+    that ran it died or hit a passing failure (the task queue hands a task to one worker at a
+    time), and the import is one transaction, so it starts again from the upload. A finished
+    run is never run again."""
+    if ImportRun.objects.filter(pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
         status=RunStatus.RUNNING
     ):
         return ImportRun.objects.select_related("community").get(pk=run_id)
     return None
+
+
+def import_run_abandon(run_id: int) -> None:
+    """The task gave up (its worker kept dying, or the database stayed away): say so on the
+    run and remove its files."""
+    run = ImportRun.objects.filter(
+        pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+    ).first()
+    if run is None:
+        return
+    import_run_finish(
+        run,
+        status=RunStatus.FAILED,
+        summary={},
+        error="The import was interrupted too many times (its worker stopped or the database "
+        "was unavailable) and was given up. Nothing was imported; upload the file again.",
+    )
+    import_run_cleanup(run)

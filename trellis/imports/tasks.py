@@ -2,12 +2,15 @@
 
 import json
 import logging
+import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 from django.tasks import task
 
 from trellis.core.errors import ServiceError
+from trellis.core.transient import is_transient
 from trellis.imports import services
 from trellis.imports.models import ImportKind, ImportRun, RunStatus
 from trellis.imports.safety import ImportFileError
@@ -60,9 +63,10 @@ def run_import(run_id: int) -> str:
     run = services.claim(run_id)
     if run is None:
         return "not queued"
-    unpacked: Path | None = None
+    unpacked = services.unpacked_path(run)
+    shutil.rmtree(unpacked, ignore_errors=True)  # left by an interrupted attempt
+    finished = True
     try:
-        unpacked = services.imports_folder() / f"run-{run.pk}"
         unpack_zip(services.upload_path(run), unpacked)
         summary = _run(run, _dump_root(unpacked))
     except ImportFileError as error:
@@ -73,7 +77,10 @@ def run_import(run_id: int) -> str:
         services.import_run_finish(
             run, status=RunStatus.FAILED, summary={}, error=f"{error.message} Nothing was imported."
         )
-    except Exception:
+    except Exception as error:
+        if is_transient(error):  # the worker tries again later, from the upload
+            finished = False
+            raise
         log.exception("import %s failed", run.pk)
         services.import_run_finish(
             run,
@@ -85,5 +92,15 @@ def run_import(run_id: int) -> str:
     else:
         services.import_run_finish(run, status=RunStatus.DONE, summary=summary.as_dict(), error="")
     finally:
-        services.import_run_cleanup(run, unpacked)
+        if finished:
+            services.import_run_cleanup(run)
+        else:
+            shutil.rmtree(unpacked, ignore_errors=True)
     return "done"
+
+
+def abandon_import(args: list[Any], kwargs: dict[str, Any]) -> None:
+    """The worker's give-up handler for run_import (core/worker.py)."""
+    run_id = kwargs.get("run_id", args[0] if args else None)
+    if isinstance(run_id, int):
+        services.import_run_abandon(run_id)

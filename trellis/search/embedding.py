@@ -107,6 +107,14 @@ def embed_query(text: str) -> np.ndarray | None:
         return None
 
 
+def pending_count() -> int:
+    """Documents still without a vector from the current model (0 when embeddings are off)."""
+    model = embedder()
+    if model is None:
+        return 0
+    return Document.objects.exclude(embedding_model=model.name).count()
+
+
 def embed_pending(limit: int | None = None) -> int:
     """Embed documents without a vector from the current model, a batch per transaction, so
     an interrupted run resumes where it stopped. Returns how many were embedded."""

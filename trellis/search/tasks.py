@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.tasks import task
 
+from trellis.core.transient import RetryLater
+from trellis.core.worker import is_queued_or_running
 from trellis.search import vocabulary
 from trellis.search.indexing import index_missing, index_objects
 
@@ -29,16 +31,30 @@ EMBED_SLICE = 2_000  # documents per embedding task: other tasks (emails) run in
 def embed_in_slices() -> int:
     """Embed a slice of what has no vector, then queue the next slice: a million imported
     posts take hours with the model, and the worker must not hold back emails meanwhile."""
-    from trellis.search.embedding import embed_pending
+    from trellis.search.embedding import embed_pending, pending_count
 
     done = embed_pending(limit=EMBED_SLICE)
     if done == EMBED_SLICE:
         embed_in_slices.enqueue()
+    elif waiting := pending_count():  # the embedder stopped answering: the chain goes on later
+        raise RetryLater(f"the embedder is unavailable; {waiting:,} documents wait for a vector")
     elif done:  # the last slice: expertise learns its topics from the vectors
         from trellis.expertise.services import topics_learn_after_commit
 
         topics_learn_after_commit()
     return done
+
+
+@task()
+def embed_missing() -> bool:
+    """Hourly safety net: documents without a vector and no embedding chain queued or running
+    (a chain given up while the embedder was away for hours) start a new chain."""
+    from trellis.search.embedding import pending_count
+
+    if pending_count() and not is_queued_or_running(embed_in_slices.module_path):
+        embed_in_slices.enqueue()
+        return True
+    return False
 
 
 @task()
