@@ -3,6 +3,7 @@ person types breaks it."""
 
 import re
 import zlib
+from typing import Any
 
 import numpy as np
 import pytest
@@ -431,7 +432,7 @@ def test_an_embedding_chain_whose_embedder_went_away_is_retried_not_dropped(org:
     working = WordHashEmbedder()
 
     class Away(WordHashEmbedder):
-        def embed(self, texts):  # type: ignore[no-untyped-def]
+        def embed(self, texts: list[str], batch_size: int = 64) -> Any:
             raise EmbeddingUnavailable("connection refused")
 
     away = Away()

@@ -18,4 +18,3 @@ def flaky(times: int) -> int:
 @task()
 def broken() -> None:
     raise ValueError("a bug, not a passing failure")
-
