@@ -197,6 +197,7 @@ AXES_RESET_ON_SUCCESS = True  # a successful sign-in starts the account's count 
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock ends when it said it would
 AXES_DISABLE_ACCESS_LOG = True  # no table of every sign-in; the activity log is enough
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]  # masked when kept
+AXES_VERBOSE = False  # no banner on every process start (it went to stdout, into scripts' output)
 # axes warns that locking by username alone lets one client rotate user agents; the per-client
 # limit is SignInThrottleBackend's, counted over every account and user agent.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
