@@ -253,6 +253,9 @@ if os.environ.get("TRELLIS_SMTP_HOST"):
                 "username": os.environ.get("TRELLIS_SMTP_USER", ""),
                 "password": os.environ.get("TRELLIS_SMTP_PASSWORD", ""),
                 "use_tls": env_bool("TRELLIS_SMTP_TLS", True),
+                # A mail server that stops answering fails the send (retried later) instead
+                # of holding a worker for ever.
+                "timeout": int(os.environ.get("TRELLIS_SMTP_TIMEOUT", "30")),
             },
         }
     }
