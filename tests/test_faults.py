@@ -559,12 +559,7 @@ def test_database_cut_under_serve_is_a_503_and_work_queued_meanwhile_is_done_aft
     assert "WORKER TIMEOUT" not in output and "Exception in worker" not in output
     tracebacks = _request_tracebacks(output)
     assert [path for path in tracebacks if path.startswith("/api/")] == [], output
-    if tracebacks:
-        # Known product bug, checked last so that everything above still runs: django.request
-        # logs a page's 503 (handler500) as an error with the whole traceback, each request.
-        # Once a log filter turns those into a warning line, this branch is dead: make it
-        # `assert tracebacks == []`.
-        pytest.xfail(f"a 503 page logs a traceback for each request: {tracebacks}")
+    assert tracebacks == [], output  # a database that is away is a warning line, no more
 
 
 def _request_tracebacks(output: str) -> list[str]:

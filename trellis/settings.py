@@ -138,6 +138,10 @@ def database_config() -> dict[str, Any]:
                 # A pooled connection is checked before use (one round trip): after the
                 # database or the network between came back, no request gets a dead one.
                 "check": ConnectionPool.check_connection,
+                # Give up reconnecting in the background after 10 s (psycopg_pool's default,
+                # 5 minutes of growing waits, kept pages on 503 for ~25 s after a 35 s outage);
+                # a request then opens a connection as soon as the database is back.
+                "reconnect_timeout": 10,
             }
             config["OPTIONS"].setdefault("connect_timeout", 5)
         elif config["ENGINE"] == "django.db.backends.sqlite3":
@@ -307,7 +311,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Django logs the path of every 4xx/5xx answer ("Not Found: /invite/<token>/"): no one-time
     # token or query value reaches a log (trellis/core/access_log.py).
-    "filters": {"redact_secrets": {"()": "trellis.core.access_log.RedactSecretsFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "trellis.core.access_log.RedactSecretsFilter"},
+        # A database that is away: one warning line per request, not two tracebacks.
+        "database_unavailable": {"()": "trellis.core.failures.DatabaseUnavailableFilter"},
+    },
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
@@ -329,6 +337,7 @@ LOGGING = {
         # No handlers of its own (Django's default console, in DEBUG, and mail_admins would
         # write before the filter runs): its records reach the root's console, filtered.
         "django": {"level": "INFO"},
+        "django.request": {"level": "INFO", "filters": ["database_unavailable"]},
         "django.db.backends": {"level": "INFO"},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },

@@ -1,6 +1,7 @@
 """Errors a user should see as "try again shortly", not as a bug: the database unreachable,
 locked for longer than the busy timeout, or out of pooled connections."""
 
+import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
@@ -14,6 +15,23 @@ DATABASE_UNAVAILABLE = "The database is not answering right now; try again in a 
 
 def is_database_unavailable(error: BaseException | None) -> bool:
     return isinstance(error, OperationalError | InterfaceError)
+
+
+class DatabaseUnavailableFilter(logging.Filter):
+    """django.request logs every 5xx at ERROR with its traceback: for a database that is away
+    that is one identical pair of tracebacks per request, burying what matters. Keep one
+    warning line per request instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if is_database_unavailable(error):
+            record.msg = f"{record.msg} (database unavailable: %s)"
+            record.args = (*(record.args or ()), error)
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno = logging.WARNING
+            record.levelname = "WARNING"
+        return True
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

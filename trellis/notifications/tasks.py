@@ -31,35 +31,40 @@ def _unsubscribe_headers(person: Person, what: str) -> tuple[str, dict[str, str]
 
 @task()
 def send_notification_email(notification_id: int) -> bool:
-    """Email one urgent notification, once, if its reader still wants it and may see it."""
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("recipient", "actor", "community")
-            .filter(pk=notification_id, emailed_at__isnull=True)
-            .first()
-        )
-        if notification is None:
-            return False
-        person = notification.recipient
-        wanted = person.is_active and preference_for(person).email_immediate
-        allowed = access.can_view_in(person, notification.community)
-        if wanted and allowed and notification.read_at is None:
-            unsubscribe_url, headers = _unsubscribe_headers(person, "immediate")
-            context = {
-                "n": notification,
-                "site_url": settings.SITE_URL,
-                "unsubscribe_url": unsubscribe_url,
-            }
-            actor = notification.actor.name if notification.actor else "Someone"
-            EmailMessage(  # inside the transaction: a failed send is retried, not lost
-                subject=f"{actor} {notification.get_kind_display()}: {notification.title}"[:200],
-                body=render_to_string("notifications/email/notification.txt", context),
-                to=[person.email],
-                headers=headers,
-            ).send()
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
+    """Email one urgent notification, once, if its reader still wants it and may see it.
+
+    No transaction is held while the mail server talks: on SQLite that would hold the
+    database's one write lock for as long as a slow server takes. Each notification has one
+    task, run by one worker at a time; if the worker dies mid-send, the mail server never
+    acknowledged the message, emailed_at is still empty and the next attempt sends it once.
+    A failed send raises, and the worker tries again later."""
+    notification = (
+        Notification.objects.select_related("recipient", "actor", "community")
+        .filter(pk=notification_id, emailed_at__isnull=True)
+        .first()
+    )
+    if notification is None:
+        return False
+    person = notification.recipient
+    wanted = person.is_active and preference_for(person).email_immediate
+    allowed = access.can_view_in(person, notification.community)
+    if wanted and allowed and notification.read_at is None:
+        unsubscribe_url, headers = _unsubscribe_headers(person, "immediate")
+        context = {
+            "n": notification,
+            "site_url": settings.SITE_URL,
+            "unsubscribe_url": unsubscribe_url,
+        }
+        actor = notification.actor.name if notification.actor else "Someone"
+        EmailMessage(
+            subject=f"{actor} {notification.get_kind_display()}: {notification.title}"[:200],
+            body=render_to_string("notifications/email/notification.txt", context),
+            to=[person.email],
+            headers=headers,
+        ).send()
+    Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
     return bool(wanted and allowed)
 
 

@@ -1,9 +1,11 @@
+import contextlib
 import signal
 import time
 from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError, connection
 
 from trellis.core.scheduling import run_due_jobs
 
@@ -28,8 +30,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         self.stdout.write("scheduler: started")
         while not stopping:
-            for name in run_due_jobs():
-                self.stdout.write(f"scheduler: enqueued {name}")
+            try:
+                for name in run_due_jobs():
+                    self.stdout.write(f"scheduler: enqueued {name}")
+            except DatabaseError as error:  # the database is away: try again next tick
+                self.stderr.write(f"scheduler: database unavailable ({error}); will retry")
+                with contextlib.suppress(DatabaseError):
+                    connection.close()
             if once:
                 break
             deadline = time.monotonic() + interval
