@@ -25,6 +25,13 @@ SUBJECTS = {
 VAULT = ["vault", "unseal", "keyring", "rotation", "hsm", "breakglass"]  # the private subject
 
 
+def _embedder() -> WordHashEmbedder:
+    """Wide enough that no two subjects' words (nor a question's number) share a dimension: at
+    64 "tiller" and "topic" collide with numbers, and a third of k-means seeds mixed subjects;
+    at 256 none of 30 seeds does. Topics are then the model's doing, not the hash's."""
+    return WordHashEmbedder(dim=256)
+
+
 def _questions(org: Org, subject: list[str], n: int, community: str, answerer) -> list[Post]:  # type: ignore[no-untyped-def]
     asked = []
     for i in range(n):
@@ -52,7 +59,7 @@ def learned(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-un
             "kafka": _questions(org, SUBJECTS["kafka"], 10, "public", org.admin),
             "vault": _questions(org, VAULT, 22, "private", org.leader),
         }
-    with embedding.using(WordHashEmbedder()):
+    with embedding.using(_embedder()):
         embedding.embed_pending()
         assert topics.learn() > 0
     return org, asked
@@ -143,7 +150,7 @@ def test_a_private_communitys_topics_and_their_words_never_reach_outsiders(learn
 @pytest.mark.django_db
 def test_who_knows_names_the_learned_topic_in_its_reasons(learned) -> None:  # type: ignore[no-untyped-def]
     org, _asked = learned
-    with embedding.using(WordHashEmbedder()):
+    with embedding.using(_embedder()):
         experts = selectors.who_knows(viewer=org.member, text="pandas dataframe groupby merge")
     first = experts[0]
     assert first.person.pk == org.leader.pk
@@ -173,7 +180,7 @@ def test_an_answer_updates_learned_evidence_as_a_relearn_would(  # type: ignore[
 
     incremental = rows()
     assert any(accepted == 1 for *_, accepted, _ in incremental)
-    with embedding.using(WordHashEmbedder()):
+    with embedding.using(_embedder()):
         topics.learn(now=now)
     assert rows() == incremental
 
@@ -187,7 +194,7 @@ def test_a_failed_relearn_leaves_the_previous_topics(learned, monkeypatch) -> No
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(topics, "fast_insert", broken)
-    with embedding.using(WordHashEmbedder()), pytest.raises(RuntimeError):
+    with embedding.using(_embedder()), pytest.raises(RuntimeError):
         topics.learn()
     assert sorted(LearnedTopic.objects.values_list("pk", "label")) == before
     assert LearnedTopicEvidence.objects.count() == evidence_before
@@ -218,7 +225,7 @@ def test_a_question_deleted_since_it_was_indexed_does_not_stop_learning(learned)
     gone = asked["helm"][0]
     Post.objects.filter(pk=gone.pk).delete()  # its search document is left behind, stale
     assert Document.objects.filter(kind=DocKind.QUESTION, object_id=gone.pk).exists()
-    with embedding.using(WordHashEmbedder()):
+    with embedding.using(_embedder()):
         assert topics.learn() > 0
     assert not QuestionTopic.objects.filter(question_id=gone.pk).exists()
     assert _topic_of(asked["helm"][1:])

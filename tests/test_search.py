@@ -48,10 +48,13 @@ HOSTILE_QUERIES = [
 
 class WordHashEmbedder:
     """A deterministic stand-in for the model: a bag of hashed words. Texts sharing words
-    are similar, as they would be for the model; fast enough to embed every test's posts."""
+    are similar, as they would be for the model; fast enough to embed every test's posts.
+    With few dimensions unrelated words share one (crc32 % 64 puts "tiller" with "settings"
+    and "9"): a test that needs subjects kept apart asks for more."""
 
-    name = "test-word-hash"
-    dim = 64
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+        self.name = "test-word-hash" if dim == 64 else f"test-word-hash-{dim}"
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
