@@ -421,7 +421,7 @@ def questions_close(
     question = selectors.post_get(viewer=actor, post_id=question_id, kind=PostKind.QUESTION)
     # The service decides; this only keeps the lookup below from answering someone who may not
     # close the question at all.
-    if actor.pk != question.author_id and not access.can_curate_in(actor, question.community):
+    if not access.can_close_question(actor, question.author_id, question.community):
         raise Forbidden("Only the asker or the community's core team can close a question.")
     try:
         original = selectors.post_get(

@@ -244,6 +244,15 @@ def can_accept_answer(viewer: Viewer, question_author_id: int | None, community:
     )
 
 
+def can_close_question(viewer: Viewer, question_author_id: int | None, community: Any) -> bool:
+    """The asker may say their question is a duplicate; the core team may say it for anyone."""
+    if not is_signed_in(viewer):
+        return False
+    if question_author_id is not None and viewer_id(viewer) == question_author_id:
+        return True
+    return can_curate_in(viewer, community)
+
+
 def can_edit_content(viewer: Viewer, author_ids: "set[int]", community: Any) -> bool:
     """Authors (or owners) edit their own; the core team edits anything in its community."""
     if not is_signed_in(viewer):

@@ -402,7 +402,7 @@ def answer_accept(*, actor: Person, answer: Post, accept: bool = True) -> Post:
 @transaction.atomic
 def question_close_duplicate(*, actor: Person, question: Post, original: Post) -> Post:
     """Close a question as a duplicate: both pages link to each other, answers go there."""
-    if not access.can_curate_in(actor, question.community) and actor.pk != question.author_id:
+    if not access.can_close_question(actor, question.author_id, question.community):
         raise Forbidden("Only the asker or the community's core team can close a question.")
     if not original.is_question or original.pk == question.pk:
         raise Invalid(

@@ -130,7 +130,7 @@ def question_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_contribute": access.can_contribute_in(viewer, question.community),
         "can_accept": access.can_accept_answer(viewer, question.author_id, question.community),
         "can_curate": can_curate,
-        "can_close": can_curate or viewer.pk == question.author_id,
+        "can_close": access.can_close_question(viewer, question.author_id, question.community),
         "guides": promoted_from(viewer=viewer, question_id=question.pk),
         "routing": routing_of(viewer=viewer, question=question),
         "can_route": access.can_route_in(viewer, question.community),
