@@ -43,6 +43,18 @@ def is_org_admin(viewer: Viewer) -> bool:
     return is_signed_in(viewer) and bool(getattr(viewer, "is_org_admin", False))
 
 
+def is_self(viewer: Viewer, person_id: int | None) -> bool:
+    """Whether the signed-in viewer is this person (the author of a post, a side of a
+    mentorship, the one a request was made to); never for a row that names nobody."""
+    return is_signed_in(viewer) and person_id is not None and viewer_id(viewer) == person_id
+
+
+def is_team_role(role: str | None) -> bool:
+    """Leader, facilitator or core team: the roles a page names (a plain member is 'a member')
+    and the ones the roles panel lets a leader change."""
+    return role in TEAM_ROLES
+
+
 def active_role(viewer: Viewer, community: Community) -> str | None:
     if not is_signed_in(viewer):
         return None
@@ -136,7 +148,18 @@ def can_view_people(viewer: Viewer) -> bool:
 
 
 def can_edit_person(viewer: Viewer, person: "Person") -> bool:
-    return is_org_admin(viewer) or (is_signed_in(viewer) and viewer.pk == person.pk)
+    return is_org_admin(viewer) or is_self(viewer, person.pk)
+
+
+def can_edit_own_profile(viewer: Viewer, person: "Person") -> bool:
+    """The profile form edits the signed-in person's own profile; an org admin changes other
+    people's details on the people admin pages instead."""
+    return is_self(viewer, person.pk) and can_edit_person(viewer, person)
+
+
+def can_endorse(viewer: Viewer, person: "Person") -> bool:
+    """Colleagues vouch for what an active person knows; nobody endorses themselves."""
+    return is_signed_in(viewer) and person.is_active and not is_self(viewer, person.pk)
 
 
 def visible_memberships(viewer: Viewer) -> QuerySet[Membership]:
@@ -186,13 +209,33 @@ def search_scope(viewer: Viewer) -> SearchScope:
     return SearchScope(True, False, ids)
 
 
+def everyone_communities() -> QuerySet[Community]:
+    """The communities every signed-in person may see: the public ones. With org-wide rows
+    (no community), this is "what everyone may see", whatever form a caller needs it in:
+    `everyone_scope`, `everyone_filter`, `everyone_may_see`."""
+    return Community.objects.filter(visibility=Visibility.PUBLIC)
+
+
+def everyone_may_see(community: Community | None) -> bool:
+    """Whether a row in this community (none: org-wide) is for every signed-in person: the
+    same rule as `everyone_communities`, for a community already read."""
+    return community is None or community.visibility == Visibility.PUBLIC
+
+
+def everyone_filter(field: str = "community") -> Q:
+    """The condition, on a row with a community foreign key, that every signed-in person may
+    see it (org-wide, or in one of `everyone_communities`): for SQL that must not depend on
+    who is looking, such as which words the search index counts as common."""
+    return Q(**{f"{field}__isnull": True}) | Q(
+        **{f"{field}__in": everyone_communities().values("pk")}
+    )
+
+
 def everyone_scope() -> SearchScope:
     """What every signed-in person may see (org-wide content and public communities): the
     evidence behind a routing decision about an org-wide question, so its reason never shows
     the routed person, the asker or a leader something from a private community."""
-    ids = frozenset(
-        Community.objects.filter(visibility=Visibility.PUBLIC).values_list("pk", flat=True)
-    )
+    ids = frozenset(everyone_communities().values_list("pk", flat=True))
     return SearchScope(True, False, ids)
 
 
@@ -202,7 +245,7 @@ def who_can_view_in(community: Community | None, person_ids: "set[int]") -> "set
     from trellis.people.models import Person
 
     people = Person.objects.filter(pk__in=person_ids, is_active=True)
-    if community is not None and community.visibility != Visibility.PUBLIC:
+    if community is not None and not everyone_may_see(community):
         members = Membership.objects.filter(community=community, left_at__isnull=True)
         sponsors = Sponsorship.objects.filter(community=community)
         people = people.filter(
@@ -235,9 +278,7 @@ def can_curate_in(viewer: Viewer, community: Community | None) -> bool:
 
 def can_accept_answer(viewer: Viewer, question_author_id: int | None, community: Any) -> bool:
     """The asker decides which answer solved it; a community leader may do it for them."""
-    if not is_signed_in(viewer):
-        return False
-    if question_author_id is not None and viewer_id(viewer) == question_author_id:
+    if is_self(viewer, question_author_id):
         return True
     return is_org_admin(viewer) or (
         community is not None and active_role(viewer, community) in MANAGING_ROLES
@@ -246,11 +287,7 @@ def can_accept_answer(viewer: Viewer, question_author_id: int | None, community:
 
 def can_close_question(viewer: Viewer, question_author_id: int | None, community: Any) -> bool:
     """The asker may say their question is a duplicate; the core team may say it for anyone."""
-    if not is_signed_in(viewer):
-        return False
-    if question_author_id is not None and viewer_id(viewer) == question_author_id:
-        return True
-    return can_curate_in(viewer, community)
+    return is_self(viewer, question_author_id) or can_curate_in(viewer, community)
 
 
 def can_edit_content(viewer: Viewer, author_ids: "set[int]", community: Any) -> bool:
@@ -258,6 +295,16 @@ def can_edit_content(viewer: Viewer, author_ids: "set[int]", community: Any) -> 
     if not is_signed_in(viewer):
         return False
     return viewer_id(viewer) in author_ids or can_curate_in(viewer, community)
+
+
+def can_edit_post(viewer: Viewer, author_id: int | None, community: Any) -> bool:
+    """A question or an answer: its author, or the core team of its community."""
+    return can_edit_content(viewer, {author_id} if author_id else set(), community)
+
+
+def can_react_to(viewer: Viewer, author_id: int | None, community: Any) -> bool:
+    """Vote on or thank a post: anyone who may contribute where it is, except its author."""
+    return can_contribute_in(viewer, community) and not is_self(viewer, author_id)
 
 
 def can_add_resource(viewer: Viewer, community: Community | None) -> bool:
@@ -277,9 +324,31 @@ def can_route_in(viewer: Viewer, community: Community | None) -> bool:
     return can_manage_community(viewer, community)
 
 
+def can_see_everyone_routed(
+    viewer: Viewer, question_author_id: int | None, community: Community | None
+) -> bool:
+    """Who was asked about a question: its asker and those who route in its community see
+    everyone asked; anyone else sees only a request made to them."""
+    return is_self(viewer, question_author_id) or can_route_in(viewer, community)
+
+
+def can_view_join_request(viewer: Viewer, person_id: int, community: Community) -> bool:
+    """A request to join is for the person who sent it and the leaders who decide it; to
+    anyone else it does not exist (it would tell who wants into which community)."""
+    return is_self(viewer, person_id) or can_manage_community(viewer, community)
+
+
+def can_accept_mentorship(viewer: Viewer, mentorship: Any) -> bool:
+    """Each side of a proposed mentorship says yes once (the mentorship is active when both
+    have): a side that has not said it yet may. The caller checks that it is proposed."""
+    return (is_self(viewer, mentorship.mentor_id) and mentorship.mentor_accepted_at is None) or (
+        is_self(viewer, mentorship.mentee_id) and mentorship.mentee_accepted_at is None
+    )
+
+
 def readable_wherever(target: Community | None, source: Community | None) -> bool:
     """Whether everyone who can read something in `source` can read what is in `target`:
     links between posts or resources must never point readers at what they cannot see."""
     if target is None or (source is not None and target.pk == source.pk):
         return True
-    return target.visibility == Visibility.PUBLIC
+    return everyone_may_see(target)

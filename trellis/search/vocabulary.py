@@ -16,7 +16,9 @@ from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 
+from trellis.core import access
 from trellis.search.models import CommonTerm
 
 TRACKED_FROM = 100  # documents: rarer stems are not stored, and a query always matches them
@@ -28,19 +30,16 @@ def refresh() -> int:
     """Recount the common stems from the index; returns how many are stored. Seconds at a
     million documents: the whole vocabulary is read.
 
-    Only documents every signed-in person may see are counted (org-wide ones and those of
-    communities that are not private), so which words a search leaves out never depends on
-    private content. A word common only inside a private community is then ranked in full
-    for its members: slower, never wrong."""
-    private = _private_document_frequencies() if connection.vendor != "postgresql" else None
+    Only documents every signed-in person may see are counted (`access.everyone_filter`:
+    org-wide ones and those of public communities), so which words a search leaves out never
+    depends on private content. A word common only inside a private community is then ranked
+    in full for its members: slower, never wrong."""
+    hidden = _hidden_document_frequencies() if connection.vendor != "postgresql" else None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT word, ndoc FROM ts_stat($$SELECT d.search_vector FROM search_document d "
-                "LEFT JOIN communities_community c ON c.id = d.community_id "
-                "WHERE d.community_id IS NULL OR c.visibility <> 'private'$$) "
-                "WHERE ndoc >= %s AND length(word) <= %s",
-                [TRACKED_FROM, MAX_TERM_CHARS],
+                "SELECT word, ndoc FROM ts_stat(%s) WHERE ndoc >= %s AND length(word) <= %s",
+                [_everyones_vectors_sql(), TRACKED_FROM, MAX_TERM_CHARS],
             )
         else:
             cursor.execute(
@@ -49,8 +48,8 @@ def refresh() -> int:
                 [TRACKED_FROM, MAX_TERM_CHARS],
             )
         rows = cursor.fetchall()
-    if private is not None:  # FTS5 counts every document: take the private ones off again
-        rows = [(term, n - private.get(term, 0)) for term, n in rows]
+    if hidden is not None:  # FTS5 counts every document: take the hidden ones off again
+        rows = [(term, n - hidden.get(term, 0)) for term, n in rows]
         rows = [(term, n) for term, n in rows if n >= TRACKED_FROM]
     with transaction.atomic():
         CommonTerm.objects.all().delete()
@@ -60,16 +59,29 @@ def refresh() -> int:
     return len(rows)
 
 
-def _private_document_frequencies() -> Counter[str]:
-    """Documents of private communities per stem, tokenised as FTS5 does (unicode61 with
-    diacritics removed, then porter)."""
-    from trellis.communities.models import Visibility
+def _everyones_vectors_sql() -> str:
+    """The query, as one SQL string for `ts_stat`, of the text search vectors of the documents
+    every signed-in person may see: built from `access.everyone_filter`, the one definition."""
+    from trellis.search.models import Document
+
+    # search_vector is PostgreSQL's generated column, unknown to the model.
+    vectors = (
+        Document.objects.filter(access.everyone_filter())
+        .annotate(vector=RawSQL("search_vector", []))
+        .values("vector")
+    )
+    sql, params = vectors.query.sql_with_params()
+    return str(connection.ops.compose_sql(sql, params))  # type: ignore[attr-defined]  # PostgreSQL only
+
+
+def _hidden_document_frequencies() -> Counter[str]:
+    """Documents that not everyone may see (`access.everyone_filter`'s complement: those of
+    private communities) per stem, tokenised as FTS5 does (unicode61 with diacritics
+    removed, then porter)."""
     from trellis.search.models import Document
 
     counts: Counter[str] = Counter()
-    texts = Document.objects.filter(community__visibility=Visibility.PRIVATE).values_list(
-        "title", "tags", "body"
-    )
+    texts = Document.objects.exclude(access.everyone_filter()).values_list("title", "tags", "body")
     for title, tags, body in texts.iterator(chunk_size=2000):
         words = _TOKEN.findall(fold(f"{title} {tags} {body}"))
         counts.update({fts5_stem(word) for word in words})
