@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 from trellis.communities import services as community_services
 from trellis.communities.models import Community, Role, Visibility
 from trellis.people.models import Department, Person
+from trellis.search.models import DocKind
+from trellis.search.services import documents_index_after_commit
 
 if TYPE_CHECKING:
     from trellis.library.models import Resource
@@ -57,6 +59,9 @@ def build_org() -> Org:
     sponsor = person("sponsor@example.com", "Sam Sponsor", engineering, title="VP Engineering")
     newcomer = person("newcomer@example.com", "Nia Newcomer", design)
     outsider = person("outsider@example.com", "Otto Outsider", design)
+    # Made with the ORM, not `person_create` (which needs an admin first): searchable the same.
+    everyone = [admin, leader, facilitator, member, sponsor, newcomer, outsider]
+    documents_index_after_commit(kind=DocKind.PERSON, ids=[p.pk for p in everyone])
 
     public = community_services.community_create(
         actor=leader,

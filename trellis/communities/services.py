@@ -22,6 +22,8 @@ from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid, NotFound
 from trellis.people.models import Person
+from trellis.search.models import DocKind
+from trellis.search.services import documents_index_after_commit
 
 EDITABLE_FIELDS = (
     "name",
@@ -102,6 +104,7 @@ def community_create(
     except IntegrityError as error:
         raise Invalid("Slug taken.", field_errors={"slug": "Another community uses it."}) from error
     _open_membership(community, actor, Role.LEADER)
+    documents_index_after_commit(kind=DocKind.COMMUNITY, ids=[community.pk])
     activity_record(actor=actor, verb="community.create", obj=community, community_id=community.pk)
     return community
 
@@ -122,6 +125,7 @@ def community_update(*, actor: Person, community: Community, **changes: str | in
             value.strip() if isinstance(value, str) and field in TEXT_FIELDS else value,
         )
     community.save(update_fields=[*changes, "updated_at"])  # never a stale member_count
+    documents_index_after_commit(kind=DocKind.COMMUNITY, ids=[community.pk])
     if was_public != (community.visibility == Visibility.PUBLIC):
         from trellis.expertise import services as expertise_services
 

@@ -17,12 +17,23 @@ from trellis.imports.chat import ChatMessage, ChatThread, ThreadWriter, communit
 from trellis.imports.records import SlackChannel, SlackMessage, SlackThread, SlackUser
 from trellis.imports.slack_reader import SlackExport, looks_like_question, message_to_markdown
 from trellis.imports.summary import Progress, Summary, no_progress
-from trellis.imports.writing import Identity, Resolved, identities_ensure
-from trellis.qa.models import BodyFormat
-from trellis.search.tasks import index_after_commit
+from trellis.imports.writing import Identity, Resolved, identities_ensure, imported
+from trellis.qa.models import BodyFormat, Post, PostKind
+from trellis.search.models import DocKind
+from trellis.search.services import documents_index_after_commit, documents_index_new_after_commit
 
 SOURCE = "slack"
 EMAIL_DOMAIN = "slack.invalid"
+
+
+def _reindex_if_edited(outcome: str, thread: ChatThread) -> None:
+    """New threads are indexed with the rest of the import; an edited one already has
+    documents, which must follow the edit."""
+    if outcome == "updated" and thread.is_question:
+        question = imported(Post, SOURCE).filter(kind=PostKind.QUESTION, source_id=thread.source_id)
+        documents_index_after_commit(
+            kind=DocKind.QUESTION, ids=question.values_list("pk", flat=True)
+        )
 
 
 def _identity(user: SlackUser) -> Identity:
@@ -100,15 +111,13 @@ class SlackImport:
         messages = tuple(self._message(channel, m) for m in people)
         root = people[0]
         text = html_to_text(messages[0].body_html)
-        self.writer.write(
-            community,  # type: ignore[arg-type]
-            ChatThread(
-                source_id=f"{channel.source_id}:{root.thread_ts or root.ts}",
-                title=title_from(text, f"#{channel.name}"),
-                is_question=looks_like_question(root.text),
-                messages=messages,
-            ),
+        chat = ChatThread(
+            source_id=f"{channel.source_id}:{root.thread_ts or root.ts}",
+            title=title_from(text, f"#{channel.name}"),
+            is_question=looks_like_question(root.text),
+            messages=messages,
         )
+        _reindex_if_edited(self.writer.write(community, chat), chat)  # type: ignore[arg-type]
 
 
 def import_slack(path: Path, *, progress: Progress = no_progress) -> Summary:
@@ -123,7 +132,7 @@ def import_slack(path: Path, *, progress: Progress = no_progress) -> Summary:
             progress("Channels", done, len(channels))
         for subtype, n in export.skipped.items():
             summary.skip(f"messages of subtype {subtype}", n)
-        index_after_commit()
+        documents_index_new_after_commit()
         evidence_rebuild_after_commit()
     summary.seconds = time.perf_counter() - started
     return summary

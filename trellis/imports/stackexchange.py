@@ -39,7 +39,7 @@ from trellis.imports.writing import (
     source_map,
 )
 from trellis.qa.models import BodyFormat, Comment, LinkKind, Post, PostKind, PostLink, PostTag, Vote
-from trellis.search.tasks import index_after_commit
+from trellis.search.services import documents_index_new_after_commit
 
 EMAIL_DOMAIN = "stackexchange.invalid"
 STAGING = "trellis_import_accepted"
@@ -602,7 +602,7 @@ def import_stackexchange(
             began = time.perf_counter()
             getattr(job, step)()
             summary.stage_seconds[step] = time.perf_counter() - began
-        index_after_commit()
+        documents_index_new_after_commit()
         evidence_rebuild_after_commit()
     summary.seconds = time.perf_counter() - started
     return summary

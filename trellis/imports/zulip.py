@@ -24,13 +24,24 @@ from trellis.imports.records import ZulipMessage, ZulipStream, ZulipTopic
 from trellis.imports.safety import MAX_JSON_BYTES
 from trellis.imports.slack_reader import looks_like_question
 from trellis.imports.summary import Progress, Summary, no_progress
-from trellis.imports.writing import Identity, Resolved, identities_ensure
+from trellis.imports.writing import Identity, Resolved, identities_ensure, imported
 from trellis.imports.zulip_reader import MissingTopicFile, ZulipArchive
-from trellis.qa.models import BodyFormat
-from trellis.search.tasks import index_after_commit
+from trellis.qa.models import BodyFormat, Post, PostKind
+from trellis.search.models import DocKind
+from trellis.search.services import documents_index_after_commit, documents_index_new_after_commit
 
 SOURCE = "zulip"
 EMAIL_DOMAIN = "zulip.invalid"
+
+
+def _reindex_if_edited(outcome: str, thread: ChatThread) -> None:
+    """New threads are indexed with the rest of the import; an edited one already has
+    documents, which must follow the edit."""
+    if outcome == "updated" and thread.is_question:
+        question = imported(Post, SOURCE).filter(kind=PostKind.QUESTION, source_id=thread.source_id)
+        documents_index_after_commit(
+            kind=DocKind.QUESTION, ids=question.values_list("pk", flat=True)
+        )
 
 
 class ZulipImport:
@@ -81,16 +92,15 @@ class ZulipImport:
             for m in messages
         )
         first_text = html_to_text(messages[0].content_html)
-        outcome = self.writer.write(
-            community,  # type: ignore[arg-type]
-            ChatThread(
-                source_id=f"{stream.source_id}:{topic.name}"[:128],
-                title=title_from(topic.name, f"{stream.name} topic"),
-                is_question=topic.resolved or looks_like_question(first_text),
-                messages=chat,
-                resolved=topic.resolved,
-            ),
+        thread = ChatThread(
+            source_id=f"{stream.source_id}:{topic.name}"[:128],
+            title=title_from(topic.name, f"{stream.name} topic"),
+            is_question=topic.resolved or looks_like_question(first_text),
+            messages=chat,
+            resolved=topic.resolved,
         )
+        outcome = self.writer.write(community, thread)  # type: ignore[arg-type]
+        _reindex_if_edited(outcome, thread)
         self.summary.add("topics", outcome)
 
 
@@ -108,7 +118,7 @@ def import_zulip(
             for topic in stream.topics:
                 job.topic(community, stream, topic)
             progress("Streams", done, len(streams))
-        index_after_commit()
+        documents_index_new_after_commit()
         evidence_rebuild_after_commit()
     summary.seconds = time.perf_counter() - started
     return summary

@@ -24,6 +24,8 @@ from trellis.library.models import (
 from trellis.people.models import Person
 from trellis.qa.models import BodyFormat, Post, PostKind
 from trellis.qa.services import normalise_tags
+from trellis.search.models import DocKind
+from trellis.search.services import documents_index_after_commit
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
@@ -124,11 +126,16 @@ def resource_create(
     ResourceOwner.objects.create(resource=resource, person=actor)
     _tags_set(resource, tag_names)
     _version_add(resource, actor, "Created")
+    _index_after_commit(resource)
     activity_record(
         actor=actor, verb="resource.create", obj=resource, community_id=resource.community_id
     )
     evidence_refresh_after_commit([actor.pk])
     return resource
+
+
+def _index_after_commit(resource: Resource) -> None:
+    documents_index_after_commit(kind=DocKind.RESOURCE, ids=[resource.pk])
 
 
 def _owners_set(resource: Resource, owners: str) -> None:
@@ -199,6 +206,7 @@ def resource_update(
     if owners is not None:
         _owners_set(resource, owners)
     _version_add(resource, actor, note or "Edited")
+    _index_after_commit(resource)
     activity_record(
         actor=actor, verb="resource.update", obj=resource, community_id=resource.community_id
     )
@@ -218,6 +226,7 @@ def resource_verify(*, actor: Person, resource: Resource) -> Resource:
     resource.save(
         update_fields=["verified_at", "verified_by", "verify_by", "reminded_at", "obsolete_at"]
     )
+    _index_after_commit(resource)  # verifying revives an obsolete one
     activity_record(
         actor=actor, verb="resource.verify", obj=resource, community_id=resource.community_id
     )
@@ -229,6 +238,7 @@ def resource_mark_obsolete(*, actor: Person, resource: Resource, obsolete: bool 
     _check_can_edit(actor, resource)
     resource.obsolete_at = timezone.now() if obsolete else None
     resource.save(update_fields=["obsolete_at"])
+    _index_after_commit(resource)  # obsolete ones rank last
     verb = "resource.obsolete" if obsolete else "resource.revive"
     activity_record(actor=actor, verb=verb, obj=resource, community_id=resource.community_id)
     evidence_refresh_after_commit(list(_owner_ids(resource)))  # an obsolete guide counts not
@@ -273,6 +283,7 @@ def resource_mark_duplicate(
         canonical = root
     resource.canonical = canonical
     resource.save(update_fields=["canonical"])
+    _index_after_commit(resource)  # a duplicate leaves search; undone, it comes back
     # Anything that pointed here now points at the new root, so redirects take one hop.
     if canonical is not None:
         Resource.objects.filter(canonical=resource).update(canonical=canonical)

@@ -19,6 +19,8 @@ from trellis.core.errors import Forbidden, Invalid
 from trellis.core.text import clean_name
 from trellis.people.models import Department, Person
 from trellis.people.services import department_get_or_create, normalise_email
+from trellis.search.models import DocKind
+from trellis.search.services import documents_index_after_commit
 
 REQUIRED_COLUMNS = ("name", "email")
 KNOWN_COLUMNS = ("name", "email", "department", "title", "manager_email", "start_date")
@@ -209,6 +211,7 @@ def _apply(actor: Person, rows: list[ParsedRow], report: ImportReport) -> None:
     departments: dict[str, Department] = {}
     existing = {p.email: p for p in Person.objects.filter(email__in=[r.email for r in rows])}
     people: dict[str, Person] = {}
+    searched: list[int] = []  # created or changed: search shows their name, title, department
     for row in rows:
         department = _department(row.department, departments)
         person = existing.get(row.email)
@@ -222,6 +225,7 @@ def _apply(actor: Person, rows: list[ParsedRow], report: ImportReport) -> None:
                 start_date=row.start_date,
             )
             report.created += 1
+            searched.append(person.pk)
         else:
             changed = {
                 "name": row.name,
@@ -235,11 +239,13 @@ def _apply(actor: Person, rows: list[ParsedRow], report: ImportReport) -> None:
                     setattr(person, key, value)
                 person.save(update_fields=[k for k in diff])
                 report.updated += 1
+                searched.append(person.pk)
             else:
                 report.unchanged += 1
                 report.unchanged_emails.add(row.email)
         people[row.email] = person
     _link_managers(rows, people, report)
+    documents_index_after_commit(kind=DocKind.PERSON, ids=searched)
     activity_record(actor=actor, verb="people.import", obj=None)
 
 

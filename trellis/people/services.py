@@ -13,6 +13,8 @@ from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.core.text import clean_name
 from trellis.people.models import Department, Person
+from trellis.search.models import DocKind
+from trellis.search.services import documents_index_after_commit
 
 ADMIN_ONLY_FIELDS = frozenset({"email", "department", "manager", "title", "start_date"})
 SELF_FIELDS = frozenset({"name", "location", "skills", "interests", "bio"})
@@ -121,6 +123,7 @@ def person_create(
         raise Invalid(
             f"{email} is already in the directory.", field_errors={"email": "Taken."}
         ) from error
+    documents_index_after_commit(kind=DocKind.PERSON, ids=[person.pk])
     activity_record(actor=actor, verb="person.create", obj=person)
     if send_invitation:
         from trellis.accounts.services import account_invitation_send
@@ -156,5 +159,6 @@ def person_update(*, actor: Person, person: Person, **changes: Any) -> Person:
             person.save(update_fields=list(changes))
     except IntegrityError as error:
         raise Invalid("Email taken.", field_errors={"email": "Another person uses it."}) from error
+    documents_index_after_commit(kind=DocKind.PERSON, ids=[person.pk])
     activity_record(actor=actor, verb="person.update", obj=person)
     return person

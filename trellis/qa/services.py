@@ -32,6 +32,8 @@ from trellis.qa.models import (
     Thanks,
     Vote,
 )
+from trellis.search.models import DocKind
+from trellis.search.services import documents_index_after_commit
 
 MAX_TAGS = 5
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#.\-]{0,34}$")
@@ -131,6 +133,12 @@ def _revision_add(post: Post, editor: Person, note: str = "") -> Revision:
     )
 
 
+def _index_after_commit(post: Post) -> None:
+    """Search shows the post as it is once this commits (a question with its answers)."""
+    kind = DocKind.QUESTION if post.is_question else DocKind.ANSWER
+    documents_index_after_commit(kind=kind, ids=[post.pk])
+
+
 def _touch(question_id: int) -> None:
     Post.objects.filter(pk=question_id).update(last_activity_at=timezone.now())
 
@@ -201,6 +209,7 @@ def question_ask(
     )
     tags_set(question, tag_names)
     _revision_add(question, actor)
+    _index_after_commit(question)
     Follow.objects.create(person=actor, question=question)
     community_id = community.pk if community else None
     activity_record(actor=actor, verb="question.ask", obj=question, community_id=community_id)
@@ -233,6 +242,7 @@ def answer_post(*, actor: Person, question: Post, body: str) -> Post:
         answer_count=F("answer_count") + 1, last_activity_at=answer.created_at
     )
     _revision_add(answer, actor)
+    _index_after_commit(answer)
     Follow.objects.get_or_create(person=actor, question=question)
     community_id = question.community_id
     activity_record(actor=actor, verb="answer.post", obj=answer, community_id=community_id)
@@ -328,6 +338,7 @@ def post_edit(
             list(Post.objects.filter(question=post).values_list("author_id", flat=True))
         )
     _revision_add(post, actor, note)
+    _index_after_commit(post)
     _touch(post.thread_id)
     activity_record(actor=actor, verb="post.edit", obj=post, community_id=post.community_id)
     return post
@@ -380,6 +391,7 @@ def answer_accept(*, actor: Person, answer: Post, accept: bool = True) -> Post:
         return question
     question.last_activity_at = timezone.now()
     question.save(update_fields=["accepted_answer", "last_activity_at"])
+    _index_after_commit(question)  # its answers' ranking follows the acceptance
     verb = "answer.accept" if accept else "answer.unaccept"
     activity_record(actor=actor, verb=verb, obj=answer, community_id=question.community_id)
     authors = Post.objects.filter(pk__in=[answer.pk, previous or 0]).values_list(
@@ -426,6 +438,7 @@ def question_close_duplicate(*, actor: Person, question: Post, original: Post) -
     question.duplicate_of = original
     question.closed_at = timezone.now()
     question.save(update_fields=["duplicate_of", "closed_at"])
+    _index_after_commit(question)
     dispatch.routing_closed(question_id=question.pk)
     PostLink.objects.get_or_create(
         from_post=question,
@@ -451,6 +464,7 @@ def question_reopen(*, actor: Person, question: Post) -> Post:
     question.duplicate_of = None
     question.closed_at = None
     question.save(update_fields=["duplicate_of", "closed_at"])
+    _index_after_commit(question)
     activity_record(
         actor=actor, verb="question.reopen", obj=question, community_id=question.community_id
     )

@@ -5,6 +5,3 @@ class SearchConfig(AppConfig):
     name = "trellis.search"
     label = "search"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from trellis.search import signals  # noqa: F401  (keeps the index current)

@@ -1,8 +1,9 @@
 """Keeping the search index current: (re)build the documents of given objects, in bulk.
 
-Called by the on-commit task for what a request changed, by `trellis search reindex` for
-everything, and after imports (which write with raw SQL and send no signals). Vectors are left
-to `embedding.embed_pending`, so that indexing never waits for the model.
+Called by the on-commit task for what a request changed (see
+services.documents_index_after_commit), by `trellis search reindex` for everything, and after
+imports (which write with raw SQL). Vectors are left to `embedding.embed_pending`, so that
+indexing never waits for the model.
 """
 
 import hashlib
@@ -159,6 +160,21 @@ def _index_chunk(kind: str, ids: list[int], changed: list[int]) -> int:
     return len(rows) + removed
 
 
+def answers_of(question_ids: Iterable[int]) -> list[int]:
+    """The answers whose documents show these questions, including those of a question that
+    is gone (their documents are found by their parent)."""
+    from trellis.qa.models import Post, PostKind
+
+    ids = list(question_ids)
+    live = Post.objects.filter(question_id__in=ids, kind=PostKind.ANSWER).values_list(
+        "pk", flat=True
+    )
+    shown = Document.objects.filter(kind=DocKind.ANSWER, parent_id__in=ids).values_list(
+        "object_id", flat=True
+    )
+    return sorted({*live, *shown})
+
+
 def reindex_all(kinds: Iterable[str] = tuple(DocKind.values)) -> dict[str, int]:
     """Every object of these kinds (and drops documents of objects that are gone)."""
     counts = {}
@@ -194,7 +210,7 @@ def _all_ids(kind: str, model: Any) -> Iterable[int]:
 
 
 def index_missing(kinds: Iterable[str] = tuple(DocKind.values)) -> dict[str, int]:
-    """Index objects that have no document yet (after an import, which sends no signals)."""
+    """Index objects that have no document yet (after an import, which cannot list them)."""
     counts = {}
     for kind in kinds:
         model = _model_for(kind)

@@ -1,4 +1,16 @@
-"""Curating duplicates: merge a cluster into one canonical item, or dismiss it."""
+"""Writes of the search domain: keeping the index current, and curating duplicates.
+
+The index follows the content through one explicit call, `documents_index_after_commit`, made
+by the services that write searchable rows (questions, answers, resources, people,
+communities) and by the bulk writers (imports, the demo). No model signal: a save that
+changes nothing searchable (a sign-in stamping `last_login`) indexes nothing, and a raw-SQL
+import goes through the same door as a single answer.
+"""
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,6 +21,81 @@ from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.people.models import Person
 from trellis.search.models import DocKind, Document, DuplicatePair, PairStatus
+
+# -- keeping the index current -------------------------------------------------------------
+
+
+@dataclass
+class _Batch:
+    """What the current thread's transaction asked to index."""
+
+    ids: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    new: bool = False  # every object without a document (bulk writers)
+    rebuild: bool = False  # every document rebuilt, those of objects that are gone dropped
+
+
+_pending = threading.local()
+
+
+def documents_index_after_commit(
+    *, kind: str | None = None, ids: Iterable[int] = (), rebuild: bool = False
+) -> None:
+    """Index once the current transaction commits (at once outside one).
+
+    With `kind` and `ids`: these objects (a request's writes; a question's answers follow it,
+    as they carry its title, tags and acceptance). With no kind: every object that has no
+    document yet (an import cannot list the million rows it wrote). With `rebuild`: every
+    document rebuilt and those of objects that are gone dropped (the demo's reset).
+
+    Calls are collected per transaction and handed to one task per kind on commit, so a
+    request that edits a question and its tags enqueues one small job, and a rolled-back
+    change is never indexed. Every call registers a flush, and the first flush after a commit
+    takes everything queued: the rest find the queue empty. (One flush per transaction would
+    be lost if that transaction rolled back; ids queued by a rolled-back transaction are
+    harmless, as indexing reads what is in the database.)
+    """
+    wanted = list(ids)
+    if wanted and kind is None:
+        raise ValueError("ids need their kind")
+    batch: _Batch | None = getattr(_pending, "batch", None)
+    if batch is None:
+        batch = _pending.batch = _Batch()
+    if kind is None:
+        batch.new = True
+    else:
+        batch.ids[DocKind(kind).value].update(wanted)
+    batch.rebuild |= rebuild
+    transaction.on_commit(_flush)
+
+
+def documents_index_new_after_commit() -> None:
+    """For bulk writers (imports): whatever they wrote that has no document yet."""
+    documents_index_after_commit()
+
+
+def documents_reindex_after_commit() -> None:
+    """For the demo's reset: every document rebuilt, those of what it removed dropped."""
+    documents_index_after_commit(rebuild=True)
+
+
+def _flush() -> None:
+    batch: _Batch | None = getattr(_pending, "batch", None)
+    _pending.batch = None
+    if batch is None:
+        return
+    from trellis.search.tasks import index_documents, index_new_objects, reindex_everything
+
+    if batch.rebuild:
+        reindex_everything.enqueue()
+        return
+    if batch.new:
+        index_new_objects.enqueue()
+    for kind, ids in batch.ids.items():
+        if ids:
+            index_documents.enqueue(kind, sorted(ids))
+
+
+# -- curating duplicates -------------------------------------------------------------------
 
 
 def _cluster(community: Community | None, document_ids: list[int]) -> list[Document]:

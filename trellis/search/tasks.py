@@ -1,24 +1,27 @@
 """Background work of the search index."""
 
-from django.db import transaction
 from django.tasks import task
 
 from trellis.core.transient import RetryLater
 from trellis.core.worker import is_queued_or_running
 from trellis.search import vocabulary
-from trellis.search.indexing import index_missing, index_objects
+from trellis.search.indexing import answers_of, index_missing, index_objects
+from trellis.search.models import DocKind
 
 
 @task()
 def index_documents(kind: str, object_ids: list[int]) -> int:
-    """What a request changed: its documents, their vectors, then whether they duplicate
-    something already there."""
+    """What a request changed: its documents (a question's with its answers'), their
+    vectors, then whether they duplicate something already there."""
     from trellis.search.duplicates import detect_for_documents
     from trellis.search.embedding import embed_pending
 
     changed: list[int] = []
     written = index_objects(kind, object_ids, changed)
-    embed_pending(limit=len(object_ids))
+    answer_ids = answers_of(object_ids) if kind == DocKind.QUESTION else []
+    if answer_ids:  # answers carry their question's title, tags and acceptance
+        written += index_objects(DocKind.ANSWER, answer_ids, changed)
+    embed_pending(limit=len(object_ids) + len(answer_ids))
     if changed:
         detect_for_documents(changed)
     return written
@@ -95,9 +98,7 @@ def detect_everywhere() -> int:
 
 
 def reindex_after_commit() -> None:
-    transaction.on_commit(lambda: reindex_everything.enqueue())
+    """The old name of `services.documents_reindex_after_commit`, until the demo calls that."""
+    from trellis.search.services import documents_reindex_after_commit
 
-
-def index_after_commit() -> None:
-    """For bulk writers that bypass the ORM's signals (imports, the demo)."""
-    transaction.on_commit(lambda: index_new_objects.enqueue())
+    documents_reindex_after_commit()
