@@ -28,6 +28,7 @@ from trellis.api.schemas import (
     TopicTag,
 )
 from trellis.communities import selectors as community_selectors
+from trellis.core import access
 from trellis.core.errors import NotFound
 from trellis.expertise import dispatch, selectors, services
 from trellis.expertise.models import Availability, RoutingDecision, RoutingStage
@@ -379,7 +380,7 @@ def endorsements_add(
     request: HttpRequest, person_id: PersonId, payload: EndorseIn
 ) -> Reply[list[dict[str, Any]]]:
     actor, person = viewer(request), _colleague(person_id)
-    if actor.pk == person.pk:  # a well-formed request that clashes with who is asking
+    if not access.can_endorse(actor, person):  # a well-formed request, but from themselves
         raise Conflict("You cannot endorse yourself.")
     services.endorsement_add(actor=actor, person=person, tag=payload.tag)
     return Reply(201, _endorsed(actor, person))

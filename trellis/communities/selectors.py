@@ -78,6 +78,7 @@ class RoleGroup:
     role: str
     label: str
     members: list[Membership] = field(default_factory=list)
+    is_team: bool = False  # a team role (`access.is_team_role`): its holders' roles can change
 
 
 def members_by_role(
@@ -92,7 +93,14 @@ def members_by_role(
     groups = []
     for role in ROLE_ORDER:
         members = list(base.filter(role=role).order_by("-joined_at", "-pk")[:limit])
-        groups.append(RoleGroup(role=role.value, label=role.label, members=members))
+        groups.append(
+            RoleGroup(
+                role=role.value,
+                label=role.label,
+                members=members,
+                is_team=access.is_team_role(role),
+            )
+        )
     return groups
 
 
@@ -125,15 +133,20 @@ def viewer_pending_request(*, viewer: access.Viewer, community: Community) -> Jo
 
 
 def my_pending_invitations(*, viewer: access.Viewer) -> list[CommunityInvitation]:
+    """The viewer's open invitations; `names_role` says the page names the role offered (a
+    team role: "invited you as leader")."""
     if not access.is_signed_in(viewer):
         return []
-    return list(
+    invitations = list(
         CommunityInvitation.objects.filter(
             person_id=access.viewer_id(viewer), status=InvitationStatus.PENDING
         )
         .select_related("community", "invited_by")
         .order_by("-created_at")
     )
+    for invitation in invitations:
+        invitation.names_role = access.is_team_role(invitation.role)  # type: ignore[attr-defined]
+    return invitations
 
 
 def my_pending_requests(*, viewer: access.Viewer) -> list[JoinRequest]:
@@ -226,9 +239,8 @@ def join_request_get(*, viewer: access.Viewer, request_id: int) -> JoinRequest:
         .filter(pk=request_id, community__in=access.visible_communities(viewer))
         .first()
     )
-    if join_request is None or not (
-        join_request.person_id == viewer.pk
-        or access.can_manage_community(viewer, join_request.community)
+    if join_request is None or not access.can_view_join_request(
+        viewer, join_request.person_id, join_request.community
     ):
         raise NotFound("No such join request.")
     return join_request

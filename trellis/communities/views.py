@@ -70,9 +70,13 @@ def _not_found(request: AuthedRequest, slug: str) -> HttpResponse:
 def _membership_context(request: AuthedRequest, community: Community) -> dict[str, Any]:
     """What the join/leave/request panel needs, and no more: htmx swaps render only this."""
     viewer = request.user
+    role = access.active_role(viewer, community)
     return {
         "community": community,
-        "role": access.active_role(viewer, community),
+        "role": role,
+        # Not permissions: wording ("You are leader", "... as an org admin").
+        "in_team": access.is_team_role(role),
+        "sees_as_org_admin": access.is_org_admin(viewer),
         "can_join": access.can_join(viewer, community),
         "can_request": access.can_request_to_join(viewer, community),
         "pending": selectors.viewer_pending_request(viewer=viewer, community=community),

@@ -297,14 +297,39 @@ def can_edit_content(viewer: Viewer, author_ids: "set[int]", community: Any) -> 
     return viewer_id(viewer) in author_ids or can_curate_in(viewer, community)
 
 
-def can_edit_post(viewer: Viewer, author_id: int | None, community: Any) -> bool:
-    """A question or an answer: its author, or the core team of its community."""
-    return can_edit_content(viewer, {author_id} if author_id else set(), community)
+@dataclass(frozen=True)
+class PostRights:
+    """What the viewer may do to the posts of one place (a community, or none: org-wide),
+    decided once for a page of posts and then per post by its author: no query per post."""
+
+    viewer: Viewer
+    contribute: bool
+    curate: bool
+
+    def can_react(self, author_id: int | None) -> bool:
+        """Vote on or thank a post: anyone who may contribute where it is, except its author."""
+        return self.contribute and not is_self(self.viewer, author_id)
+
+    def can_edit(self, author_id: int | None) -> bool:
+        """A question or an answer: its author, or the core team of its place (as
+        `can_edit_content` with the author as the one owner)."""
+        return is_self(self.viewer, author_id) or self.curate
+
+
+def post_rights(viewer: Viewer, community: Any) -> PostRights:
+    return PostRights(
+        viewer=viewer,
+        contribute=can_contribute_in(viewer, community),
+        curate=can_curate_in(viewer, community),
+    )
 
 
 def can_react_to(viewer: Viewer, author_id: int | None, community: Any) -> bool:
-    """Vote on or thank a post: anyone who may contribute where it is, except its author."""
-    return can_contribute_in(viewer, community) and not is_self(viewer, author_id)
+    return post_rights(viewer, community).can_react(author_id)
+
+
+def can_edit_post(viewer: Viewer, author_id: int | None, community: Any) -> bool:
+    return post_rights(viewer, community).can_edit(author_id)
 
 
 def can_add_resource(viewer: Viewer, community: Community | None) -> bool:

@@ -320,14 +320,28 @@ def routing_of(*, viewer: access.Viewer, question: Post) -> list[RoutingDecision
     if not access.can_view_in(viewer, question.community):
         return []
     decisions = RoutingDecision.objects.filter(question=question).select_related("person")
-    if question.author_id != access.viewer_id(viewer) and not access.can_route_in(
-        viewer, question.community
-    ):
+    if not access.can_see_everyone_routed(viewer, question.author_id, question.community):
         decisions = decisions.filter(person_id=access.viewer_id(viewer))
     found = list(decisions.order_by("created_at", "position", "pk"))
     for decision in found:
         decision.question = question  # the caller's, community included: no query per row
     return found
+
+
+@dataclass(frozen=True)
+class RoutingLine:
+    """A routing decision as the question page lists it: the person it was made to reads it
+    as "You" with its reason (written for them); anyone else sees a name and the stage."""
+
+    decision: RoutingDecision
+    for_viewer: bool
+
+
+def routing_lines(*, viewer: access.Viewer, question: Post) -> list[RoutingLine]:
+    return [
+        RoutingLine(decision, access.is_self(viewer, decision.person_id))
+        for decision in routing_of(viewer=viewer, question=question)
+    ]
 
 
 @dataclass

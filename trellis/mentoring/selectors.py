@@ -491,5 +491,34 @@ def mentorships_of(*, viewer: access.Viewer, status: str = "") -> QuerySet[Mento
     )
 
 
+@dataclass(frozen=True)
+class MentorshipSeen:
+    """One of the viewer's mentorships, with their part in it: which side they are and who
+    proposed or declined it are wording ("You mentor...", "Withdraw"); `can_accept` is the
+    rule (`access.can_accept_mentorship`)."""
+
+    mentorship: Mentorship
+    viewer_is_mentor: bool
+    viewer_is_mentee: bool
+    proposed_by_viewer: bool
+    declined_by_viewer: bool
+    can_accept: bool
+
+
+def mentorships_seen(*, viewer: access.Viewer) -> list[MentorshipSeen]:
+    """`mentorships_of`, each with the viewer's part in it, for the mentorships page."""
+    return [
+        MentorshipSeen(
+            mentorship=m,
+            viewer_is_mentor=access.is_self(viewer, m.mentor_id),
+            viewer_is_mentee=access.is_self(viewer, m.mentee_id),
+            proposed_by_viewer=access.is_self(viewer, m.proposed_by_id),
+            declined_by_viewer=access.is_self(viewer, m.declined_by_id),
+            can_accept=access.can_accept_mentorship(viewer, m),
+        )
+        for m in mentorships_of(viewer=viewer)
+    ]
+
+
 def open_as_mentee(person: Person) -> int:
     return Mentorship.objects.filter(mentee=person, status__in=OPEN_STATUSES).count()

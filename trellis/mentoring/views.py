@@ -69,11 +69,11 @@ def mentorship_propose(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def mentorship_list(request: AuthedRequest) -> HttpResponse:
     person = request.user
-    mine = list(selectors.mentorships_of(viewer=person))
+    mine = selectors.mentorships_seen(viewer=person)
     context = {
         "nav": "people",
-        "open": [m for m in mine if m.is_open],
-        "past": [m for m in mine if not m.is_open],
+        "open": [seen for seen in mine if seen.mentorship.is_open],
+        "past": [seen for seen in mine if not seen.mentorship.is_open],
         "offer": selectors.offer_of(person),
         "respond_form": RespondForm(),
     }

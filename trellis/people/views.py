@@ -59,7 +59,10 @@ def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "nav": "people",
         "profile": profile,
         "p": profile.person,
-        "can_edit": access.can_edit_person(request.user, profile.person),
+        "can_edit_profile": access.can_edit_own_profile(request.user, profile.person),
+        "can_endorse": access.can_endorse(request.user, profile.person),
+        # Not a permission: links to the viewer's own availability, skills and mentorships.
+        "is_own_profile": access.is_self(request.user, profile.person.pk),
         "topics": expertise.person_topics(viewer=request.user, person=profile.person),
         "learned": expertise.person_learned_topics(viewer=request.user, person=profile.person),
         "availability": expertise.availability_of(profile.person),

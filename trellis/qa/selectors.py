@@ -96,6 +96,8 @@ class PostView:
     i_thanked: bool = False
     revisions: int = 0
     accepted: bool = False
+    can_react: bool = False  # vote and thank (`access.PostRights.can_react`)
+    can_edit: bool = False
 
 
 @dataclass
@@ -145,6 +147,7 @@ def question_thread(*, viewer: access.Viewer, question_id: int) -> Thread:
             ),
         )
     )
+    rights = access.post_rights(viewer, question.community)
     by_id = {p.pk: p for p in posts}
     answers = [p for p in posts if p.pk != question.pk]
     answers.sort(key=lambda a: (a.pk != question.accepted_answer_id, -a.score, a.created_at))
@@ -156,6 +159,8 @@ def question_thread(*, viewer: access.Viewer, question_id: int) -> Thread:
             thanks=p.thanks_n,
             i_thanked=p.thanked,
             revisions=p.revisions_n,
+            can_react=rights.can_react(p.author_id),
+            can_edit=rights.can_edit(p.author_id),
         )
         for p in by_id.values()
     }

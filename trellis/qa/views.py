@@ -17,7 +17,7 @@ from trellis.core.errors import NotFound, ServiceError
 from trellis.core.text import html_to_text
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.expertise.forms import ConnectForm
-from trellis.expertise.selectors import routing_of
+from trellis.expertise.selectors import routing_lines
 from trellis.library.selectors import promoted_from
 from trellis.qa import selectors, services
 from trellis.qa.forms import AnswerForm, AskForm, CloseForm, CommentForm, EditForm, VoteForm
@@ -60,6 +60,7 @@ def _list_context(request: AuthedRequest, community: Community | None) -> dict[s
         "tag": tag,
         "tags": selectors.popular_tags(viewer=request.user, community=community),
         "can_ask": access.can_contribute_in(request.user, community),
+        "can_route_org": access.can_route_in(request.user, None),
     }
 
 
@@ -132,7 +133,7 @@ def question_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_curate": can_curate,
         "can_close": access.can_close_question(viewer, question.author_id, question.community),
         "guides": promoted_from(viewer=viewer, question_id=question.pk),
-        "routing": routing_of(viewer=viewer, question=question),
+        "routing": routing_lines(viewer=viewer, question=question),
         "can_route": access.can_route_in(viewer, question.community),
         "connect_form": ConnectForm(),
     }
@@ -236,7 +237,8 @@ def post_vote(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, "A vote is up, down or undo.")
     if request.htmx:
-        context = {"post": post, "my_vote": my_vote, "can_contribute": True}
+        can_vote = access.can_react_to(request.user, post.author_id, post.community)
+        context = {"post": post, "my_vote": my_vote, "can_vote": can_vote}
         return render(request, "qa/_vote.html", context)
     return redirect(_back(post))
 
