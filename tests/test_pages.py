@@ -6,7 +6,14 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.personas import Org
-from trellis.communities.models import JoinRequest, Membership, RequestStatus
+from trellis.communities.models import (
+    CommunityInvitation,
+    InvitationStatus,
+    JoinRequest,
+    Membership,
+    RequestStatus,
+    Role,
+)
 
 
 def test_home_lists_my_communities_and_suggestions(org: Org, client_for) -> None:
@@ -183,15 +190,35 @@ def test_a_leader_hands_over_the_lead_then_can_leave(org: Org, client_for) -> No
     ).exists()
 
 
-def test_core_team_invites_from_the_community_page(org: Org, client_for) -> None:
+def test_core_team_invites_from_the_community_page(
+    org: Org, client_for, django_capture_on_commit_callbacks
+) -> None:
+    """A facilitator (core team, not a leader) invites from the community page: the invitation
+    is made by them, the invitee is emailed and can accept it from their home page."""
     client = client_for(org.facilitator)
     page = client.get(reverse("community-detail", args=[org.public.slug])).content.decode()
     assert "Invite a colleague" in page
-    response = client.post(
-        reverse("community-invite", args=[org.public.slug]),
-        {"email": org.newcomer.email, "role": "member"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("community-invite", args=[org.public.slug]),
+            {"email": org.newcomer.email, "role": "member"},
+        )
     assert response["Location"] == reverse("community-detail", args=[org.public.slug])
+    invitation = CommunityInvitation.objects.get(community=org.public, person=org.newcomer)
+    assert (invitation.status, invitation.role, invitation.invited_by) == (
+        InvitationStatus.PENDING,
+        Role.MEMBER,
+        org.facilitator,
+    )
+    assert [m.to for m in mail.outbox] == [[org.newcomer.email]]
+    assert "Kubernetes Guild" in mail.outbox[0].subject
+    newcomer = client_for(org.newcomer)
+    assert "invited you to" in newcomer.get(reverse("home")).content.decode()
+    newcomer.post(reverse("invitation-respond", args=[invitation.pk]), {"decision": "accept"})
+    assert (
+        Membership.objects.get(community=org.public, person=org.newcomer, left_at__isnull=True).role
+        == Role.MEMBER
+    )
 
 
 def test_directory_pages_keep_the_filters(org: Org, client_for) -> None:

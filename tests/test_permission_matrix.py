@@ -17,8 +17,6 @@ from tests.personas import (
     PRIVATE_QUESTION,
     PRIVATE_RESOURCE,
     Org,
-    build_content,
-    build_org,
 )
 from trellis.accounts.models import ApiToken
 from trellis.communities.models import (
@@ -1004,9 +1002,8 @@ MATRIX = [
 
 
 @pytest.mark.parametrize(("name", "index", "persona"), MATRIX)
-def test_permission(name: str, index: int, persona: str, db: None) -> None:
-    org = build_org()
-    build_content(org)
+def test_permission(name: str, index: int, persona: str, org_with_content: Org) -> None:
+    org = org_with_content
     case = CASES[name][index]
     url = case.url(org)  # may create the objects it points at
     client = _client(org, persona)
@@ -1042,9 +1039,8 @@ def _encode(data: dict[str, str]) -> str:
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_django_admin_is_for_org_admins_only(persona: str, db: None) -> None:
+def test_django_admin_is_for_org_admins_only(persona: str, org: Org) -> None:
     """Django's own admin sits outside the matrix above; only org admins (staff) get in."""
-    org = build_org()
     response = _client(org, persona).get("/django-admin/communities/community/")
     if persona == "admin":
         assert response.status_code == 200

@@ -131,10 +131,14 @@ def test_evidence_from_a_private_community_never_routes_or_explains_an_open_ques
     question = ask(content, django_capture_on_commit_callbacks, community=None,
                    title="Which vault holds the breach drill keys?",
                    body="Asking for the tabletop exercise.", tags="incident-response")  # fmt: skip
-    for decision in routed(question).values():
+    decisions = routed(question)
+    assert decisions, "routed to nobody: the checks below would check nothing"
+    assert content.leader.pk not in decisions
+    for decision in decisions.values():
         assert "incident-response" not in decision.reason
         assert "similar" not in decision.reason  # the only similar answer is private
     # the routed person's page and the asker's view show nothing more
+    assert selectors.routing_of(viewer=content.newcomer, question=question)  # the asker's view
     for viewer in (content.newcomer, content.outsider):
         for decision in selectors.routing_of(viewer=viewer, question=question):
             assert "incident-response" not in decision.reason
