@@ -12,7 +12,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from tests.imports.builders import write_slack_export
-from tests.personas import PASSWORD, Org
+from tests.personas import PASSWORD, Org, build_org
 from trellis.imports.slack import import_slack
 from trellis.people import services as people_services
 from trellis.people.models import Person
@@ -158,3 +158,28 @@ def test_a_rolled_back_transaction_indexes_nothing(  # type: ignore[no-untyped-d
     assert queued() == 0
     assert not Document.objects.filter(title="A question nobody will ever see").exists()
     assert Person.objects.get(pk=org.member.pk).bio != "Never saved"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_import_does_not_ride_along_with_the_next_commit(  # type: ignore[no-untyped-def]
+    tmp_path: Path, queued
+) -> None:
+    """The batch lives in the thread: one whose transaction rolled back is dropped, not
+    flushed by the thread's next commit (which would rebuild every missing document and look
+    for duplicates everywhere). Real commits here: the test is not one transaction."""
+    org = build_org()  # each service commits, and its flush runs
+    with pytest.raises(RuntimeError), transaction.atomic():
+        import_slack(write_slack_export(tmp_path / "export"))
+        raise RuntimeError("the admin cancelled")
+    question = qa_services.question_ask(
+        actor=org.member,
+        community=org.public,
+        title="Which registry mirrors the base images?",
+        body="",
+        tags="",
+    )
+    assert queued("trellis.search.tasks.index_new_objects") == 0
+    assert ["question", [question.pk]] in [
+        r.args_kwargs["args"]
+        for r in DBTaskResult.objects.filter(task_path="trellis.search.tasks.index_documents")
+    ]

@@ -51,21 +51,30 @@ def documents_index_after_commit(
     request that edits a question and its tags enqueues one small job, and a rolled-back
     change is never indexed. Every call registers a flush, and the first flush after a commit
     takes everything queued: the rest find the queue empty. (One flush per transaction would
-    be lost if that transaction rolled back; ids queued by a rolled-back transaction are
-    harmless, as indexing reads what is in the database.)
+    be lost if the savepoint that registered it rolled back; ids queued in a rolled-back
+    savepoint are harmless, as indexing reads what is in the database.)
     """
     wanted = list(ids)
     if wanted and kind is None:
         raise ValueError("ids need their kind")
-    batch: _Batch | None = getattr(_pending, "batch", None)
-    if batch is None:
-        batch = _pending.batch = _Batch()
+    batch = _current_batch()
     if kind is None:
         batch.new = True
     else:
         batch.ids[DocKind(kind).value].update(wanted)
     batch.rebuild |= rebuild
     transaction.on_commit(_flush)
+
+
+def _current_batch() -> _Batch:
+    """This thread's batch, unless none of its flushes is pending any more: its transaction
+    rolled back, and it must not ride along with the next commit (a failed import's "index
+    everything new" with somebody's answer)."""
+    batch: _Batch | None = getattr(_pending, "batch", None)
+    pending = transaction.get_connection().run_on_commit
+    if batch is None or not any(hook[1] is _flush for hook in pending):
+        batch = _pending.batch = _Batch()
+    return batch
 
 
 def documents_index_new_after_commit() -> None:
