@@ -5,13 +5,54 @@ import pytest
 from django.test import Client
 
 from tests.personas import PASSWORD, Org, build_content, build_org
-from tests.shared_org import SharedBuild, wanted_build
+from tests.shared_org import TRANSACTIONAL_FIXTURES, SharedBuild, wanted_build
 
 # Semantic search off unless a test brings an embedder (search.embedding.using): the model
 # would otherwise embed every post every test writes.
 os.environ.setdefault("TRELLIS_EMBEDDINGS", "off")
 
 _shared: SharedBuild | None = None
+
+# Modules that never touch the database under test, so scripts/test.sh runs them once (in the
+# SQLite run) and the PostgreSQL run deselects them (TRELLIS_TEST_SKIP_DB_INDEPENDENT=1): pure
+# functions (text, the import readers and their safety limits, embeddings, templates read as
+# files, the supervisor with fake processes), and the commands run as subprocesses that drop
+# DATABASE_URL, so they run on a SQLite file of their own whichever database the run is on.
+# A test in one of them that asks for a database fixture fails the collection.
+DB_INDEPENDENT_MODULES = {
+    "tests/test_text.py",
+    "tests/imports/test_safety.py",
+    "tests/imports/test_shared_data.py",
+    "tests/imports/test_slack_reader.py",
+    "tests/imports/test_stackexchange_reader.py",
+    "tests/imports/test_zulip_reader.py",
+    "tests/test_embeddings.py",
+    "tests/test_template_policy.py",
+    "tests/test_supervisor.py",
+    "tests/test_cli.py",
+    "tests/test_access_log.py",
+    "tests/test_settings.py",
+}
+DATABASE_FIXTURES = TRANSACTIONAL_FIXTURES | {"db", "org", "org_with_content", "_django_db_helper"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    once, kept = [], []
+    for item in items:
+        if item.nodeid.split("::")[0] not in DB_INDEPENDENT_MODULES:
+            kept.append(item)
+            continue
+        if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
+            "django_db"
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid} uses the database: take its module out of DB_INDEPENDENT_MODULES"
+            )
+        item.add_marker(pytest.mark.db_independent)
+        once.append(item)
+    if os.environ.get("TRELLIS_TEST_SKIP_DB_INDEPENDENT") == "1" and once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = kept
 
 
 def pytest_report_header() -> str:

@@ -3,6 +3,7 @@ endpoint. Parity with sentence-transformers is measured by benchmarks/bench_embe
 (it needs torch, which Trellis does not install)."""
 
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -23,7 +24,9 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    return tmp_path_factory.mktemp("models")
+    # scripts/test.sh keeps the ONNX files between runs (named after the weights they come from)
+    cached = os.environ.get("TRELLIS_EMBEDDING_CACHE_DIR")
+    return Path(cached) if cached else tmp_path_factory.mktemp("models")
 
 
 @pytest.fixture(scope="session")
