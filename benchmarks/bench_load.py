@@ -87,7 +87,7 @@ from scratch import DEFAULT_POSTGRES, ROOT
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 TASK_TABLE = "django_tasks_database_dbtaskresult"
-DEMO_PASSWORD = "trellis-demo"  # trellis.core.demo.DEMO_PASSWORD (public, documented)
+DEMO_PASSWORD = "trellis-demo"  # trellis.ops.demo.DEMO_PASSWORD (public, documented)
 
 TARGET_READ_P95_MS = 500.0
 TARGET_SUSTAINED_RPS_POSTGRES = 30.0

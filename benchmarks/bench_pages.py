@@ -56,7 +56,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
     from django.urls import NoReverseMatch, reverse
 
     from trellis.communities.models import Community, Role, Visibility
-    from trellis.core.demo import DEMO_PASSWORD
+    from trellis.ops.demo import DEMO_PASSWORD
     from trellis.people.models import Person
 
     started = time.perf_counter()

@@ -14,6 +14,7 @@ from tests.personas import Org, build_org
 from trellis.accounts.models import AccountInvitation
 from trellis.core.models import ScheduledJob
 from trellis.core.scheduling import run_due_jobs
+from trellis.ops.schedule import SCHEDULE
 from trellis.people import services as people_services
 from trellis.search.models import Document
 
@@ -81,7 +82,7 @@ def test_invitation_email_is_queued_on_commit_and_sent_by_the_worker(
 def test_scheduler_enqueues_each_job_once_per_interval(
     transactional_db: None, database_queue: None
 ) -> None:
-    first = run_due_jobs()
+    first = run_due_jobs(SCHEDULE)
     assert first == [
         "prune-task-results",
         "clean-stale-uploads",
@@ -92,10 +93,10 @@ def test_scheduler_enqueues_each_job_once_per_interval(
         "rebuild-expertise-evidence",
         "escalate-routed-questions",
     ]
-    assert run_due_jobs() == []  # a second scheduler, or the next tick, finds nothing due
+    assert run_due_jobs(SCHEDULE) == []  # a second scheduler, or the next tick, finds nothing due
     assert DBTaskResult.objects.count() == 8
     ScheduledJob.objects.filter(name="clean-stale-uploads").update(last_enqueued_at=None)
-    assert run_due_jobs() == ["clean-stale-uploads"]
+    assert run_due_jobs(SCHEDULE) == ["clean-stale-uploads"]
     call_command("worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
 

@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from trellis.communities.models import Community, Membership, Role, Sponsorship, Status, Visibility
-from trellis.core.demo import ADMIN_EMAIL, DEMO_PASSWORD, community_count, plan_org
 from trellis.core.models import Activity
+from trellis.ops.demo import ADMIN_EMAIL, DEMO_PASSWORD, community_count, plan_org
 from trellis.people.models import Department, Person
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

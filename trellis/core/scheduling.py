@@ -1,5 +1,10 @@
-"""Periodic jobs: each is a task enqueued at most once per interval across all schedulers."""
+"""Periodic jobs: each is a task enqueued at most once per interval across all schedulers.
 
+The engine only: which jobs there are is the top floor's business (trellis/ops/schedule.py),
+since they are tasks of the domain apps, which core must not import.
+"""
+
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -8,12 +13,7 @@ from django.db.models import Q
 from django.tasks import Task
 from django.utils import timezone
 
-from trellis.core import tasks
 from trellis.core.models import ScheduledJob
-from trellis.expertise.tasks import escalate_routed_questions, rebuild_all_evidence
-from trellis.library.tasks import remind_resource_owners
-from trellis.notifications.tasks import send_due_digests
-from trellis.search.tasks import embed_missing, refresh_vocabulary
 
 
 @dataclass(frozen=True)
@@ -21,18 +21,6 @@ class Periodic:
     name: str
     every: timedelta
     task: Task  # type: ignore[type-arg]
-
-
-SCHEDULE = [
-    Periodic("prune-task-results", timedelta(hours=24), tasks.prune_task_results),
-    Periodic("clean-stale-uploads", timedelta(hours=6), tasks.clean_stale_uploads),
-    Periodic("send-due-digests", timedelta(hours=1), send_due_digests),
-    Periodic("remind-resource-owners", timedelta(hours=24), remind_resource_owners),
-    Periodic("refresh-search-vocabulary", timedelta(hours=24), refresh_vocabulary),
-    Periodic("embed-missing-vectors", timedelta(hours=1), embed_missing),
-    Periodic("rebuild-expertise-evidence", timedelta(hours=24), rebuild_all_evidence),
-    Periodic("escalate-routed-questions", timedelta(minutes=10), escalate_routed_questions),
-]
 
 
 def claim(job: Periodic) -> bool:
@@ -50,9 +38,10 @@ def claim(job: Periodic) -> bool:
     return due.update(last_enqueued_at=now) == 1
 
 
-def run_due_jobs() -> list[str]:
+def run_due_jobs(schedule: Iterable[Periodic]) -> list[str]:
+    """Enqueue the jobs of `schedule` that are due; returns their names, in schedule order."""
     enqueued = []
-    for job in SCHEDULE:
+    for job in schedule:
         if claim(job):
             job.task.enqueue()
             enqueued.append(job.name)

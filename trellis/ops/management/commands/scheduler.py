@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, connection
 
 from trellis.core.scheduling import run_due_jobs
+from trellis.ops.schedule import SCHEDULE
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         self.stdout.write("scheduler: started")
         while not stopping:
             try:
-                for name in run_due_jobs():
+                for name in run_due_jobs(SCHEDULE):
                     self.stdout.write(f"scheduler: enqueued {name}")
             except DatabaseError as error:  # the database is away: try again next tick
                 self.stderr.write(f"scheduler: database unavailable ({error}); will retry")

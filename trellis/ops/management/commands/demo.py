@@ -1,11 +1,12 @@
-"""`trellis demo`: generate the fictional demo organisation (see trellis/core/demo.py)."""
+"""`trellis demo`: generate the fictional demo organisation (see trellis/ops/demo.py)."""
 
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from trellis.core.demo import (
+from trellis.core.startup import ensure_secret_key_file
+from trellis.ops.demo import (
     DEFAULT_SEED,
     DEFAULT_SIZE,
     DEMO_PASSWORD,
@@ -14,7 +15,6 @@ from trellis.core.demo import (
     demo_generate,
     demo_people_exist,
 )
-from trellis.core.startup import ensure_secret_key_file
 
 
 class Command(BaseCommand):

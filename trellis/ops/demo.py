@@ -41,8 +41,8 @@ from django.utils import timezone
 
 from trellis.communities.models import Community, Membership, Role, Sponsorship, Status, Visibility
 from trellis.communities.services import community_recount_members
-from trellis.core.demo_knowledge import demo_knowledge_generate
 from trellis.core.models import Activity
+from trellis.ops.demo_knowledge import demo_knowledge_generate
 from trellis.people.models import Department, Person
 
 ORG_NAME = "Larkspur"

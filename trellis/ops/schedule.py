@@ -1,0 +1,25 @@
+"""The scheduler's job table: which periodic tasks run, and how often.
+
+It names tasks of every domain app, so it lives on the top floor; the engine that enqueues a
+job at most once per interval is `trellis.core.scheduling`.
+"""
+
+from datetime import timedelta
+
+from trellis.core import tasks
+from trellis.core.scheduling import Periodic
+from trellis.expertise.tasks import escalate_routed_questions, rebuild_all_evidence
+from trellis.library.tasks import remind_resource_owners
+from trellis.notifications.tasks import send_due_digests
+from trellis.search.tasks import embed_missing, refresh_vocabulary
+
+SCHEDULE = [
+    Periodic("prune-task-results", timedelta(hours=24), tasks.prune_task_results),
+    Periodic("clean-stale-uploads", timedelta(hours=6), tasks.clean_stale_uploads),
+    Periodic("send-due-digests", timedelta(hours=1), send_due_digests),
+    Periodic("remind-resource-owners", timedelta(hours=24), remind_resource_owners),
+    Periodic("refresh-search-vocabulary", timedelta(hours=24), refresh_vocabulary),
+    Periodic("embed-missing-vectors", timedelta(hours=1), embed_missing),
+    Periodic("rebuild-expertise-evidence", timedelta(hours=24), rebuild_all_evidence),
+    Periodic("escalate-routed-questions", timedelta(minutes=10), escalate_routed_questions),
+]
