@@ -210,8 +210,9 @@ def generate(org: Org, now: datetime) -> dict[str, Any]:
     from django.db import connection, transaction
 
     from trellis.communities.models import Community, Membership
+    from trellis.core.bulk import datetime_adapter, fast_insert
     from trellis.core.models import Tag
-    from trellis.imports.writing import PERSON_COLUMNS, datetime_adapter, fast_insert
+    from trellis.imports.writing import PERSON_COLUMNS
     from trellis.people.models import Person
     from trellis.qa.models import Post, PostTag, Vote
     from trellis.search.embedding import to_blob

@@ -99,7 +99,7 @@ def grow(corpus: Corpus, start: int, stop: int, community: int, private: int) ->
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from trellis.imports.writing import datetime_adapter, fast_insert
+    from trellis.core.bulk import datetime_adapter, fast_insert
     from trellis.search.embedding import to_blob
     from trellis.search.models import Document
 

@@ -17,13 +17,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from trellis.core.bulk import datetime_adapter, fast_insert
 from trellis.expertise.models import (
     HelperStats,
     LearnedTopicEvidence,
     QuestionTopic,
     TopicEvidence,
 )
-from trellis.imports.writing import datetime_adapter, fast_insert
 
 HALF_LIFE_DAYS = 365.0  # evidence a year old counts half
 RECENT_HALF_LIFE_DAYS = 30.0  # for how active someone is lately

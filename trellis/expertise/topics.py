@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from trellis.communities.models import Community
 from trellis.core import access
+from trellis.core.bulk import fast_insert
 from trellis.expertise.models import LearnedTopic, QuestionTopic
-from trellis.imports.writing import fast_insert
 from trellis.search import embedding
 from trellis.search.models import DocKind, Document
 from trellis.search.query import STOPWORDS

@@ -4,15 +4,17 @@ Every function works on one batch at a time and looks things up by source id in 
 database, so memory stays flat however large the export is.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from itertools import batched
-from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
+# The importers' bulk writer lives in core (the expertise rebuild and the demo use it too);
+# named here as well for the importers that take everything from this module.
+from trellis.core.bulk import datetime_adapter as datetime_adapter
+from trellis.core.bulk import fast_insert as fast_insert
 from trellis.core.models import Tag
 from trellis.people.models import ExternalIdentity, Person
 
@@ -104,7 +106,7 @@ def identities_ensure(
                 email__in=[i.email.lower() for i in missing if i.email]
             ).values_list("email", "pk", "name")
         }
-        now = db_datetime(timezone.now())
+        now = datetime_adapter()(timezone.now())
         new_people = [
             (
                 "!",  # an unusable password: imported people cannot sign in
@@ -220,72 +222,3 @@ def source_map(model: type[Model], source: str, source_ids: Iterable[str]) -> di
     with connection.cursor() as cursor:
         cursor.execute(sql, [source, *ids])
         return dict(cursor.fetchall())
-
-
-def fast_insert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert plain tuples, skipping rows that clash with a unique constraint.
-
-    Bulk imports spend most of their time in the ORM building model instances and
-    preparing each value; an executemany of ready tuples is an order of magnitude faster.
-    Values must already be in database form: see `db_datetime`.
-    """
-    if not rows:
-        return
-    from django.db import connection
-
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    if connection.vendor == "postgresql":
-        _copy_insert(table, names, rows)
-        return
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-def _copy_insert(table: str, names: str, rows: Sequence[Sequence[Any]]) -> None:
-    """PostgreSQL: COPY the rows into a temporary table, then one INSERT … SELECT.
-
-    A row-by-row INSERT costs PostgreSQL a statement each (a million posts took minutes);
-    COPY streams them, and the INSERT … SELECT keeps ON CONFLICT DO NOTHING, which COPY has
-    not. The temporary table goes with the transaction.
-    """
-    from django.db import connection
-
-    staging = connection.ops.quote_name(f"trellis_copy_{table.strip(chr(34))}")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "  # noqa: S608
-            f"SELECT {names} FROM {table} WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "  # noqa: S608
-            "ON CONFLICT DO NOTHING"
-        )
-        cursor.execute(f"TRUNCATE {staging}")
-
-
-def datetime_adapter() -> Callable[[datetime | None], object]:
-    """How to pass datetimes to `fast_insert`: SQLite keeps naive UTC text (as Django's own
-    adapter does, minus its per-call checks); PostgreSQL takes the aware value as it is."""
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return lambda value: value
-
-    def to_text(value: datetime | None) -> object:
-        if value is None:
-            return None
-        if value.tzinfo is not UTC:
-            value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).isoformat(" ")
-
-    return to_text
-
-
-def db_datetime(value: datetime | None) -> object:
-    return datetime_adapter()(value)

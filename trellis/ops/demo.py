@@ -7,9 +7,9 @@ Two halves:
   reporting lines, memberships and activity.
 - `demo_generate` writes a plan inside one transaction. Primary keys for people and memberships
   are reserved up front (a PostgreSQL sequence, or past SQLite's AUTOINCREMENT high-water mark),
-  so managers are linked in the same pass; the big tables go in as multi-row INSERTs of plain
-  values (bulk_create's per-field Python work is most of a minute at 50,000 people), the small
-  ones through bulk_create.
+  so managers are linked in the same pass; the big tables go in as plain values through
+  `core.bulk.fast_insert` (bulk_create's per-field Python work is most of a minute at 50,000
+  people), the small ones through bulk_create.
 
 Everyone shares one password hash (hashing 50,000 passwords would take hours), so a visitor can
 log in as the demo admin or as any demo person with `DEMO_PASSWORD`.
@@ -26,7 +26,7 @@ import random
 import time
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from trellis.communities.models import Community, Membership, Role, Sponsorship, Status, Visibility
 from trellis.communities.services import community_recount_members
+from trellis.core.bulk import database_rows, fast_insert
 from trellis.core.models import Activity
 from trellis.ops.demo_knowledge import demo_knowledge_generate
 from trellis.people.models import Department, Person
@@ -1331,74 +1332,12 @@ def _reserve_ids(model: type[models.Model], n: int) -> list[int]:
     raise DemoError(f"The demo loader supports SQLite and PostgreSQL, not {connection.vendor}.")
 
 
-def _raw_insert(
-    model: type[models.Model], attnames: Sequence[str], rows: Iterable[Sequence[Any]], now: datetime
+def _insert(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
-    """Insert plain values without building model instances: COPY on PostgreSQL, multi-row
-    INSERTs elsewhere.
-
-    bulk_create spends most of its time per field per row in Python, and on PostgreSQL Django's
-    client-side parameter binding makes big INSERTs slower still; for 50,000 people and 160,000
-    activity rows that alone blows the minute we have. Values are adapted with the backend's
-    own adapters; columns not given get their field's default (or `now` for auto_now /
-    auto_now_add fields), so a field added to the model later still gets a value.
-    """
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    given = [fields[name] for name in attnames]
-    rest = [f for name, f in fields.items() if name not in attnames and not f.primary_key]
-    ops = connection.ops
-
-    def adapter(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
-        if isinstance(f, models.DateTimeField):
-            return ops.adapt_datetimefield_value
-        if isinstance(f, models.DateField):
-            return ops.adapt_datefield_value
-        if isinstance(f, models.JSONField):
-            encoder = f.encoder
-            return lambda value: ops.adapt_json_value(value, encoder)
-        return None
-
-    constants: list[Any] = []
-    for f in rest:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            value: Any = now
-        else:
-            value = f.get_default()
-        adapt = adapter(f)
-        constants.append(adapt(value) if adapt is not None and value is not None else value)
-    converters = [(k, adapt) for k, f in enumerate(given) if (adapt := adapter(f)) is not None]
-
-    def adapted(row: Sequence[Any]) -> list[Any]:
-        values = list(row)
-        for k, adapt in converters:
-            if values[k] is not None:
-                values[k] = adapt(values[k])
-        values.extend(constants)
-        return values
-
-    columns = ", ".join(ops.quote_name(f.column or f.attname) for f in [*given, *rest])
-    table = ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(adapted(row))
-            return
-        width = len(given) + len(rest)
-        per_statement = max(1, min(500, (connection.features.max_query_params or 999) // width))
-        placeholder = "(" + ", ".join(["%s"] * width) + ")"
-        batch: list[Any] = []
-        count = 0
-        for row in rows:
-            batch.extend(adapted(row))
-            count += 1
-            if count == per_statement:
-                values = ", ".join([placeholder] * count)
-                cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", batch)  # noqa: S608
-                batch, count = [], 0
-        if count:
-            values = ", ".join([placeholder] * count)
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", batch)  # noqa: S608
+    """A big table's rows as plain values, converted by the backend's own adapters; fresh ids
+    into empty tables cannot clash, and a clash would be a bug in the plan: let it fail."""
+    fast_insert(model, columns, database_rows(model, columns, rows), skip_clashes=False)
 
 
 def _write(plan: DemoPlan, password_hash: str) -> list[int]:
@@ -1422,23 +1361,22 @@ def _write(plan: DemoPlan, password_hash: str) -> list[int]:
 
     # Managers always come before their reports in the plan, and ids are reserved up front.
     person_ids = _reserve_ids(Person, len(plan.people))
-    _raw_insert(
+    _insert(
         Person,
         (
             "id", "email", "name", "title", "department_id", "manager_id", "location",
             "start_date", "skills", "interests", "bio", "password", "is_staff", "is_superuser",
-            "is_org_admin", "is_active",
+            "is_org_admin", "is_active", "created_at",
         ),
         (
             (
                 person_ids[p.index], p.email, p.name, p.title, dept_pk[p.dept],
                 person_ids[p.manager] if p.manager >= 0 else None, p.location, p.start_date,
                 p.skills, p.interests, p.bio, password_hash, p.is_admin, p.is_admin,
-                p.is_admin, True,
+                p.is_admin, True, now,
             )
             for p in plan.people
         ),
-        now,
     )  # fmt: skip
     with _explicit_timestamps():
         community_ids = [
@@ -1469,14 +1407,13 @@ def _write(plan: DemoPlan, password_hash: str) -> list[int]:
             )
         ]
     membership_ids = _reserve_ids(Membership, len(plan.memberships))
-    _raw_insert(
+    _insert(
         Membership,
         ("id", "community_id", "person_id", "role", "joined_at", "left_at"),
         (
             (mid, community_ids[m.community], person_ids[m.person], m.role, m.joined_at, m.left_at)
             for mid, m in zip(membership_ids, plan.memberships, strict=True)
         ),
-        now,
     )
     ids: dict[str, list[int]] = {
         "community": community_ids,
@@ -1484,7 +1421,7 @@ def _write(plan: DemoPlan, password_hash: str) -> list[int]:
         "membership": membership_ids,
         "sponsorship": sponsorship_ids,
     }
-    _raw_insert(
+    _insert(
         Activity,
         ("actor_id", "verb", "object_type", "object_id", "community_id", "created_at"),
         (
@@ -1498,7 +1435,6 @@ def _write(plan: DemoPlan, password_hash: str) -> list[int]:
             )
             for a in plan.activities
         ),
-        now,
     )
     return person_ids
 
