@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from tests.personas import PRIVATE_QUESTION, PRIVATE_RESOURCE, Org, build_content
 from trellis.communities import services as community_services
+from trellis.digests.tasks import send_digest, send_due_digests
 from trellis.notifications.models import Digest, Notification, Preference
 from trellis.notifications.selectors import unread_count
-from trellis.notifications.tasks import send_digest, send_due_digests
 from trellis.qa import services as qa_services
 
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "trellis.search",
     "trellis.expertise",
     "trellis.mentoring",
+    "trellis.digests",
     "trellis.ops",  # the top floor: demo, scheduler jobs, operators' commands
 ]
 

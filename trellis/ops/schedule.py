@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from trellis.core import tasks
 from trellis.core.scheduling import Periodic
+from trellis.digests.tasks import send_due_digests
 from trellis.expertise.tasks import escalate_routed_questions, rebuild_all_evidence
 from trellis.library.tasks import remind_resource_owners
-from trellis.notifications.tasks import send_due_digests
 from trellis.search.tasks import embed_missing, refresh_vocabulary
 
 SCHEDULE = [
