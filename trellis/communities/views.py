@@ -22,6 +22,7 @@ from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
+from trellis.library.selectors import library_size
 from trellis.people.models import Person
 from trellis.qa.selectors import knowledge_counts, waiting_in_my_communities
 
@@ -95,6 +96,7 @@ def _detail_context(request: AuthedRequest, community: Community) -> dict[str, A
         "sponsors": selectors.community_sponsors(viewer=viewer, community=community),
         "requests": selectors.pending_join_requests(viewer=viewer, community=community),
         "knowledge": knowledge_counts(viewer=viewer, community=community),
+        "library_size": library_size(viewer=viewer, community=community),
     }
 
 

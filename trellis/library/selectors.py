@@ -66,6 +66,13 @@ def resource_list(
     return paginate(ordered, page=page, page_size=page_size)
 
 
+def library_size(*, viewer: access.Viewer, community: Community) -> int:
+    """The community page's count of its library: canonical resources, not their duplicates."""
+    if not access.can_view_community(viewer, community):
+        raise NotFound("No such community, or it is private.")
+    return Resource.objects.filter(community=community, canonical__isnull=True).count()
+
+
 def resource_get(*, viewer: access.Viewer, resource_id: int) -> Resource:
     resource = (
         visible_resources(viewer)

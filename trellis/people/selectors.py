@@ -1,15 +1,18 @@
 """Reads of the org directory and profiles, shaped for the viewer."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
-from trellis.communities.models import Membership
 from trellis.core import access
 from trellis.core.errors import Forbidden, NotFound
 from trellis.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
 from trellis.people.models import Department, Person
+
+if TYPE_CHECKING:  # memberships are read through core.access; communities sit above people
+    from trellis.communities.models import Membership
 
 DEPARTMENT_COUNTS_KEY = "trellis:department-counts"
 DEPARTMENT_COUNTS_SECONDS = 300
@@ -42,7 +45,7 @@ def person_directory(
 @dataclass
 class Profile:
     person: Person
-    memberships: list[Membership]
+    memberships: "list[Membership]"
     reports: list[Person]
     sponsored: list[int]
 

@@ -244,21 +244,17 @@ def popular_tags(
 class KnowledgeCounts:
     questions: int
     unanswered: int
-    resources: int
     conversations: int
 
 
 def knowledge_counts(*, viewer: access.Viewer, community: Community) -> KnowledgeCounts:
-    """What the community page shows of its questions and library."""
-    from trellis.library.models import Resource
-
+    """What the community page shows of its questions and conversations."""
     if not access.can_view_community(viewer, community):
         raise NotFound("No such community, or it is private.")
     questions = Post.objects.filter(kind=PostKind.QUESTION, community=community)
     return KnowledgeCounts(
         questions=questions.count(),
         unanswered=questions.filter(answer_count=0, closed_at__isnull=True).count(),
-        resources=Resource.objects.filter(community=community, canonical__isnull=True).count(),
         conversations=Conversation.objects.filter(community=community).count(),
     )
 
