@@ -81,6 +81,7 @@ class SharedBuild:
         self._atomics: list[tuple[str, Any]] = []
         self.key: str | None = None
         self._org: Org | None = None
+        self._index_batch: object = None
         self.builds = 0
 
     def ensure(self, key: str | None) -> None:
@@ -107,6 +108,7 @@ class SharedBuild:
                 self.release()
                 raise
         self.key, self._org = key, org
+        self._index_batch = copy.deepcopy(_index_batch())
         self.builds += 1
 
     def release(self) -> None:
@@ -122,5 +124,21 @@ class SharedBuild:
         self._atomics, self.key, self._org = [], None, None
 
     def copy(self) -> Org:
+        """A test's own copy, with the state outside the database as the build left it."""
         assert self._org is not None
+        _set_index_batch(copy.deepcopy(self._index_batch))
         return copy.deepcopy(self._org)
+
+
+def _index_batch() -> object:
+    """What the build queued for indexing on commit: search keeps it per thread, not in the
+    database, and a test's first flush takes it (as it did when every test built the org)."""
+    from trellis.search import services
+
+    return getattr(services._pending, "batch", None)
+
+
+def _set_index_batch(batch: object) -> None:
+    from trellis.search import services
+
+    services._pending.batch = batch
