@@ -11,11 +11,11 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from tests.personas import Org, build_org
+from trellis.accounts import services as account_services
 from trellis.accounts.models import AccountInvitation
 from trellis.core.models import ScheduledJob
 from trellis.core.scheduling import run_due_jobs
 from trellis.ops.schedule import SCHEDULE
-from trellis.people import services as people_services
 from trellis.search.models import Document
 
 DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -33,7 +33,7 @@ def test_invitation_email_is_queued_on_commit_and_sent_by_the_worker(
     org = build_org()
     DBTaskResult.objects.all().delete()  # the personas' own invitation emails are not the point
     with transaction.atomic():
-        person = people_services.person_create(
+        person = account_services.person_add(
             actor=org.admin,
             email="new.hire@example.com",
             name="New Hire",

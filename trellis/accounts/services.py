@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid, NotFound
 from trellis.people.models import Person
+from trellis.people.services import person_create
 
 TOKEN_PREFIX = "trl_"  # noqa: S105 (a label, not a secret)
 INVITATION_DAYS = 14
@@ -67,6 +69,17 @@ def api_token_authenticate(raw: str) -> Person | None:
 
 
 @transaction.atomic
+@transaction.atomic
+def person_add(*, actor: Person, send_invitation: bool = False, **fields: Any) -> Person:
+    """Add someone to the directory (people.services.person_create's fields) and, if asked,
+    invite them to set a password: one transaction, so no invitation goes to someone who
+    was not added."""
+    person = person_create(actor=actor, **fields)
+    if send_invitation:
+        account_invitation_send(actor=actor, person=person)
+    return person
+
+
 def account_invitation_send(*, actor: Person, person: Person) -> AccountInvitation:
     """Queue the invitation email; the worker mints the link so no secret sits in the queue."""
     from trellis.accounts.tasks import send_account_invitation

@@ -9,6 +9,7 @@ from ninja import Status as Reply
 from ninja.params import P, PathEx
 from pydantic import Field, StrictStr, StringConstraints
 
+from trellis.accounts import services as account_services
 from trellis.api.auth import viewer
 from trellis.api.errors import conflicts, error_responses
 from trellis.api.schemas import (
@@ -220,7 +221,7 @@ def people_create(request: HttpRequest, payload: PersonCreate) -> Reply[Person]:
     if not access.can_manage_people(actor):  # before the lookups: 403, not a 404 on an id
         raise Forbidden("Only org admins add people.")
     with conflicts():  # the email is already in the directory
-        person = services.person_create(
+        person = account_services.person_add(
             actor=actor,
             email=payload.email,
             name=payload.name,

@@ -8,13 +8,11 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from trellis.core import access
+from trellis.core import access, hooks
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.core.text import clean_name
 from trellis.people.models import Department, Person
-from trellis.search.models import DocKind
-from trellis.search.services import documents_index_after_commit
 
 ADMIN_ONLY_FIELDS = frozenset({"email", "department", "manager", "title", "start_date"})
 SELF_FIELDS = frozenset({"name", "location", "skills", "interests", "bio"})
@@ -97,7 +95,6 @@ def person_create(
     start_date: date | None = None,
     skills: list[str] | None = None,
     interests: list[str] | None = None,
-    send_invitation: bool = False,
 ) -> Person:
     if not access.can_manage_people(actor):
         raise Forbidden("Only org admins add people.")
@@ -123,12 +120,8 @@ def person_create(
         raise Invalid(
             f"{email} is already in the directory.", field_errors={"email": "Taken."}
         ) from error
-    documents_index_after_commit(kind=DocKind.PERSON, ids=[person.pk])
+    hooks.content_changed(kind=hooks.ContentKind.PERSON, ids=[person.pk])
     activity_record(actor=actor, verb="person.create", obj=person)
-    if send_invitation:
-        from trellis.accounts.services import account_invitation_send
-
-        account_invitation_send(actor=actor, person=person)
     return person
 
 
@@ -159,6 +152,6 @@ def person_update(*, actor: Person, person: Person, **changes: Any) -> Person:
             person.save(update_fields=list(changes))
     except IntegrityError as error:
         raise Invalid("Email taken.", field_errors={"email": "Another person uses it."}) from error
-    documents_index_after_commit(kind=DocKind.PERSON, ids=[person.pk])
+    hooks.content_changed(kind=hooks.ContentKind.PERSON, ids=[person.pk])
     activity_record(actor=actor, verb="person.update", obj=person)
     return person

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from trellis.accounts import services as account_services
 from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Invalid, NotFound, ServiceError
@@ -111,7 +112,7 @@ def admin_people(request: AuthedRequest) -> HttpResponse:
                             "directory yet."
                         },
                     )
-            person = services.person_create(actor=request.user, manager=manager, **data)
+            person = account_services.person_add(actor=request.user, manager=manager, **data)
         except ServiceError as error:
             add_form_errors(form, error)
         else:
