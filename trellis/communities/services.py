@@ -18,12 +18,10 @@ from trellis.communities.models import (
     Status,
     Visibility,
 )
-from trellis.core import access
+from trellis.core import access, hooks
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid, NotFound
 from trellis.people.models import Person
-from trellis.search.models import DocKind
-from trellis.search.services import documents_index_after_commit
 
 EDITABLE_FIELDS = (
     "name",
@@ -104,7 +102,7 @@ def community_create(
     except IntegrityError as error:
         raise Invalid("Slug taken.", field_errors={"slug": "Another community uses it."}) from error
     _open_membership(community, actor, Role.LEADER)
-    documents_index_after_commit(kind=DocKind.COMMUNITY, ids=[community.pk])
+    hooks.content_changed(kind=hooks.ContentKind.COMMUNITY, ids=[community.pk])
     activity_record(actor=actor, verb="community.create", obj=community, community_id=community.pk)
     return community
 
@@ -125,11 +123,9 @@ def community_update(*, actor: Person, community: Community, **changes: str | in
             value.strip() if isinstance(value, str) and field in TEXT_FIELDS else value,
         )
     community.save(update_fields=[*changes, "updated_at"])  # never a stale member_count
-    documents_index_after_commit(kind=DocKind.COMMUNITY, ids=[community.pk])
+    hooks.content_changed(kind=hooks.ContentKind.COMMUNITY, ids=[community.pk])
     if was_public != (community.visibility == Visibility.PUBLIC):
-        from trellis.expertise import services as expertise_services
-
-        expertise_services.topics_after_visibility_change(community_id=community.pk)
+        hooks.community_visibility_changed(community_id=community.pk)
     activity_record(actor=actor, verb="community.update", obj=community, community_id=community.pk)
     return community
 

@@ -37,8 +37,8 @@ def availability_set(
     return availability
 
 
-def evidence_refresh_after_commit(person_ids: list[int]) -> None:
-    """For qa and library services: these people's evidence changed (an answer, an accept)."""
+def evidence_refresh_after_commit(*, person_ids: list[int]) -> None:
+    """On `hooks.contributions_changed`: these people's evidence changed (an answer, an accept)."""
     from trellis.expertise.tasks import refresh_evidence
 
     ids = sorted({pk for pk in person_ids if pk})
@@ -54,16 +54,16 @@ def evidence_rebuild_after_commit() -> None:
 
 
 def topics_learn_after_commit() -> None:
-    """For search, when a bulk embedding has finished: topics relearned from its vectors."""
+    """On `hooks.vectors_refreshed`: topics relearned from the new vectors."""
     from trellis.expertise.tasks import learn_topics
 
     transaction.on_commit(lambda: learn_topics.enqueue())
 
 
 def topics_after_visibility_change(*, community_id: int) -> None:
-    """For communities, when one turns private (or public): the topics everyone sees that its
-    questions helped learn go at once, in the same transaction (their words may be its
-    words), and every topic is relearned on commit."""
+    """On `hooks.community_visibility_changed` (a community turned private or public): the
+    topics everyone sees that its questions helped learn go at once, in the same transaction
+    (their words may be its words), and every topic is relearned on commit."""
     from trellis.expertise import topics
 
     topics.forget_community(community_id)
@@ -78,8 +78,8 @@ def routing_waiting_after_commit(limit: int = 20) -> None:
     transaction.on_commit(lambda: route_waiting_questions.enqueue(limit))
 
 
-def routing_after_commit(question_id: int) -> None:
-    """For `question_ask`: find the people to ask once the question is safely stored."""
+def routing_after_commit(*, question_id: int) -> None:
+    """On `hooks.question_asked`: find the people to ask once the question is safely stored."""
     from trellis.expertise.tasks import route_question
 
     transaction.on_commit(lambda: route_question.enqueue(question_id))

@@ -19,6 +19,7 @@ from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from trellis.communities.models import Community
+from trellis.core.bulk import datetime_adapter, fast_insert
 from trellis.expertise.services import evidence_rebuild_after_commit
 from trellis.imports.prefetch import prefetched, stackexchange_table
 from trellis.imports.records import SEComment, SEPost, SEPostLink, SEUser, SEVote
@@ -30,8 +31,6 @@ from trellis.imports.writing import (
     Identity,
     Resolved,
     TagCache,
-    datetime_adapter,
-    fast_insert,
     identities_ensure,
     identity_map,
     imported,

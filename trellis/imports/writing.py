@@ -13,8 +13,7 @@ from django.utils import timezone
 
 # The importers' bulk writer lives in core (the expertise rebuild and the demo use it too);
 # named here as well for the importers that take everything from this module.
-from trellis.core.bulk import datetime_adapter as datetime_adapter
-from trellis.core.bulk import fast_insert as fast_insert
+from trellis.core.bulk import datetime_adapter, fast_insert
 from trellis.core.models import Tag
 from trellis.people.models import ExternalIdentity, Person
 

@@ -7,12 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from trellis.communities.models import Community
-from trellis.core import access
+from trellis.core import access, hooks
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.core.models import Tag
 from trellis.core.text import html_to_text, render_markdown
-from trellis.expertise.services import evidence_refresh_after_commit
 from trellis.library.models import (
     URL_KINDS,
     Resource,
@@ -24,8 +23,6 @@ from trellis.library.models import (
 from trellis.people.models import Person
 from trellis.qa.models import BodyFormat, Post, PostKind
 from trellis.qa.services import normalise_tags
-from trellis.search.models import DocKind
-from trellis.search.services import documents_index_after_commit
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
@@ -130,12 +127,12 @@ def resource_create(
     activity_record(
         actor=actor, verb="resource.create", obj=resource, community_id=resource.community_id
     )
-    evidence_refresh_after_commit([actor.pk])
+    hooks.contributions_changed(person_ids=[actor.pk])
     return resource
 
 
 def _index_after_commit(resource: Resource) -> None:
-    documents_index_after_commit(kind=DocKind.RESOURCE, ids=[resource.pk])
+    hooks.content_changed(kind=hooks.ContentKind.RESOURCE, ids=[resource.pk])
 
 
 def _owners_set(resource: Resource, owners: str) -> None:
@@ -210,7 +207,7 @@ def resource_update(
     activity_record(
         actor=actor, verb="resource.update", obj=resource, community_id=resource.community_id
     )
-    evidence_refresh_after_commit([*owners_before, *_owner_ids(resource)])  # tags, owners
+    hooks.contributions_changed(person_ids=[*owners_before, *_owner_ids(resource)])  # tags, owners
     return resource
 
 
@@ -241,7 +238,8 @@ def resource_mark_obsolete(*, actor: Person, resource: Resource, obsolete: bool 
     _index_after_commit(resource)  # obsolete ones rank last
     verb = "resource.obsolete" if obsolete else "resource.revive"
     activity_record(actor=actor, verb=verb, obj=resource, community_id=resource.community_id)
-    evidence_refresh_after_commit(list(_owner_ids(resource)))  # an obsolete guide counts not
+    # an obsolete guide counts not
+    hooks.contributions_changed(person_ids=list(_owner_ids(resource)))
     return resource
 
 
@@ -290,7 +288,7 @@ def resource_mark_duplicate(
     activity_record(
         actor=actor, verb="resource.duplicate", obj=resource, community_id=resource.community_id
     )
-    evidence_refresh_after_commit(list(_owner_ids(resource)))  # a duplicate counts not
+    hooks.contributions_changed(person_ids=list(_owner_ids(resource)))  # a duplicate counts not
     return resource
 
 

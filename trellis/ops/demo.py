@@ -1526,9 +1526,9 @@ def demo_generate(
             skills_by_slug={c.slug: c.skills for c in (*MAIN_COMMUNITIES, *EXTRA_COMMUNITIES)},
         )
         from trellis.expertise.services import routing_waiting_after_commit
-        from trellis.search.tasks import reindex_after_commit
+        from trellis.search.services import documents_reindex_after_commit
 
-        reindex_after_commit()  # bulk writes send no signals; a reset leaves old documents
+        documents_reindex_after_commit()  # everything new, and a reset leaves old documents
         routing_waiting_after_commit()  # evidence rebuilt, then the open questions routed
     with connection.cursor() as cursor:
         # Fresh statistics after a bulk load, or the planners guess row counts of 1 and pick

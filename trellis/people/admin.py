@@ -1,5 +1,9 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from trellis.core import hooks
 from trellis.people.models import Department, Person
 
 
@@ -10,6 +14,16 @@ class PersonAdmin(admin.ModelAdmin[Person]):
     search_fields = ("name", "email", "title")
     raw_id_fields = ("manager",)
     exclude = ("password",)
+
+    def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
+        """An edit here reaches search as a profile edit does."""
+        super().save_model(request, obj, form, change)
+        hooks.content_changed(kind=hooks.ContentKind.PERSON, ids=[obj.pk])
+
+    def delete_model(self, request: HttpRequest, obj: Person) -> None:
+        person_id = obj.pk
+        super().delete_model(request, obj)
+        hooks.content_changed(kind=hooks.ContentKind.PERSON, ids=[person_id])
 
 
 @admin.register(Department)

@@ -13,14 +13,12 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 
-from trellis.core import access
+from trellis.core import access, hooks
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.core.text import clean_name
 from trellis.people.models import Department, Person
 from trellis.people.services import department_get_or_create, normalise_email
-from trellis.search.models import DocKind
-from trellis.search.services import documents_index_after_commit
 
 REQUIRED_COLUMNS = ("name", "email")
 KNOWN_COLUMNS = ("name", "email", "department", "title", "manager_email", "start_date")
@@ -245,7 +243,7 @@ def _apply(actor: Person, rows: list[ParsedRow], report: ImportReport) -> None:
                 report.unchanged_emails.add(row.email)
         people[row.email] = person
     _link_managers(rows, people, report)
-    documents_index_after_commit(kind=DocKind.PERSON, ids=searched)
+    hooks.content_changed(kind=hooks.ContentKind.PERSON, ids=searched)
     activity_record(actor=actor, verb="people.import", obj=None)
 
 

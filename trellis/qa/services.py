@@ -9,13 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from trellis.communities.models import Community
-from trellis.core import access
+from trellis.core import access, hooks
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.core.models import Tag
 from trellis.core.text import find_mentions, render_markdown
-from trellis.expertise import dispatch
-from trellis.expertise.services import evidence_refresh_after_commit, routing_after_commit
 from trellis.notifications.models import Kind
 from trellis.notifications.services import notify
 from trellis.people.models import Person
@@ -32,8 +30,6 @@ from trellis.qa.models import (
     Thanks,
     Vote,
 )
-from trellis.search.models import DocKind
-from trellis.search.services import documents_index_after_commit
 
 MAX_TAGS = 5
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#.\-]{0,34}$")
@@ -135,8 +131,8 @@ def _revision_add(post: Post, editor: Person, note: str = "") -> Revision:
 
 def _index_after_commit(post: Post) -> None:
     """Search shows the post as it is once this commits (a question with its answers)."""
-    kind = DocKind.QUESTION if post.is_question else DocKind.ANSWER
-    documents_index_after_commit(kind=kind, ids=[post.pk])
+    kind = hooks.ContentKind.QUESTION if post.is_question else hooks.ContentKind.ANSWER
+    hooks.content_changed(kind=kind, ids=[post.pk])
 
 
 def _touch(question_id: int) -> None:
@@ -214,7 +210,7 @@ def question_ask(
     community_id = community.pk if community else None
     activity_record(actor=actor, verb="question.ask", obj=question, community_id=community_id)
     _notify_mentions(people, actor=actor, post=question, title=title, url=question_url(question.pk))
-    routing_after_commit(question.pk)
+    hooks.question_asked(question_id=question.pk)
     return question
 
 
@@ -246,8 +242,8 @@ def answer_post(*, actor: Person, question: Post, body: str) -> Post:
     Follow.objects.get_or_create(person=actor, question=question)
     community_id = question.community_id
     activity_record(actor=actor, verb="answer.post", obj=answer, community_id=community_id)
-    evidence_refresh_after_commit([actor.pk])
-    dispatch.routing_answered(question_id=question.pk, person_id=actor.pk, at=answer.created_at)
+    hooks.contributions_changed(person_ids=[actor.pk])
+    hooks.question_answered(question_id=question.pk, person_id=actor.pk, at=answer.created_at)
     url = question_url(question.pk, answer.pk)
     asker = [question.author] if question.author else []
     _tell(
@@ -334,8 +330,8 @@ def post_edit(
     if post.is_question and tags is not None:
         tags_set(post, normalise_tags(tags))
         # Its answerers' topics follow the question's tags.
-        evidence_refresh_after_commit(
-            list(Post.objects.filter(question=post).values_list("author_id", flat=True))
+        hooks.contributions_changed(
+            person_ids=list(Post.objects.filter(question=post).values_list("author_id", flat=True))
         )
     _revision_add(post, actor, note)
     _index_after_commit(post)
@@ -368,7 +364,7 @@ def post_vote(*, actor: Person, post: Post, value: int) -> Post:
     post.refresh_from_db(fields=["score"])
     activity_record(actor=actor, verb="post.vote", obj=post, community_id=post.community_id)
     if not post.is_question and post.author_id:
-        evidence_refresh_after_commit([post.author_id])
+        hooks.contributions_changed(person_ids=[post.author_id])
     return post
 
 
@@ -397,7 +393,7 @@ def answer_accept(*, actor: Person, answer: Post, accept: bool = True) -> Post:
     authors = Post.objects.filter(pk__in=[answer.pk, previous or 0]).values_list(
         "author_id", flat=True
     )
-    evidence_refresh_after_commit([a for a in authors if a])
+    hooks.contributions_changed(person_ids=[a for a in authors if a])
     if accept and answer.author:
         _tell(
             [answer.author],
@@ -439,7 +435,7 @@ def question_close_duplicate(*, actor: Person, question: Post, original: Post) -
     question.closed_at = timezone.now()
     question.save(update_fields=["duplicate_of", "closed_at"])
     _index_after_commit(question)
-    dispatch.routing_closed(question_id=question.pk)
+    hooks.question_closed(question_id=question.pk)
     PostLink.objects.get_or_create(
         from_post=question,
         to_post=original,

@@ -10,13 +10,17 @@ table on SQLite and a weighted tsvector with a GIN index on PostgreSQL (see migr
 from django.db import models
 from django.utils import timezone
 
+from trellis.core.hooks import ContentKind
+
 
 class DocKind(models.TextChoices):
-    QUESTION = "question", "Question"
-    ANSWER = "answer", "Answer"
-    RESOURCE = "resource", "Resource"
-    PERSON = "person", "Person"
-    COMMUNITY = "community", "Community"
+    """What the services announce in `hooks.content_changed`, as stored choices."""
+
+    QUESTION = ContentKind.QUESTION.value, "Question"
+    ANSWER = ContentKind.ANSWER.value, "Answer"
+    RESOURCE = ContentKind.RESOURCE.value, "Resource"
+    PERSON = ContentKind.PERSON.value, "Person"
+    COMMUNITY = ContentKind.COMMUNITY.value, "Community"
 
 
 class Document(models.Model):

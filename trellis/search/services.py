@@ -77,6 +77,11 @@ def _current_batch() -> _Batch:
     return batch
 
 
+def documents_changed(*, kind: str, ids: Iterable[int]) -> None:
+    """On `hooks.content_changed`, which the services below search call for what they wrote."""
+    documents_index_after_commit(kind=kind, ids=ids)
+
+
 def documents_index_new_after_commit() -> None:
     """For bulk writers (imports): whatever they wrote that has no document yet."""
     documents_index_after_commit()

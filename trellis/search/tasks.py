@@ -2,6 +2,7 @@
 
 from django.tasks import task
 
+from trellis.core import hooks
 from trellis.core.transient import RetryLater
 from trellis.core.worker import is_queued_or_running
 from trellis.search import vocabulary
@@ -42,9 +43,7 @@ def embed_in_slices() -> int:
     elif waiting := pending_count():  # the embedder stopped answering: the chain goes on later
         raise RetryLater(f"the embedder is unavailable; {waiting:,} documents wait for a vector")
     elif done:  # the last slice: expertise learns its topics from the vectors
-        from trellis.expertise.services import topics_learn_after_commit
-
-        topics_learn_after_commit()
+        hooks.vectors_refreshed()
     return done
 
 
@@ -95,10 +94,3 @@ def detect_everywhere() -> int:
 
     scopes = set(Document.objects.values_list("community_id", flat=True).distinct())
     return sum(detect(scope) for scope in scopes)
-
-
-def reindex_after_commit() -> None:
-    """The old name of `services.documents_reindex_after_commit`, until the demo calls that."""
-    from trellis.search.services import documents_reindex_after_commit
-
-    documents_reindex_after_commit()

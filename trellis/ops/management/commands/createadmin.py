@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from trellis.core.errors import Invalid
 from trellis.core.text import clean_name
 from trellis.people.models import Person
+from trellis.search.models import DocKind
+from trellis.search.services import documents_index_after_commit
 
 
 class Command(BaseCommand):
@@ -50,4 +52,5 @@ class Command(BaseCommand):
                 person.set_password(password)
             person.save()
             verb = "updated"
+        documents_index_after_commit(kind=DocKind.PERSON, ids=[person.pk])  # found by name
         self.stdout.write(f"Org admin {person.email} {verb}.")
