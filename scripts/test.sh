@@ -5,7 +5,7 @@
 #
 # To finish in minutes on two cores the three parts run at the same time, each into its own log
 # (printed at the end, whole for a part that failed, its last lines otherwise):
-#   - lint: ruff, ruff format --check, mypy, makemigrations --check;
+#   - lint: ruff, ruff format --check, mypy, lint-imports, makemigrations --check;
 #   - pytest on SQLite: every test;
 #   - pytest on PostgreSQL: every test except the database-independent ones (pure functions and
 #     commands run as subprocesses on their own SQLite file: DB_INDEPENDENT_MODULES in
@@ -57,6 +57,7 @@ lint() {
   set -e
   echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
   echo "== mypy"; .venv/bin/mypy trellis
+  echo "== lint-imports (the layers in .importlinter)"; .venv/bin/lint-imports --no-cache
   echo "== makemigrations --check"
   DJANGO_SETTINGS_MODULE=trellis.settings TRELLIS_DATA_DIR="$(mktemp -d)" \
     .venv/bin/django-admin makemigrations --check --dry-run >/dev/null
