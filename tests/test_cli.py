@@ -62,7 +62,7 @@ def _alive(pid: int) -> bool:
 
 def _status(port: int, path: str = "/login/") -> int | None:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
@@ -70,7 +70,9 @@ def _status(port: int, path: str = "/login/") -> int | None:
         return None
 
 
-def _wait_for(check: Callable[[], bool], timeout: float = 60) -> bool:
+def _wait_for(check: Callable[[], bool], timeout: float = 180) -> bool:
+    """Until `check` holds or `timeout` passes. A bound on readiness, not a speed test: with
+    both database runs at once on two cores, a cold `serve` has taken over a minute to answer."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
