@@ -304,7 +304,7 @@ class Replay:
 
 
 def evaluate_dump(dump_dir: Path, test_share: float, with_model: bool) -> dict[str, Any]:
-    from trellis.expertise import evidence
+    from trellis.expertise.services import evidence
     from trellis.search import embedding, vocabulary
     from trellis.search.indexing import reindex_all
     from trellis.search.models import DocKind
@@ -319,7 +319,7 @@ def evaluate_dump(dump_dir: Path, test_share: float, with_model: bool) -> dict[s
     if model is not None:
         embedding.embed_pending()
         CACHE.refresh(model.name, force=True)
-    evidence.rebuild(now=replay.cutoff)
+    evidence.evidence_rebuild(now=replay.cutoff)
     result: dict[str, Any] = {
         "dump": dump_dir.name,
         "cutoff": replay.cutoff.isoformat(),

@@ -17,7 +17,7 @@ Per database, in a child process on a scratch database (see scratch.py):
    bench_search_speed does for its million-document run (the normalised sum of fixed random
    word vectors; queries still pay for the real model, see `QueryTimedStatic`). Then the
    common words are recounted and the vector cache is loaded, as after a bulk load.
-3. Build the expertise evidence: `evidence.rebuild()` over everyone.
+3. Build the expertise evidence: `evidence.evidence_rebuild()` over everyone.
 4. Route `--questions` new questions (generated like the corpus's, with tags, half of them in a
    community) with `routing.rank(draft, access.search_scope(member), limit=10)` for an ordinary
    member who cannot see the private community: p50/p95/max, a breakdown (the model call, the
@@ -26,8 +26,9 @@ Per database, in a child process on a scratch database (see scratch.py):
    the search page's retrieval for the same text).
 5. Keep profiles current: people at the top, the 99th and 50th percentile of answer counts and
    a newcomer each post an answer (`qa.services.answer_post`) that the asker accepts
-   (`answer_accept`); the evidence refresh those services enqueue (`evidence.rebuild([author])`)
-   is timed after each, then against a full `evidence.rebuild()` in the same run, and the
+   (`answer_accept`); the evidence refresh those services enqueue
+   (`evidence.evidence_rebuild(person_ids=[author])`)
+   is timed after each, then against a full `evidence.evidence_rebuild()` in the same run, and the
    person's rows after the incremental update must equal the full rebuild's (same `now`).
 
 Targets: routing p95 <= 100 ms; an incremental update at least 10x cheaper than a full rebuild
@@ -735,8 +736,8 @@ def update(org: Org, data: dict[str, Any], args: argparse.Namespace) -> dict[str
     """A new answer, accepted: the incremental refresh of its author against a full rebuild."""
     from django.utils import timezone
 
-    from trellis.expertise import evidence
     from trellis.expertise.models import TopicEvidence
+    from trellis.expertise.services import evidence
     from trellis.people.models import Person
     from trellis.qa.models import Post
     from trellis.qa.services import answer_accept, answer_post
@@ -768,11 +769,13 @@ def update(org: Org, data: dict[str, Any], args: argparse.Namespace) -> dict[str
         began = time.perf_counter()
         answer = answer_post(actor=person, question=question, body=body)
         post_ms = (time.perf_counter() - began) * 1000
-        refresh_after_post_ms = _ms(evidence.rebuild, [person.pk])
+        refresh_after_post_ms = _ms(evidence.evidence_rebuild, person_ids=[person.pk])
         began = time.perf_counter()
         answer_accept(actor=asker, answer=answer)
         accept_ms = (time.perf_counter() - began) * 1000
-        refresh_ms = [_ms(evidence.rebuild, [person.pk]) for _ in range(args.repeats)]
+        refresh_ms = [
+            _ms(evidence.evidence_rebuild, person_ids=[person.pk]) for _ in range(args.repeats)
+        ]
         people[label] = {
             "person_id": person.pk,
             "answers_before": int(answers_of[index]),
@@ -792,11 +795,11 @@ def update(org: Org, data: dict[str, Any], args: argparse.Namespace) -> dict[str
     incremental = {}
     for label, figures in people.items():
         figures["incremental_at_same_now_ms"] = round(
-            _ms(evidence.rebuild, [figures["person_id"]], now=now), 1
+            _ms(evidence.evidence_rebuild, person_ids=[figures["person_id"]], now=now), 1
         )
         incremental[label] = _snapshot(figures["person_id"])
     began = time.perf_counter()
-    rows = evidence.rebuild(now=now)
+    rows = evidence.evidence_rebuild(now=now)
     full_s = time.perf_counter() - began
     log(f"full rebuild {full_s:.1f}s")
     checks = {}
@@ -837,7 +840,7 @@ def code_versions() -> dict[str, Any]:
 
     changed = set(git("status", "--porcelain", "--", "trellis/expertise").split("\n"))
     files = {}
-    for name in ("routing.py", "answers.py", "evidence.py"):
+    for name in ("routing.py", "answers.py", "services/evidence.py", "tallies.py", "selectors.py"):
         path = root / "trellis" / "expertise" / name
         files[name] = {
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest()[:12],
@@ -869,8 +872,8 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
 
     get_resolver().url_patterns  # noqa: B018
 
-    from trellis.expertise import evidence
     from trellis.expertise.models import HelperStats, TopicEvidence
+    from trellis.expertise.services import evidence
     from trellis.search import embedding, semantic, vocabulary
 
     log(f"{server}: generating {args.people} people, {args.answers} answers")
@@ -897,7 +900,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
         stages["vector_cache_load_s"] = time.perf_counter() - began
         log(f"indexed; building evidence ({stages})")
         began = time.perf_counter()
-        results["topic_rows"] = evidence.rebuild()
+        results["topic_rows"] = evidence.evidence_rebuild()
         stages["evidence_rebuild_s"] = time.perf_counter() - began
         with connection.cursor() as cursor:  # as autovacuum would: the evidence is new
             cursor.execute("ANALYZE")

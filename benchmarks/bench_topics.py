@@ -3,7 +3,8 @@ learned from the questions' real search vectors. Prints ONE JSON line.
 
 Per dump (the real ones in ../shared/data/stackexchange, or the folders given), in a scratch
 database: import it with `trellis import stackexchange`'s code, index and embed it with the
-configured model (the local MiniLM by default), then `trellis.expertise.topics.learn()`.
+configured model (the local MiniLM by default), then
+`trellis.expertise.services.topics.topics_learn()`.
 Reported against the questions' tags, which the learning never reads except for labels (the
 vectors do read them: `document_text` puts the tags in what the model embeds, as search does):
 
@@ -86,8 +87,8 @@ def agreement(
 
 
 def evaluate_dump(dump_dir: Path) -> dict[str, Any]:
-    from trellis.expertise import topics
     from trellis.expertise.models import LearnedTopic, QuestionTopic
+    from trellis.expertise.services import topics
     from trellis.imports.stackexchange import import_stackexchange
     from trellis.imports.stackexchange_reader import StackExchangeDump
     from trellis.qa.models import Post, PostKind, PostTag
@@ -106,7 +107,7 @@ def evaluate_dump(dump_dir: Path) -> dict[str, Any]:
     embedding.embed_pending()
     prepared = time.perf_counter() - began
     began = time.perf_counter()
-    learned = topics.learn()
+    learned = topics.topics_learn()
     learn_s = time.perf_counter() - began
     questions = set(
         Post.objects.filter(source=source, kind=PostKind.QUESTION).values_list("pk", flat=True)
@@ -122,7 +123,7 @@ def evaluate_dump(dump_dir: Path) -> dict[str, Any]:
     ):
         tags_of.setdefault(post, []).append(tag)
     labels = dict(LearnedTopic.objects.values_list("pk", "label"))
-    topics.learn()  # again, on the same vectors: the same topics?
+    topics.topics_learn()  # again, on the same vectors: the same topics?
     again = {
         q: t
         for q, t in QuestionTopic.objects.values_list("question_id", "topic_id")

@@ -5,8 +5,9 @@ from django.urls import reverse
 
 from tests.personas import Org, build_content
 from trellis.core.errors import Invalid
-from trellis.expertise import selectors, services
+from trellis.expertise import selectors
 from trellis.expertise.models import Endorsement
+from trellis.expertise.services import endorsements
 
 
 @pytest.fixture
@@ -21,8 +22,8 @@ def test_endorsements_count_on_the_profile_and_in_who_knows(content: Org) -> Non
     # Nobody has answered on terraform: only colleagues' word puts the sponsor forward.
     assert selectors.who_knows(viewer=content.member, text="terraform modules") == []
     for colleague in (content.member, content.leader):
-        services.endorsement_add(actor=colleague, person=content.sponsor, tag="Terraform")
-    services.endorsement_add(actor=content.member, person=content.sponsor, tag="terraform")
+        endorsements.endorsement_add(actor=colleague, person=content.sponsor, tag="Terraform")
+    endorsements.endorsement_add(actor=content.member, person=content.sponsor, tag="terraform")
     assert Endorsement.objects.filter(person=content.sponsor).count() == 2  # twice is once
     found = selectors.who_knows(viewer=content.outsider, text="terraform modules")
     assert [e.person for e in found] == [content.sponsor]
@@ -36,14 +37,14 @@ def test_endorsements_count_on_the_profile_and_in_who_knows(content: Org) -> Non
         is False
     )
     # endorsements add to answers: the facilitator's helm evidence gains a line, not a rival
-    services.endorsement_add(actor=content.leader, person=content.facilitator, tag="helm")
+    endorsements.endorsement_add(actor=content.leader, person=content.facilitator, tag="helm")
     topics = selectors.person_topics(viewer=content.member, person=content.facilitator)
     helm = next(t for t in topics if t.tag == "helm")
     assert (helm.answers, helm.endorsements) == (1, 1)
-    assert services.endorsement_withdraw(
+    assert endorsements.endorsement_withdraw(
         actor=content.leader, person=content.facilitator, tag="helm"
     )
-    assert not services.endorsement_withdraw(
+    assert not endorsements.endorsement_withdraw(
         actor=content.leader, person=content.facilitator, tag="helm"
     )
 
@@ -51,13 +52,13 @@ def test_endorsements_count_on_the_profile_and_in_who_knows(content: Org) -> Non
 @pytest.mark.django_db
 def test_bad_endorsements_are_refused_with_the_reason(content: Org) -> None:
     with pytest.raises(Invalid, match="yourself"):
-        services.endorsement_add(actor=content.member, person=content.member, tag="helm")
+        endorsements.endorsement_add(actor=content.member, person=content.member, tag="helm")
     with pytest.raises(Invalid, match="not a topic"):
-        services.endorsement_add(
+        endorsements.endorsement_add(
             actor=content.member, person=content.leader, tag="no spaces allowed!"
         )
     with pytest.raises(Invalid, match="one topic"):
-        services.endorsement_add(actor=content.member, person=content.leader, tag="   ")
+        endorsements.endorsement_add(actor=content.member, person=content.leader, tag="   ")
     assert not Endorsement.objects.exists()
 
 

@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.personas import PRIVATE_QUESTION, Org, build_content
-from trellis.expertise import evidence, selectors, services
+from trellis.expertise import selectors
 from trellis.expertise.models import TopicEvidence
+from trellis.expertise.services import availability, evidence
 from trellis.qa import services as qa_services
 
 
@@ -38,7 +39,7 @@ def test_evidence_counts_answers_accepts_and_guides_per_topic_and_scope(content:
     private = rows[(content.leader.pk, content.private.pk, "incident-response")]
     assert private.answers == 1
     before = {key: (r.answers, r.accepted, r.guides, round(r.score, 9)) for key, r in rows.items()}
-    assert evidence.rebuild() == len(rows)  # the daily rebuild agrees with the increments
+    assert evidence.evidence_rebuild() == len(rows)  # the daily rebuild agrees with the increments
     after = {
         (r.person_id, r.community_id, r.tag.name): (r.answers, r.accepted, r.guides)
         for r in TopicEvidence.objects.select_related("tag")
@@ -49,7 +50,9 @@ def test_evidence_counts_answers_accepts_and_guides_per_topic_and_scope(content:
 @pytest.mark.django_db
 def test_evidence_decays_with_age(content: Org) -> None:
     fresh = TopicEvidence.objects.get(person=content.facilitator, tag__name="helm").score
-    evidence.rebuild([content.facilitator.pk], now=timezone.now() + timedelta(days=365))
+    evidence.evidence_rebuild(
+        person_ids=[content.facilitator.pk], now=timezone.now() + timedelta(days=365)
+    )
     aged = TopicEvidence.objects.get(person=content.facilitator, tag__name="helm").score
     assert aged == pytest.approx(fresh / 2, rel=0.01)
 
@@ -66,21 +69,21 @@ def test_who_knows_ranks_the_people_with_evidence_and_says_why(content: Org) -> 
 
 @pytest.mark.django_db
 def test_opted_out_or_away_people_are_never_listed(content: Org) -> None:
-    services.availability_set(
+    availability.availability_set(
         actor=content.facilitator, person=content.facilitator, opted_out=True,
         away_until=None, weekly_cap=3,
     )  # fmt: skip
     assert content.facilitator.name not in names(
         selectors.who_knows(viewer=content.member, text="helm rollback")
     )
-    services.availability_set(
+    availability.availability_set(
         actor=content.facilitator, person=content.facilitator, opted_out=False,
         away_until=timezone.localdate(), weekly_cap=3,
     )  # fmt: skip
     assert content.facilitator.name not in names(
         selectors.who_knows(viewer=content.member, text="helm rollback")
     )
-    services.availability_set(
+    availability.availability_set(
         actor=content.facilitator, person=content.facilitator, opted_out=False,
         away_until=timezone.localdate() - timedelta(days=1), weekly_cap=3,
     )  # fmt: skip

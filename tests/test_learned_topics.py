@@ -9,8 +9,9 @@ from django.utils import timezone
 from tests.personas import Org, build_content
 from tests.test_search import WordHashEmbedder
 from trellis.communities import services as community_services
-from trellis.expertise import evidence, selectors, topics
+from trellis.expertise import selectors
 from trellis.expertise.models import LearnedTopic, LearnedTopicEvidence, QuestionTopic
+from trellis.expertise.services import evidence, topics
 from trellis.qa import services as qa_services
 from trellis.qa.models import Post, PostKind
 from trellis.search import embedding
@@ -61,7 +62,7 @@ def learned(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-un
         }
     with embedding.using(_embedder()):
         embedding.embed_pending()
-        assert topics.learn() > 0
+        assert topics.topics_learn() > 0
     return org, asked
 
 
@@ -172,7 +173,7 @@ def test_an_answer_updates_learned_evidence_as_a_relearn_would(  # type: ignore[
         )
         qa_services.answer_accept(actor=org.newcomer, answer=answer)
     now = timezone.now()
-    evidence.rebuild([org.member.pk], now=now)  # what the services' refresh task does
+    evidence.evidence_rebuild(person_ids=[org.member.pk], now=now)  # as the refresh task does
 
     def rows() -> set[tuple[str, int | None, int, int, float]]:
         found = LearnedTopicEvidence.objects.filter(person=org.member).select_related("topic")
@@ -183,7 +184,7 @@ def test_an_answer_updates_learned_evidence_as_a_relearn_would(  # type: ignore[
     incremental = rows()
     assert any(accepted == 1 for *_, accepted, _ in incremental)
     with embedding.using(_embedder()):
-        topics.learn(now=now)
+        topics.topics_learn(now=now)
     assert rows() == incremental
 
 
@@ -197,11 +198,11 @@ def test_a_failed_relearn_leaves_the_previous_topics(learned, monkeypatch) -> No
 
     monkeypatch.setattr(topics, "fast_insert", broken)
     with embedding.using(_embedder()), pytest.raises(RuntimeError):
-        topics.learn()
+        topics.topics_learn()
     assert sorted(LearnedTopic.objects.values_list("pk", "label")) == before
     assert LearnedTopicEvidence.objects.count() == evidence_before
     # and with no embedder at all nothing is learned, nothing is lost
-    assert topics.learn() == 0
+    assert topics.topics_learn() == 0
     assert sorted(LearnedTopic.objects.values_list("pk", "label")) == before
 
 
@@ -228,6 +229,6 @@ def test_a_question_deleted_since_it_was_indexed_does_not_stop_learning(learned)
     Post.objects.filter(pk=gone.pk).delete()  # its search document is left behind, stale
     assert Document.objects.filter(kind=DocKind.QUESTION, object_id=gone.pk).exists()
     with embedding.using(_embedder()):
-        assert topics.learn() > 0
+        assert topics.topics_learn() > 0
     assert not QuestionTopic.objects.filter(question_id=gone.pk).exists()
     assert _topic_of(asked["helm"][1:])

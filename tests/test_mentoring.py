@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.personas import PRIVATE_QUESTION, Org, build_content, person
 from trellis.core.errors import Forbidden, Invalid, NotFound
-from trellis.expertise import services as expertise_services
+from trellis.expertise.services import availability as expertise_availability
 from trellis.mentoring import matching, selectors, services
 from trellis.mentoring.models import Cohort, MentorOffer, Mentorship, MentorshipStatus
 from trellis.notifications.models import Kind, Notification
@@ -54,7 +54,7 @@ def reasons_of(found: list[selectors.Suggestion], who: Person) -> list[str]:
 
 def away(who: Person, **changes: Any) -> None:
     values = {"opted_out": False, "away_until": None, "weekly_cap": 3} | changes
-    expertise_services.availability_set(actor=who, person=who, **values)
+    expertise_availability.availability_set(actor=who, person=who, **values)
 
 
 # -- suggestions --------------------------------------------------------------------------

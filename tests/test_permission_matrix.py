@@ -140,7 +140,7 @@ def _leaders_request(org: Org) -> int:
 
 def _members_endorsement(org: Org) -> int:
     """The member endorsed the leader on the vault."""
-    from trellis.expertise.services import endorsement_add
+    from trellis.expertise.services.endorsements import endorsement_add
 
     return endorsement_add(actor=org.member, person=org.leader, tag="vault").pk
 

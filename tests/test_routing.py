@@ -10,8 +10,9 @@ from tests.personas import Org, build_content
 from trellis.communities import services as community_services
 from trellis.communities.models import Role
 from trellis.core.errors import Forbidden, Invalid, NotFound
-from trellis.expertise import dispatch, selectors, services
+from trellis.expertise import selectors
 from trellis.expertise.models import RoutedQuestion, RoutingDecision, RoutingStage
+from trellis.expertise.services import availability, routing
 from trellis.notifications.models import Kind, Notification
 from trellis.qa import services as qa_services
 from trellis.qa.models import Post
@@ -59,7 +60,7 @@ def test_a_new_question_reaches_the_person_who_answered_a_similar_one_with_the_r
     assert best.person_id == content.facilitator.pk and best.stage == RoutingStage.EXPERT
     assert "similar question" in best.reason or "on helm" in best.reason
     assert content.newcomer.pk not in decisions  # never the asker
-    assert len(decisions) <= dispatch.routing_k()
+    assert len(decisions) <= routing.routing_k()
     note = Notification.objects.get(recipient=content.facilitator, kind=Kind.ROUTED)
     assert note.target_id == question.pk and note.title == question.title
     state = RoutedQuestion.objects.get(pk=question.pk)
@@ -70,26 +71,26 @@ def test_a_new_question_reaches_the_person_who_answered_a_similar_one_with_the_r
 def test_opted_out_and_away_people_are_never_routed(
     content: Org, django_capture_on_commit_callbacks
 ) -> None:
-    services.availability_set(actor=content.facilitator, person=content.facilitator,
+    availability.availability_set(actor=content.facilitator, person=content.facilitator,
                               opted_out=True, away_until=None, weekly_cap=3)  # fmt: skip
     tomorrow = timezone.localdate() + timedelta(days=1)
-    services.availability_set(actor=content.leader, person=content.leader,
+    availability.availability_set(actor=content.leader, person=content.leader,
                               opted_out=False, away_until=tomorrow, weekly_cap=3)  # fmt: skip
     question = ask(content, django_capture_on_commit_callbacks, **HELM)
     assert not {content.facilitator.pk, content.leader.pk} & set(routed(question))
     # escalation asks the next people and then the leaders: still never them
-    later = timezone.now() + dispatch.escalate_after() * 3
+    later = timezone.now() + routing.escalate_after() * 3
     for step in (1, 2, 3):
-        dispatch.routing_escalate_due(now=later + dispatch.escalate_after() * step)
+        routing.routing_escalate_due(now=later + routing.escalate_after() * step)
     assert not {content.facilitator.pk, content.leader.pk} & set(routed(question))
     with pytest.raises(Invalid, match="away or prefers not"):
-        dispatch.question_connect(actor=content.admin, question=question,
+        routing.question_connect(actor=content.admin, question=question,
                                   person=content.facilitator)  # fmt: skip
 
 
 @pytest.mark.django_db
 def test_the_weekly_cap_is_never_exceeded(content: Org, django_capture_on_commit_callbacks) -> None:
-    services.availability_set(actor=content.facilitator, person=content.facilitator,
+    availability.availability_set(actor=content.facilitator, person=content.facilitator,
                               opted_out=False, away_until=None, weekly_cap=1)  # fmt: skip
     first = ask(content, django_capture_on_commit_callbacks, **HELM)
     other = {**HELM, "title": "Helm rollback hangs on a failed hook"}
@@ -97,10 +98,10 @@ def test_the_weekly_cap_is_never_exceeded(content: Org, django_capture_on_commit
     assert content.facilitator.pk in routed(first)
     assert content.facilitator.pk not in routed(second)
     with pytest.raises(Invalid, match="as often as they allow"):
-        dispatch.question_connect(actor=content.leader, question=second,
+        routing.question_connect(actor=content.leader, question=second,
                                   person=content.facilitator)  # fmt: skip
     # a week later there is room again
-    dispatch.routing_escalate_due(now=timezone.now() + timedelta(days=8))
+    routing.routing_escalate_due(now=timezone.now() + timedelta(days=8))
     assert routed(first)[content.facilitator.pk].stage == RoutingStage.EXPERT
     assert RoutingDecision.objects.filter(person=content.facilitator).count() <= 2
 
@@ -114,13 +115,13 @@ def test_a_private_question_is_routed_only_to_people_who_can_see_it(
                    body="Who rotates the vault keys for the breach drill?",
                    tags="incident-response")  # fmt: skip
     for step in (1, 2):
-        dispatch.routing_escalate_due(now=timezone.now() + dispatch.escalate_after() * step * 1.01)
+        routing.routing_escalate_due(now=timezone.now() + routing.escalate_after() * step * 1.01)
     people = set(routed(question))
     assert people and people <= {content.leader.pk, content.facilitator.pk, content.admin.pk,
                                  content.sponsor.pk}  # fmt: skip
     assert not {content.outsider.pk, content.newcomer.pk} & people
     with pytest.raises(Invalid, match="cannot see this question"):
-        dispatch.question_connect(actor=content.leader, question=question, person=content.outsider)
+        routing.question_connect(actor=content.leader, question=question, person=content.outsider)
 
 
 @pytest.mark.django_db
@@ -155,20 +156,20 @@ def test_escalation_fires_after_the_delay_to_the_next_people_then_the_leaders(
     asked_at = timezone.now()
     question = ask(content, django_capture_on_commit_callbacks, **HELM)
     assert len(routed(question)) == 1
-    assert dispatch.routing_escalate_due(now=asked_at + timedelta(hours=23)) == 0
+    assert routing.routing_escalate_due(now=asked_at + timedelta(hours=23)) == 0
     assert len(routed(question)) == 1
-    assert dispatch.routing_escalate_due(now=asked_at + timedelta(hours=25)) == 1
+    assert routing.routing_escalate_due(now=asked_at + timedelta(hours=25)) == 1
     stages = sorted(d.stage for d in routed(question).values())
     assert len(stages) == 2 and RoutingStage.EXPERT in stages
     assert RoutedQuestion.objects.get(pk=question.pk).round >= 2
-    assert dispatch.routing_escalate_due(now=asked_at + timedelta(hours=48)) == 0  # not yet
-    assert dispatch.routing_escalate_due(now=asked_at + timedelta(hours=50)) == 1
+    assert routing.routing_escalate_due(now=asked_at + timedelta(hours=48)) == 0  # not yet
+    assert routing.routing_escalate_due(now=asked_at + timedelta(hours=50)) == 1
     leaders = [d for d in routed(question).values() if d.stage == RoutingStage.LEADER]
     # the leaders not asked before: Lena Leader was already asked as a next-best expert
     assert [d.person_id for d in leaders] == [content.member.pk]
     assert "Nobody has answered yet" in leaders[0].reason
     assert RoutedQuestion.objects.get(pk=question.pk).next_step_at is None  # the last round
-    assert dispatch.routing_escalate_due(now=asked_at + timedelta(days=30)) == 0
+    assert routing.routing_escalate_due(now=asked_at + timedelta(days=30)) == 0
 
 
 @pytest.mark.django_db
@@ -182,7 +183,7 @@ def test_an_answer_is_recorded_on_the_decision_and_stops_escalation(
     assert decision.answered_at is not None
     assert RoutedQuestion.objects.get(pk=question.pk).next_step_at is None
     count = RoutingDecision.objects.filter(question=question).count()
-    assert dispatch.routing_escalate_due(now=timezone.now() + timedelta(days=3)) == 0
+    assert routing.routing_escalate_due(now=timezone.now() + timedelta(days=3)) == 0
     assert RoutingDecision.objects.filter(question=question).count() == count
 
 
@@ -192,18 +193,18 @@ def test_leaders_connect_by_hand_and_others_cannot(
 ) -> None:
     question = ask(content, django_capture_on_commit_callbacks, **HELM)
     with pytest.raises(Forbidden):
-        dispatch.question_connect(actor=content.member, question=question, person=content.sponsor)
-    decision = dispatch.question_connect(
+        routing.question_connect(actor=content.member, question=question, person=content.sponsor)
+    decision = routing.question_connect(
         actor=content.leader, question=question, person=content.sponsor, note="You ran helm at Acme"
     )
     assert decision.stage == RoutingStage.MANUAL and "You ran helm at Acme" in decision.reason
     assert Notification.objects.filter(recipient=content.sponsor, kind=Kind.ROUTED).exists()
     with pytest.raises(Invalid, match="already been asked"):
-        dispatch.question_connect(actor=content.leader, question=question, person=content.sponsor)
+        routing.question_connect(actor=content.leader, question=question, person=content.sponsor)
     with pytest.raises(Invalid, match="who asked"):
-        dispatch.question_connect(actor=content.leader, question=question, person=content.newcomer)
+        routing.question_connect(actor=content.leader, question=question, person=content.newcomer)
     with pytest.raises(Invalid, match="At most"):
-        dispatch.question_connect(actor=content.leader, question=question,
+        routing.question_connect(actor=content.leader, question=question,
                                   person=content.outsider, note="x" * 201)  # fmt: skip
 
 
@@ -215,15 +216,15 @@ def test_passing_asks_someone_else(
     question = ask(content, django_capture_on_commit_callbacks, **HELM)
     (first,) = routed(question).values()
     person = first.person
-    passed = dispatch.routing_pass(actor=person, decision_id=first.pk)
+    passed = routing.routing_pass(actor=person, decision_id=first.pk)
     after = routed(question)
     assert after[person.pk].passed_at is not None
     assert len(after) == 2  # somebody else was asked in their place
     assert passed.replaced_by in after and passed.replaced_by != person.pk
     with pytest.raises(Invalid, match="already answered or passed"):
-        dispatch.routing_pass(actor=person, decision_id=first.pk)
+        routing.routing_pass(actor=person, decision_id=first.pk)
     with pytest.raises(NotFound, match="No such request"):
-        dispatch.routing_pass(actor=content.outsider, decision_id=first.pk)
+        routing.routing_pass(actor=content.outsider, decision_id=first.pk)
 
 
 @pytest.mark.django_db
@@ -348,12 +349,12 @@ def test_api_requests_pass_routing_connect_and_load_with_named_errors(
 def test_questions_written_in_bulk_are_routed_once_afterwards(content: Org) -> None:
     """The demo writes its questions without `question_ask`: the open ones are routed after."""
     waiting = content.c.org_question
-    dispatch.route_waiting(limit=10)
+    routing.routing_waiting(limit=10)
     assert RoutedQuestion.objects.filter(pk=waiting.pk).exists()
     answered = content.c.public_question
     assert not RoutedQuestion.objects.filter(pk=answered.pk).exists()  # it has an answer
     before = RoutingDecision.objects.count()
-    assert dispatch.route_waiting(limit=10) == 0
+    assert routing.routing_waiting(limit=10) == 0
     assert RoutingDecision.objects.count() == before
 
 

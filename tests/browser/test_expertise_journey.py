@@ -12,8 +12,8 @@ from tests.browser.test_qa_journey import open_as
 from tests.personas import Org, build_org
 from tests.test_learned_topics import SUBJECTS, VAULT, _questions
 from tests.test_search import WordHashEmbedder
-from trellis.expertise import topics
 from trellis.expertise.models import LearnedTopic
+from trellis.expertise.services import topics
 from trellis.search import embedding
 
 pytestmark = pytest.mark.browser
@@ -28,7 +28,7 @@ def org(transactional_db: None) -> Org:
     _questions(org, VAULT, 22, "private", org.leader)
     with embedding.using(WordHashEmbedder()):
         embedding.embed_pending()
-        topics.learn()
+        topics.topics_learn()
     return org
 
 

@@ -30,8 +30,9 @@ from trellis.api.schemas import (
 from trellis.communities import selectors as community_selectors
 from trellis.core import access
 from trellis.core.errors import NotFound
-from trellis.expertise import dispatch, selectors, services
+from trellis.expertise import selectors
 from trellis.expertise.models import Availability, RoutingDecision, RoutingStage
+from trellis.expertise.services import availability, endorsements, routing
 from trellis.people import selectors as people_selectors
 from trellis.people.models import Person
 from trellis.qa import selectors as qa_selectors
@@ -75,7 +76,7 @@ class AvailabilityOut(Schema):
 
 WeeklyCap = Annotated[
     int,
-    Field(ge=0, le=services.MAX_WEEKLY_CAP, description="Routed questions a week at most."),
+    Field(ge=0, le=availability.MAX_WEEKLY_CAP, description="Routed questions a week at most."),
     JSON_INTEGER,
 ]
 
@@ -131,7 +132,7 @@ def availability_get(request: HttpRequest) -> Availability:
 )
 def availability_put(request: HttpRequest, payload: AvailabilityIn) -> Availability:
     actor = viewer(request)
-    return services.availability_set(
+    return availability.availability_set(
         actor=actor, person=actor, opted_out=payload.opted_out, away_until=payload.away_until,
         weekly_cap=payload.weekly_cap,
     )  # fmt: skip
@@ -207,7 +208,7 @@ def routing_requests(request: HttpRequest) -> list[RoutingDecision]:
 )
 def routing_pass(request: HttpRequest, request_id: DecisionId) -> RoutingDecision:
     with conflicts():
-        passed = dispatch.routing_pass(actor=viewer(request), decision_id=request_id)
+        passed = routing.routing_pass(actor=viewer(request), decision_id=request_id)
     return RoutingDecision.objects.select_related("question__community", "person").get(
         pk=passed.decision.pk
     )
@@ -243,7 +244,7 @@ def question_connect(
     if person is None:
         raise NotFound("No such person.", field_errors={"person_id": "No such person."})
     with conflicts(rename={"person": "person_id"}):
-        decision = dispatch.question_connect(
+        decision = routing.question_connect(
             actor=actor, question=question, person=person, note=payload.note
         )
     found = RoutingDecision.objects.select_related("question__community", "person")
@@ -382,7 +383,7 @@ def endorsements_add(
     actor, person = viewer(request), _colleague(person_id)
     if not access.can_endorse(actor, person):  # a well-formed request, but from themselves
         raise Conflict("You cannot endorse yourself.")
-    services.endorsement_add(actor=actor, person=person, tag=payload.tag)
+    endorsements.endorsement_add(actor=actor, person=person, tag=payload.tag)
     return Reply(201, _endorsed(actor, person))
 
 
@@ -395,6 +396,6 @@ def endorsements_withdraw(
     request: HttpRequest, person_id: PersonId, tag: TagPath
 ) -> list[dict[str, Any]]:
     actor, person = viewer(request), _colleague(person_id)
-    if not services.endorsement_withdraw(actor=actor, person=person, tag=tag):
+    if not endorsements.endorsement_withdraw(actor=actor, person=person, tag=tag):
         raise NotFound("You have not endorsed them on that topic.")
     return _endorsed(actor, person)

@@ -9,11 +9,11 @@ class ExpertiseConfig(AppConfig):
     def ready(self) -> None:
         """Expertise follows what qa, library, communities and search announce (core/hooks.py)."""
         from trellis.core import hooks
-        from trellis.expertise import dispatch, services
+        from trellis.expertise.services import evidence, routing, topics
 
-        hooks.contributions_changed.connect(services.evidence_refresh_after_commit)
-        hooks.question_asked.connect(services.routing_after_commit)
-        hooks.question_answered.connect(dispatch.routing_answered)
-        hooks.question_closed.connect(dispatch.routing_closed)
-        hooks.community_visibility_changed.connect(services.topics_after_visibility_change)
-        hooks.vectors_refreshed.connect(services.topics_learn_after_commit)
+        hooks.contributions_changed.connect(evidence.evidence_refresh_after_commit)
+        hooks.question_asked.connect(routing.routing_after_commit)
+        hooks.question_answered.connect(routing.routing_answered)
+        hooks.question_closed.connect(routing.routing_closed)
+        hooks.community_visibility_changed.connect(topics.topics_after_visibility_change)
+        hooks.vectors_refreshed.connect(topics.topics_learn_after_commit)

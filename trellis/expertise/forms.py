@@ -1,6 +1,6 @@
 from django import forms
 
-from trellis.expertise.services import MAX_WEEKLY_CAP
+from trellis.expertise.services.availability import MAX_WEEKLY_CAP
 
 
 class WhoKnowsForm(forms.Form):

@@ -83,6 +83,27 @@ class Candidate:
     topics: list[tuple[str, int, int]] = field(default_factory=list)  # tag, answers, accepted
 
 
+def reason_for(candidate: Candidate) -> str:
+    """The why a routed person reads: evidence from the question's own scope only."""
+    said = []
+    if candidate.similar_answers:
+        plural = "s" if candidate.similar_answers != 1 else ""
+        accepted = f", {candidate.similar_accepted} accepted" if candidate.similar_accepted else ""
+        said.append(f"you answered {candidate.similar_answers} similar question{plural}{accepted}")
+    for name, answers, accepted_count in candidate.topics[:2]:
+        if answers:
+            taken = f", {accepted_count} accepted" if accepted_count else ""
+            said.append(f"{answers} answer{'s' if answers != 1 else ''} on {name}{taken}")
+    if not said and candidate.features.get("activity"):
+        said.append("you have been answering questions here lately")
+    if not said and candidate.features.get("topic"):
+        said.append("your answers and guides here are on this question's tags")
+    if not said:
+        said.append("you are among the next best placed to help")
+    text = "; ".join(said)
+    return (text[0].upper() + text[1:])[:300]
+
+
 def _scope_q(scope: access.SearchScope, community_id: int | None) -> Q:
     if community_id is not None:
         return Q(community_id=community_id)

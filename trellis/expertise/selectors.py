@@ -1,4 +1,5 @@
-"""Who knows about X: people ranked by evidence the viewer may see, each with the why.
+"""The expertise domain's reads. First who knows about X: people ranked by evidence the
+viewer may see, each with the why.
 
 Two kinds of evidence, both limited to the viewer's scope:
 - answers about the text: search's own retrieval over answers, aggregated per author (the
@@ -10,6 +11,9 @@ Two kinds of evidence, both limited to the viewer's scope:
   the text retrieves, when several of the best retrieved answers share one, and each person's
   evidence on them.
 Nobody who opted out or is away is listed; nor the viewer, nor inactive (imported) accounts.
+
+Then a person's topics and endorsements, availability, routing as people and leaders see it,
+and what routing (`services.routing`) and the evidence and topic rebuilds read.
 """
 
 import re
@@ -17,11 +21,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from trellis.communities.models import Community
+from trellis.communities.models import Community, Membership, Role
 from trellis.core import access
 from trellis.core.errors import Forbidden
 from trellis.core.models import Tag
@@ -30,6 +35,7 @@ from trellis.expertise.answers import answer_votes
 from trellis.expertise.models import (
     Availability,
     Endorsement,
+    HelperStats,
     LearnedTopic,
     LearnedTopicEvidence,
     QuestionTopic,
@@ -37,9 +43,11 @@ from trellis.expertise.models import (
     RoutingDecision,
     TopicEvidence,
 )
+from trellis.library.models import ResourceOwner, ResourceTag
 from trellis.people.models import Person
-from trellis.qa.models import Post
+from trellis.qa.models import Post, PostKind, PostTag
 from trellis.search.lexical import Filters
+from trellis.search.models import DocKind, Document
 from trellis.search.query import parse
 
 TOPIC_WEIGHT = 0.05  # one unit of decayed topic score against one top-ranked answer (1/61)
@@ -450,3 +458,179 @@ def open_routed(
     ):
         asked[question_id].append(name)
     return [OpenRouted(s.question, s.round, s.next_step_at, asked[s.pk]) for s in states]
+
+
+# --- What routing reads -------------------------------------------------------------------
+
+
+def weekly_caps(person_ids: Iterable[int]) -> dict[int, int]:
+    """The weekly caps these people set (the default applies to the others)."""
+    return dict(
+        Availability.objects.filter(person_id__in=list(person_ids)).values_list(
+            "person_id", "weekly_cap"
+        )
+    )
+
+
+def askable_ids(question: Post, person_ids: set[int], now: datetime) -> set[int]:
+    """Who may be asked about this question at all: they can see it, are not its asker, and
+    have not opted out or gone away."""
+    people = access.who_can_view_in(question.community, person_ids - {question.author_id or 0})
+    return people - unavailable_ids(people, timezone.localdate(now))
+
+
+def question_scope(question: Post) -> access.SearchScope:
+    """Evidence everyone who can see the question can see: its own community, or for an
+    org-wide question what every signed-in person may see."""
+    if question.community_id is None:
+        return access.everyone_scope()
+    return access.SearchScope(True, False, frozenset({question.community_id}))
+
+
+def involved_ids(question: Post) -> set[int]:
+    """Who was asked about the question already, or answered it."""
+    asked = RoutingDecision.objects.filter(question=question).values_list("person_id", flat=True)
+    answered = Post.objects.filter(question=question, kind=PostKind.ANSWER).values_list(
+        "author_id", flat=True
+    )
+    return {*asked, *(pk for pk in answered if pk)}
+
+
+def leader_ids(community: Community) -> set[int]:
+    """The community's current leaders."""
+    return set(
+        Membership.objects.filter(
+            community=community, role=Role.LEADER, left_at__isnull=True
+        ).values_list("person_id", flat=True)
+    )
+
+
+def routing_due_ids(now: datetime, batch: int) -> list[int]:
+    """Routed questions whose next round is due, the longest waiting first."""
+    return list(
+        RoutedQuestion.objects.filter(next_step_at__lte=now)
+        .order_by("next_step_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+
+
+def waiting_question_ids(limit: int) -> list[int]:
+    """The newest open questions nobody has answered and routing never saw."""
+    return list(
+        Post.objects.filter(
+            kind=PostKind.QUESTION, answer_count=0, closed_at__isnull=True, routing__isnull=True
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- What the evidence and topic rebuilds read --------------------------------------------
+
+
+def answer_rows(answers: QuerySet[Post]) -> list[tuple[Any, ...]]:
+    """The answers as the tallies read them, in id order (the same sums in the same order
+    whoever is rebuilt): author, community, question, votes, created, accepted answer, id."""
+    return list(
+        answers.order_by("id").values_list(
+            "author_id", "community_id", "question_id", "score", "created_at",
+            "question__accepted_answer_id", "id",
+        )
+    )  # fmt: skip
+
+
+def evidence_people_ids() -> set[int]:
+    """Everyone whose evidence a full rebuild writes: whoever answered or owns a guide, and
+    whoever has rows now but no evidence any more (their rows go)."""
+    ids = set(
+        Post.objects.filter(kind=PostKind.ANSWER, author__isnull=False)
+        .values_list("author_id", flat=True)
+        .distinct()
+    )
+    ids |= set(ResourceOwner.objects.values_list("person_id", flat=True).distinct())
+    ids |= set(HelperStats.objects.values_list("person_id", flat=True))
+    ids |= set(TopicEvidence.objects.values_list("person_id", flat=True).distinct())
+    return ids
+
+
+@dataclass
+class EvidenceHistory:
+    """What these people's evidence is built from, as it stood at a time."""
+
+    answers: list[tuple[Any, ...]]  # `answer_rows`
+    tags_of_question: dict[int, list[int]]
+    owned: list[tuple[Any, ...]]  # person, guide, community, verified at
+    tags_of_resource: dict[int, list[int]]
+    topic_of: dict[int, int]  # question: learned topic
+
+
+def evidence_history(ids: list[int], now: datetime) -> EvidenceHistory:
+    """These people's answers and the guides they own, written up to `now`, with their tags
+    and learned topics."""
+    answers = Post.objects.filter(kind=PostKind.ANSWER, author_id__in=ids, created_at__lte=now)
+    owners = ResourceOwner.objects.filter(
+        person_id__in=ids,
+        resource__canonical__isnull=True,
+        resource__obsolete_at__isnull=True,
+        resource__created_at__lte=now,
+    )
+    rows = answer_rows(answers)
+    tags_of_question: dict[int, list[int]] = defaultdict(list)
+    for post_id, tag_id in PostTag.objects.filter(
+        post_id__in=answers.values("question_id")
+    ).values_list("post_id", "tag_id"):
+        tags_of_question[post_id].append(tag_id)
+    owned = list(
+        owners.order_by("resource_id").values_list(
+            "person_id", "resource_id", "resource__community_id", "resource__verified_at"
+        )
+    )
+    tags_of_resource: dict[int, list[int]] = defaultdict(list)
+    for resource_id, tag_id in ResourceTag.objects.filter(
+        resource_id__in=owners.values("resource_id")
+    ).values_list("resource_id", "tag_id"):
+        tags_of_resource[resource_id].append(tag_id)
+    topic_of = dict(
+        QuestionTopic.objects.filter(question_id__in=answers.values("question_id")).values_list(
+            "question_id", "topic_id"
+        )
+    )
+    return EvidenceHistory(rows, tags_of_question, owned, tags_of_resource, topic_of)
+
+
+def topic_scopes() -> list[tuple[int | None, Q]]:
+    """(community of the model, which documents it learns from): what every member sees
+    (`access.everyone_scope`), then each other community alone."""
+    everyone = access.everyone_scope().community_ids
+    scopes: list[tuple[int | None, Q]] = [
+        (None, Q(community__isnull=True) | Q(community_id__in=everyone))
+    ]
+    others = Community.objects.exclude(pk__in=everyone).order_by("pk")
+    scopes += [(pk, Q(community_id=pk)) for pk in others.values_list("pk", flat=True)]
+    return scopes
+
+
+def topic_documents(where: Q, model_name: str) -> list[tuple[Any, ...]]:
+    """The (question id, title, tags, vector) of the scope's questions embedded by this
+    model, in id order."""
+    questions = Post.objects.filter(kind=PostKind.QUESTION).values("pk")
+    return list(
+        Document.objects.filter(
+            where,
+            kind=DocKind.QUESTION,
+            embedding_model=model_name,
+            embedding__isnull=False,
+            object_id__in=questions,  # a question deleted since it was indexed has no topic
+        )
+        .order_by("pk")
+        .values_list("object_id", "title", "tags", "embedding")
+    )
+
+
+def learned_answer_rows(now: datetime) -> list[tuple[Any, ...]]:
+    """`answer_rows` of every answer, written up to `now`, to a question with a learned topic."""
+    answers = Post.objects.filter(
+        kind=PostKind.ANSWER, author__isnull=False, created_at__lte=now,
+        question_id__in=QuestionTopic.objects.values("question_id"),
+    )  # fmt: skip
+    return answer_rows(answers)

@@ -4,31 +4,26 @@ Per scope (see `LearnedTopic`), the questions' search vectors are clustered with
 k-means (faiss), and each cluster is labelled by its most distinctive words: class-based
 TF-IDF over the questions' titles and tags, as BERTopic labels its clusters (Grootendorst,
 2022). Each question is assigned to its cluster; a person's learned-topic evidence comes from
-their answers to those questions (`evidence.learned_tallies`), rebuilt whole with the rest of
+their answers to those questions (`tallies.learned_tallies`), rebuilt whole with the rest of
 their evidence after every answer.
 
 Learning needs semantic search's vectors: with no embedder configured there are no learned
 topics (profiles and "who knows" keep tags and text). Relearning replaces every topic, its
 assignments and its evidence in one transaction, so a failure leaves the previous topics.
+
+This module is the maths, pure: the questions are read by `selectors.topic_documents` and the
+topics written by `services.topics`.
 """
 
 import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
 import numpy as np
-from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 
-from trellis.communities.models import Community
-from trellis.core import access
-from trellis.core.bulk import fast_insert
-from trellis.expertise.models import LearnedTopic, QuestionTopic
 from trellis.search import embedding
-from trellis.search.models import DocKind, Document
 from trellis.search.query import STOPWORDS
 
 MIN_QUESTIONS = 20  # a scope with fewer has too little to learn from: its tags say enough
@@ -83,18 +78,6 @@ def distinctive_terms(clusters: list[list[str]], keep: int = TERMS_KEPT) -> list
     return terms
 
 
-def _scopes() -> list[tuple[int | None, Q]]:
-    """(community of the model, which documents it learns from): what every member sees
-    (`access.everyone_scope`), then each other community alone."""
-    everyone = access.everyone_scope().community_ids
-    scopes: list[tuple[int | None, Q]] = [
-        (None, Q(community__isnull=True) | Q(community_id__in=everyone))
-    ]
-    others = Community.objects.exclude(pk__in=everyone).order_by("pk")
-    scopes += [(pk, Q(community_id=pk)) for pk in others.values_list("pk", flat=True)]
-    return scopes
-
-
 def _cluster(vectors: np.ndarray, k: int) -> np.ndarray:
     """Each vector's cluster (spherical k-means with a fixed seed:
     relearning on the same vectors gives the same topics, as bench_topics.py checks)."""
@@ -109,21 +92,9 @@ def _cluster(vectors: np.ndarray, k: int) -> np.ndarray:
     return np.asarray(nearest[:, 0])
 
 
-def learn_scope(community_id: int | None, where: Q, model_name: str) -> list[Learned]:
-    from trellis.qa.models import Post, PostKind
-
-    questions = Post.objects.filter(kind=PostKind.QUESTION).values("pk")
-    rows = list(
-        Document.objects.filter(
-            where,
-            kind=DocKind.QUESTION,
-            embedding_model=model_name,
-            embedding__isnull=False,
-            object_id__in=questions,  # a question deleted since it was indexed has no topic
-        )
-        .order_by("pk")
-        .values_list("object_id", "title", "tags", "embedding")
-    )
+def learn_scope(community_id: int | None, rows: list[tuple[Any, ...]]) -> list[Learned]:
+    """The topics of one scope from its questions' (id, title, tags, vector) rows, in id order
+    (`selectors.topic_documents`): none when there are too few to learn from."""
     if len(rows) < MIN_QUESTIONS:
         return []
     vectors = np.stack([embedding.from_blob(bytes(r[3] or b"")) for r in rows]).astype(np.float32)
@@ -146,51 +117,3 @@ def learn_scope(community_id: int | None, where: Q, model_name: str) -> list[Lea
             )
         )
     return learned
-
-
-def learn(now: datetime | None = None) -> int:
-    """Relearn every scope's topics and everyone's evidence on them; returns the topics
-    written (none without an embedder: the previous topics then stay)."""
-    from trellis.expertise.evidence import answer_rows, insert_learned, learned_tallies
-    from trellis.qa.models import Post, PostKind
-
-    model = embedding.embedder()
-    if model is None:
-        return 0
-    now = now or timezone.now()
-    learned = [
-        t for community, where in _scopes() for t in learn_scope(community, where, model.name)
-    ]
-    with transaction.atomic():
-        LearnedTopic.objects.all().delete()  # their assignments and evidence go with them
-        created = LearnedTopic.objects.bulk_create(
-            LearnedTopic(
-                community_id=t.community_id,
-                label=t.label,
-                terms=t.terms,
-                embedding_model=model.name,
-                questions=len(t.question_ids),
-                learned_at=now,
-            )
-            for t in learned
-        )
-        topic_of = {
-            q: row.pk for row, t in zip(created, learned, strict=True) for q in t.question_ids
-        }
-        fast_insert(QuestionTopic, ("question_id", "topic_id"), list(topic_of.items()))
-        answers = Post.objects.filter(
-            kind=PostKind.ANSWER, author__isnull=False, created_at__lte=now,
-            question_id__in=QuestionTopic.objects.values("question_id"),
-        )  # fmt: skip
-        insert_learned(learned_tallies(answer_rows(answers), topic_of, now), now)
-    return len(created)
-
-
-def forget_community(community_id: int) -> int:
-    """Delete the topics of the model everyone sees that this community's questions are in
-    (with their assignments and evidence); returns how many went."""
-    shared = QuestionTopic.objects.filter(
-        topic__community__isnull=True, question__community_id=community_id
-    ).values("topic_id")
-    _, per_model = LearnedTopic.objects.filter(community__isnull=True, pk__in=shared).delete()
-    return per_model.get(LearnedTopic._meta.label, 0)

@@ -11,8 +11,9 @@ from trellis.communities.models import Community
 from trellis.core import access
 from trellis.core.errors import Forbidden, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors
-from trellis.expertise import dispatch, selectors, services
+from trellis.expertise import selectors
 from trellis.expertise.forms import AvailabilityForm, ConnectForm, EndorseForm, WhoKnowsForm
+from trellis.expertise.services import availability, endorsements, routing
 from trellis.people.models import Person
 from trellis.qa.models import Post, PostKind
 
@@ -53,7 +54,7 @@ def availability_edit(request: AuthedRequest) -> HttpResponse:
     form = AvailabilityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.availability_set(actor=person, person=person, **form.cleaned_data)
+            availability.availability_set(actor=person, person=person, **form.cleaned_data)
         except ServiceError as error:
             add_form_errors(form, error)
         else:
@@ -74,7 +75,7 @@ def routing_requests(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def routing_pass(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
-        passed = dispatch.routing_pass(actor=request.user, decision_id=pk)
+        passed = routing.routing_pass(actor=request.user, decision_id=pk)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -102,7 +103,7 @@ def question_connect(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, "Nobody in the directory has that email.")
         return redirect("question-detail", pk=question.pk)
     try:
-        dispatch.question_connect(
+        routing.question_connect(
             actor=request.user, question=question, person=person, note=form.cleaned_data["note"]
         )
     except ServiceError as error:
@@ -150,7 +151,7 @@ def endorse(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, "Name the topic as a tag, such as helm.")
     else:
         try:
-            services.endorsement_add(
+            endorsements.endorsement_add(
                 actor=request.user, person=person, tag=form.cleaned_data["tag"]
             )
         except ServiceError as error:
@@ -165,7 +166,7 @@ def endorse(request: AuthedRequest, pk: int) -> HttpResponse:
 def endorse_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     person = _colleague(pk)
     form = EndorseForm(request.POST)
-    if form.is_valid() and services.endorsement_withdraw(
+    if form.is_valid() and endorsements.endorsement_withdraw(
         actor=request.user, person=person, tag=form.cleaned_data["tag"]
     ):
         messages.success(request, "Endorsement withdrawn.")

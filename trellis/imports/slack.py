@@ -12,7 +12,7 @@ from pathlib import Path
 from django.db import transaction
 
 from trellis.core.text import html_to_text, render_markdown
-from trellis.expertise.services import evidence_rebuild_after_commit
+from trellis.expertise.services.evidence import evidence_rebuild_after_commit
 from trellis.imports.chat import ChatMessage, ChatThread, ThreadWriter, community_for, title_from
 from trellis.imports.records import SlackChannel, SlackMessage, SlackThread, SlackUser
 from trellis.imports.slack_reader import SlackExport, looks_like_question, message_to_markdown

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 
 from trellis.communities.models import Community
 from trellis.core.bulk import datetime_adapter, fast_insert
-from trellis.expertise.services import evidence_rebuild_after_commit
+from trellis.expertise.services.evidence import evidence_rebuild_after_commit
 from trellis.imports.prefetch import prefetched, stackexchange_table
 from trellis.imports.records import SEComment, SEPost, SEPostLink, SEUser, SEVote
 from trellis.imports.stackexchange_reader import StackExchangeDump

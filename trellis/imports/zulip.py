@@ -18,7 +18,7 @@ from pathlib import Path
 from django.db import transaction
 
 from trellis.core.text import html_to_text, sanitize_html
-from trellis.expertise.services import evidence_rebuild_after_commit
+from trellis.expertise.services.evidence import evidence_rebuild_after_commit
 from trellis.imports.chat import ChatMessage, ChatThread, ThreadWriter, community_for, title_from
 from trellis.imports.records import ZulipMessage, ZulipStream, ZulipTopic
 from trellis.imports.safety import MAX_JSON_BYTES

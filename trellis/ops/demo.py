@@ -1525,7 +1525,7 @@ def demo_generate(
             now=plan.now,
             skills_by_slug={c.slug: c.skills for c in (*MAIN_COMMUNITIES, *EXTRA_COMMUNITIES)},
         )
-        from trellis.expertise.services import routing_waiting_after_commit
+        from trellis.expertise.services.routing import routing_waiting_after_commit
         from trellis.search.services import documents_reindex_after_commit
 
         documents_reindex_after_commit()  # everything new, and a reset leaves old documents

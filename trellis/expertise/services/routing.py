@@ -8,8 +8,7 @@ out, are not away and are under their weekly cap (`load.pick`) are asked; a lead
 connect a question to someone by hand, within the same limits. Every person asked is a stored
 `RoutingDecision` with its reason and, later, whether they answered.
 
-These are the domain's services (the service rules of ARCHITECTURE.md), kept apart from
-`services.py` because routing is a job of its own.
+Who is ranked, and why, is `expertise/routing.py`; what routing reads is in the selectors.
 """
 
 import logging
@@ -21,13 +20,13 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from trellis.communities.models import Membership, Role, Status
+from trellis.communities.models import Status
 from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid, NotFound
-from trellis.expertise import load, routing
-from trellis.expertise.models import Availability, RoutedQuestion, RoutingDecision, RoutingStage
-from trellis.expertise.selectors import routed_this_week, unavailable_ids
+from trellis.expertise import load, selectors
+from trellis.expertise.models import RoutedQuestion, RoutingDecision, RoutingStage
+from trellis.expertise.routing import Draft, rank, reason_for
 from trellis.notifications.models import Kind
 from trellis.notifications.services import notify
 from trellis.people.models import Person
@@ -48,39 +47,10 @@ def escalate_after() -> timedelta:
     return timedelta(hours=float(getattr(settings, "TRELLIS_ROUTING_ESCALATE_HOURS", 24)))
 
 
-def reason_for(candidate: routing.Candidate) -> str:
-    """The why a routed person reads: evidence from the question's own scope only."""
-    said = []
-    if candidate.similar_answers:
-        plural = "s" if candidate.similar_answers != 1 else ""
-        accepted = f", {candidate.similar_accepted} accepted" if candidate.similar_accepted else ""
-        said.append(f"you answered {candidate.similar_answers} similar question{plural}{accepted}")
-    for name, answers, accepted_count in candidate.topics[:2]:
-        if answers:
-            taken = f", {accepted_count} accepted" if accepted_count else ""
-            said.append(f"{answers} answer{'s' if answers != 1 else ''} on {name}{taken}")
-    if not said and candidate.features.get("activity"):
-        said.append("you have been answering questions here lately")
-    if not said and candidate.features.get("topic"):
-        said.append("your answers and guides here are on this question's tags")
-    if not said:
-        said.append("you are among the next best placed to help")
-    text = "; ".join(said)
-    return (text[0].upper() + text[1:])[:300]
-
-
 def _under_cap(ranked: list[int], k: int, now: datetime) -> list[int]:
     """The first `k` of `ranked` still under their weekly cap (call with their rows locked)."""
-    return load.pick(ranked, k=k, routed_this_week=routed_this_week(ranked, now),
-                     caps=weekly_caps(ranked))  # fmt: skip
-
-
-def weekly_caps(person_ids: Iterable[int]) -> dict[int, int]:
-    return dict(
-        Availability.objects.filter(person_id__in=list(person_ids)).values_list(
-            "person_id", "weekly_cap"
-        )
-    )
+    return load.pick(ranked, k=k, routed_this_week=selectors.routed_this_week(ranked, now),
+                     caps=selectors.weekly_caps(ranked))  # fmt: skip
 
 
 def _lock_question(question_id: int) -> Post | None:
@@ -101,29 +71,6 @@ def _lock_people(person_ids: Iterable[int]) -> None:
     lock: people posting meanwhile (their rows referenced by foreign keys) are not blocked."""
     rows = Person.objects.select_for_update(no_key=True).filter(pk__in=list(person_ids))
     list(rows.order_by("pk").values_list("pk"))
-
-
-def _askable(question: Post, person_ids: set[int], now: datetime) -> set[int]:
-    """Who may be asked about this question at all: they can see it, are not its asker, and
-    have not opted out or gone away."""
-    people = access.who_can_view_in(question.community, person_ids - {question.author_id or 0})
-    return people - unavailable_ids(people, timezone.localdate(now))
-
-
-def _scope_of(question: Post) -> access.SearchScope:
-    """Evidence everyone who can see the question can see: its own community, or for an
-    org-wide question what every signed-in person may see."""
-    if question.community_id is None:
-        return access.everyone_scope()
-    return access.SearchScope(True, False, frozenset({question.community_id}))
-
-
-def _already_involved(question: Post) -> set[int]:
-    asked = RoutingDecision.objects.filter(question=question).values_list("person_id", flat=True)
-    answered = Post.objects.filter(question=question, kind=PostKind.ANSWER).values_list(
-        "author_id", flat=True
-    )
-    return {*asked, *(pk for pk in answered if pk)}
 
 
 def _ask(
@@ -174,16 +121,16 @@ def _ask(
 
 def _experts_round(question: Post, stage: str, now: datetime, k: int) -> list[RoutingDecision]:
     tags = tuple(question.tags.values_list("name", flat=True))
-    draft = routing.Draft(
+    draft = Draft(
         title=question.title, body=question.body, tags=tags,
         community_id=question.community_id, asker_id=question.author_id,
     )  # fmt: skip
-    involved = _already_involved(question)
+    involved = selectors.involved_ids(question)
     ranked = [
-        c for c in routing.rank(draft, _scope_of(question), limit=CONSIDERED + len(involved))
+        c for c in rank(draft, selectors.question_scope(question), limit=CONSIDERED + len(involved))
         if c.person_id not in involved
     ]  # fmt: skip
-    askable = _askable(question, {c.person_id for c in ranked}, now)
+    askable = selectors.askable_ids(question, {c.person_id for c in ranked}, now)
     ranked = [c for c in ranked if c.person_id in askable]
     ids = [c.person_id for c in ranked]
     _lock_people(ids)
@@ -199,12 +146,8 @@ def _experts_round(question: Post, stage: str, now: datetime, k: int) -> list[Ro
 def _leaders_round(question: Post, now: datetime) -> list[RoutingDecision]:
     if question.community is None:
         return []
-    leaders = set(
-        Membership.objects.filter(
-            community=question.community, role=Role.LEADER, left_at__isnull=True
-        ).values_list("person_id", flat=True)
-    )
-    leaders = _askable(question, leaders - _already_involved(question), now)
+    leaders = selectors.leader_ids(question.community)
+    leaders = selectors.askable_ids(question, leaders - selectors.involved_ids(question), now)
     ids = sorted(leaders)
     _lock_people(ids)
     chosen = _under_cap(ids, len(ids), now)
@@ -263,13 +206,8 @@ def routing_escalate_due(*, now: datetime | None = None, batch: int = 200) -> in
     """The next round for every routed question still unanswered after the delay (a periodic
     job). Returns how many questions moved on."""
     now = now or timezone.now()
-    due = list(
-        RoutedQuestion.objects.filter(next_step_at__lte=now)
-        .order_by("next_step_at")
-        .values_list("pk", flat=True)[:batch]
-    )
     moved = 0
-    for question_id in due:
+    for question_id in selectors.routing_due_ids(now, batch):
         try:
             moved += _escalate(question_id, now)
         except DatabaseError:  # one question's trouble never holds up the others
@@ -369,7 +307,7 @@ def question_connect(
         raise refuse("That is the person who asked.")
     if not access.who_can_view_in(community, {person.pk}):
         raise refuse(f"{person.name} cannot see this question.")
-    if unavailable_ids({person.pk}, timezone.localdate(now)):
+    if selectors.unavailable_ids({person.pk}, timezone.localdate(now)):
         raise refuse(f"{person.name} is away or prefers not to be asked.")
     with transaction.atomic():
         if _lock_question(question.pk) is None:
@@ -387,14 +325,23 @@ def question_connect(
     return decisions[0]
 
 
-def route_waiting(*, limit: int = 20, now: datetime | None = None) -> int:
+def routing_waiting(*, limit: int = 20, now: datetime | None = None) -> int:
     """Route the newest open questions nobody has answered and routing never saw (after the
     demo, or a bulk load that wrote questions without asking through `question_ask`)."""
-    waiting = (
-        Post.objects.filter(
-            kind=PostKind.QUESTION, answer_count=0, closed_at__isnull=True, routing__isnull=True
-        )
-        .order_by("-created_at", "-pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(1 for pk in list(waiting) if question_route(question_id=pk, now=now))
+    waiting = selectors.waiting_question_ids(limit)
+    return sum(1 for pk in waiting if question_route(question_id=pk, now=now))
+
+
+def routing_waiting_after_commit(*, limit: int = 20) -> None:
+    """For the demo: everyone's evidence rebuilt, then its newest unanswered questions routed
+    (one task, so the routing always has the evidence)."""
+    from trellis.expertise.tasks import route_waiting_questions
+
+    transaction.on_commit(lambda: route_waiting_questions.enqueue(limit))
+
+
+def routing_after_commit(*, question_id: int) -> None:
+    """On `hooks.question_asked`: find the people to ask once the question is safely stored."""
+    from trellis.expertise.tasks import route_question
+
+    transaction.on_commit(lambda: route_question.enqueue(question_id))
