@@ -104,3 +104,21 @@ def test_community_invitation_email_is_sent_once(org: Org) -> None:
     assert send_community_invitation.call(invitation.pk) is True
     assert send_community_invitation.call(invitation.pk) is False
     assert [m.to for m in mail.outbox] == [[org.newcomer.email]]
+
+
+def test_community_invitation_email_names_a_team_role_only(org: Org) -> None:
+    from django.core import mail
+
+    from trellis.communities.tasks import send_community_invitation
+
+    as_member = services.invitation_create(
+        actor=org.leader, community=org.public, person=org.newcomer
+    )
+    as_core = services.invitation_create(
+        actor=org.leader, community=org.public, person=org.outsider, role=Role.CORE
+    )
+    send_community_invitation.call(as_member.pk)
+    send_community_invitation.call(as_core.pk)
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert f"on Trellis as {Role.CORE.label.lower()}." in bodies[org.outsider.email]
+    assert f"{org.public.name} on Trellis." in bodies[org.newcomer.email]

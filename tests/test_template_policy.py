@@ -140,13 +140,9 @@ def test_the_checker_lets_flags_and_wording_through(source: str) -> None:
     assert check_template(source) == []
 
 
-# Tags that the checker finds but that decide no permission, each with why. Wording only:
-# the invitation email says "as leader" for a team role. Its task (communities/tasks.py)
-# could pass `access.is_team_role` as a flag, as the home page's selector does; then this
-# entry goes (the test below fails on an entry that no longer matches anything).
-NOT_PERMISSIONS = {
-    ("communities/templates/communities/email/invitation.txt", 'if invitation.role != "member"'),
-}
+# Tags that the checker finds but that decide no permission, each with why (the test below
+# fails on an entry that no longer matches anything). None today.
+NOT_PERMISSIONS: set[tuple[str, str]] = set()
 
 
 def test_no_template_decides_a_permission_itself() -> None:

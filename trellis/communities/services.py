@@ -270,7 +270,7 @@ def invitation_create(
 
     if not access.can_invite_to_community(actor, community):
         raise Forbidden("Only the community's core team can invite people.")
-    if role != Role.MEMBER and not access.can_manage_community(actor, community):
+    if not access.can_invite_with_role(actor, community, role):
         raise Forbidden("Only leaders can invite someone into a role.")
     if role not in Role.values:
         raise Invalid("Unknown role.", field_errors={"role": f"One of: {', '.join(Role.values)}."})
@@ -295,7 +295,7 @@ def invitation_respond(
     *, actor: Person, invitation: CommunityInvitation, accept: bool
 ) -> CommunityInvitation:
     locked = CommunityInvitation.objects.select_for_update().get(pk=invitation.pk)
-    if locked.person_id != actor.pk:
+    if not access.is_self(actor, locked.person_id):
         raise NotFound("No such invitation.")
     if locked.status != InvitationStatus.PENDING:
         raise Invalid("You already answered this invitation.")

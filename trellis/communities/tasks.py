@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from trellis.communities.models import CommunityInvitation, InvitationStatus
+from trellis.core import access
 
 
 @task()
@@ -22,7 +23,11 @@ def send_community_invitation(invitation_id: int) -> bool:
         )
         if invitation is None:
             return False
-        context = {"invitation": invitation, "site_url": settings.SITE_URL}
+        context = {
+            "invitation": invitation,
+            "names_role": access.is_team_role(invitation.role),
+            "site_url": settings.SITE_URL,
+        }
         send_mail(  # inside the transaction: a failed send leaves it unmarked for a retry
             subject=f"You're invited to {invitation.community.name} on Trellis",
             message=render_to_string("communities/email/invitation.txt", context),

@@ -133,6 +133,14 @@ def can_invite_to_community(viewer: Viewer, community: Community) -> bool:
     return is_org_admin(viewer) or active_role(viewer, community) in TEAM_ROLES
 
 
+def can_invite_with_role(viewer: Viewer, community: Community, role: str) -> bool:
+    """Inviting someone as a plain member is for the core team (`can_invite_to_community`);
+    inviting them into any other role (a team role) is for those who manage the community."""
+    if not can_invite_to_community(viewer, community):
+        return False
+    return role == Role.MEMBER or can_manage_community(viewer, community)
+
+
 def can_create_community(viewer: Viewer) -> bool:
     """Start simple: anyone may seed a community and becomes its first leader."""
     return is_signed_in(viewer)
@@ -368,6 +376,14 @@ def can_accept_mentorship(viewer: Viewer, mentorship: Any) -> bool:
     have): a side that has not said it yet may. The caller checks that it is proposed."""
     return (is_self(viewer, mentorship.mentor_id) and mentorship.mentor_accepted_at is None) or (
         is_self(viewer, mentorship.mentee_id) and mentorship.mentee_accepted_at is None
+    )
+
+
+def can_propose_mentorship(viewer: Viewer, mentor_id: int, mentee_id: int) -> bool:
+    """Propose a mentorship: for oneself (as the mentee asking or the mentor offering); an org
+    admin may pair two other people."""
+    return is_signed_in(viewer) and (
+        is_self(viewer, mentor_id) or is_self(viewer, mentee_id) or can_manage_people(viewer)
     )
 
 

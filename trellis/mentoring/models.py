@@ -137,10 +137,3 @@ class Mentorship(models.Model):
     @property
     def reason_list(self) -> list[str]:
         return [line for line in self.reasons.splitlines() if line.strip()]
-
-    def accepted_by(self, person_id: int) -> bool:
-        if person_id == self.mentor_id:
-            return self.mentor_accepted_at is not None
-        if person_id == self.mentee_id:
-            return self.mentee_accepted_at is not None
-        return False

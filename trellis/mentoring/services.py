@@ -95,8 +95,8 @@ def _create(
                 proposed_by=actor,
                 message=message,
                 reasons=reasons,
-                mentor_accepted_at=now if actor.pk == mentor.pk else None,
-                mentee_accepted_at=now if actor.pk == mentee.pk else None,
+                mentor_accepted_at=now if access.is_self(actor, mentor.pk) else None,
+                mentee_accepted_at=now if access.is_self(actor, mentee.pk) else None,
             )
     except IntegrityError as error:  # the database's word: one open mentorship per pair
         raise Invalid(
@@ -115,7 +115,7 @@ def mentorship_propose(
     offering, or an org admin pairing two people. Whoever proposes has said yes already."""
     if not access.is_signed_in(actor):
         raise Forbidden("Sign in first.")
-    if actor.pk not in (mentor.pk, mentee.pk) and not access.can_manage_people(actor):
+    if not access.can_propose_mentorship(actor, mentor.pk, mentee.pk):
         raise Forbidden(
             "You can propose a mentorship for yourself (as mentee or as mentor); "
             "only an org admin can pair two other people."
@@ -148,17 +148,17 @@ def mentorship_propose(
         # Whoever was declined by the other side does not ask them again (and again: each
         # proposal notifies them). An org admin pairing two other people still may.
         declined = pair.filter(status=MentorshipStatus.DECLINED)
-        if actor.pk == mentee.pk and declined.filter(declined_by=mentor).exists():
+        if access.is_self(actor, mentee.pk) and declined.filter(declined_by=mentor).exists():
             problem = f"{mentor.name} declined a mentorship with you before; ask someone else."
             raise Invalid(problem, field_errors={"mentor": problem})
-        if actor.pk == mentor.pk and declined.filter(declined_by=mentee).exists():
+        if access.is_self(actor, mentor.pk) and declined.filter(declined_by=mentee).exists():
             problem = (
                 f"{mentee.name} declined a mentorship with you before; "
                 "offer to mentor someone else."
             )
             raise Invalid(problem, field_errors={"mentee": problem})
         if (
-            actor.pk == mentee.pk
+            access.is_self(actor, mentee.pk)
             and selectors.open_as_mentee(mentee) >= selectors.MAX_OPEN_AS_MENTEE
         ):
             problem = (
@@ -204,13 +204,14 @@ def mentorship_respond(
             raise _state_error(mentorship, "only a proposed one can be accepted or declined")
         now = timezone.now()
         if accept:
-            if mentorship.accepted_by(actor.pk):
-                other = mentorship.mentee if actor.pk == mentorship.mentor_id else mentorship.mentor
+            as_mentor = access.is_self(actor, mentorship.mentor_id)
+            if not access.can_accept_mentorship(actor, mentorship):
+                other = mentorship.mentee if as_mentor else mentorship.mentor
                 raise Invalid(
                     f"You have already accepted; waiting for {other.name}.",
                     field_errors={"status": "Already accepted by you."},
                 )
-            if actor.pk == mentorship.mentor_id:
+            if as_mentor:
                 mentorship.mentor_accepted_at = now
             else:
                 mentorship.mentee_accepted_at = now
@@ -343,8 +344,8 @@ def cohort_confirm(*, actor: Person, pairs: list[PairIn], note: str = "") -> Coh
                 cohort=cohort,
                 message=note,
                 reasons=reasons.get(number, ""),
-                mentor_accepted_at=now if actor.pk == pair.mentor_id else None,
-                mentee_accepted_at=now if actor.pk == pair.mentee_id else None,
+                mentor_accepted_at=now if access.is_self(actor, pair.mentor_id) else None,
+                mentee_accepted_at=now if access.is_self(actor, pair.mentee_id) else None,
             )
             for number, pair in enumerate(pairs)
         ]

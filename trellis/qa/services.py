@@ -346,7 +346,7 @@ def post_vote(*, actor: Person, post: Post, value: int) -> Post:
     if value not in (1, 0, -1):
         raise Invalid("A vote is +1, -1 or 0.", field_errors={"value": "Use 1, -1 or 0."})
     _community_for_writing(actor, post.community)
-    if post.author_id == actor.pk:
+    if access.is_self(actor, post.author_id):
         raise Forbidden("You cannot vote on your own post.")
     post = Post.objects.select_for_update().get(pk=post.pk)  # serialise votes on one post
     existing = Vote.objects.filter(post=post, voter=actor).first()
@@ -485,7 +485,7 @@ def question_follow(*, actor: Person, question: Post, follow: bool = True) -> bo
 def post_thank(*, actor: Person, post: Post) -> bool:
     """Say thanks once; returns whether this was new."""
     _community_for_writing(actor, post.community)
-    if post.author_id == actor.pk:
+    if access.is_self(actor, post.author_id):
         raise Forbidden("You cannot thank yourself.")
     try:
         with transaction.atomic():
