@@ -179,7 +179,7 @@ def child_setup(args: argparse.Namespace) -> dict[str, Any]:
         .order_by("-n", "name")
         .values_list("name", flat=True)[:40]
     )
-    # The API's tag rule (trellis/api/schemas.py TAG_PATTERN, services.normalise_tags): tags the
+    # The API's tag rule (trellis/api/schemas.py TAG_PATTERN, qa/tags.py normalise_tags): tags the
     # demo holds that a client may not send are left out (and reported).
     tag_rule = re.compile(r"^[a-z0-9][a-z0-9+#.-]{0,34}$")
     tags = [t for t in all_tags if tag_rule.match(t)]

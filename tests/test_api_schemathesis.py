@@ -25,7 +25,7 @@ from schemathesis.config import SchemathesisConfig
 
 from tests.personas import Org
 from trellis.accounts import services as accounts_services
-from trellis.accounts.services import TOKEN_PREFIX
+from trellis.accounts.tokens import TOKEN_PREFIX
 
 
 def _full_fuzz() -> bool:

@@ -119,10 +119,10 @@ def test_only_org_admins_import(org: Org, client_for: ClientFor) -> None:
 
 def _queued_run(org: Org, data: bytes) -> ImportRun:
     """A run as the upload page leaves it, without running its task."""
-    from trellis.imports import services
+    from trellis.imports import paths
 
     run = ImportRun.objects.create(kind="stackexchange", label="dump.zip", started_by=org.admin)
-    path = services.upload_path(run)
+    path = paths.upload_path(run)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     ImportRun.objects.filter(pk=run.pk).update(path=str(path))
@@ -134,12 +134,12 @@ def test_an_import_interrupted_mid_run_starts_again_from_the_upload(
 ) -> None:
     """A run left "running" (its worker was killed) is imported whole when the task comes
     back, and the half-unpacked folder of the dead attempt is not kept."""
-    from trellis.imports import services
+    from trellis.imports import paths
     from trellis.imports.tasks import run_import
 
     run = _queued_run(org, zipped(builders.write_se_dump(tmp_path / "site-2018"), "site-2018/"))
     ImportRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)  # as a dead worker left it
-    leftover = services.unpacked_path(run)
+    leftover = paths.unpacked_path(run)
     (leftover / "half").mkdir(parents=True)
     (leftover / "half" / "Posts.xml").write_text("<posts><row Id=")
 
@@ -147,7 +147,7 @@ def test_an_import_interrupted_mid_run_starts_again_from_the_upload(
     run.refresh_from_db()
     assert run.status == RunStatus.DONE, run.error
     assert Post.objects.filter(source="stackexchange:site").count() == 4
-    assert not list(services.imports_folder().glob(f"run-{run.pk}*"))
+    assert not list(paths.imports_folder().glob(f"run-{run.pk}*"))
     assert run_import.call(run.pk) == "not queued"  # a finished run never runs again
 
 
@@ -157,7 +157,7 @@ def test_a_passing_failure_keeps_the_upload_for_the_next_attempt_and_giving_up_c
     from django.db import OperationalError
 
     from trellis.core.worker import _give_up_handlers
-    from trellis.imports import services
+    from trellis.imports import paths
     from trellis.imports.tasks import run_import
 
     run = _queued_run(org, zipped(builders.write_se_dump(tmp_path / "site-2018"), "site-2018/"))
@@ -170,11 +170,11 @@ def test_a_passing_failure_keeps_the_upload_for_the_next_attempt_and_giving_up_c
         run_import.call(run.pk)
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING  # not failed: the worker tries again
-    assert services.upload_path(run).exists()
-    assert not services.unpacked_path(run).exists()
+    assert paths.upload_path(run).exists()
+    assert not paths.unpacked_path(run).exists()
 
     _give_up_handlers[run_import.module_path]([run.pk], {})
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert "interrupted too many times" in run.error
-    assert not list(services.imports_folder().glob(f"run-{run.pk}*"))
+    assert not list(paths.imports_folder().glob(f"run-{run.pk}*"))

@@ -1,6 +1,5 @@
 """Account secrets: API tokens and invitation links. Only hashes are stored."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -10,20 +9,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from trellis.accounts import throttle
+from trellis.accounts import selectors, throttle
 from trellis.accounts.models import AccountInvitation, ApiToken
+from trellis.accounts.tokens import TOKEN_PREFIX, hash_secret
 from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid, NotFound
 from trellis.people.models import Person
 from trellis.people.services import person_create
 
-TOKEN_PREFIX = "trl_"  # noqa: S105 (a label, not a secret)
 INVITATION_DAYS = 14
-
-
-def hash_secret(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -52,14 +47,10 @@ def api_token_revoke(*, actor: Person, token_id: int) -> None:
     activity_record(actor=actor, verb="api_token.revoke", obj=token)
 
 
-def api_token_authenticate(raw: str) -> Person | None:
-    if not raw.startswith(TOKEN_PREFIX):
-        return None
-    token = (
-        ApiToken.objects.select_related("person")
-        .filter(token_hash=hash_secret(raw), revoked_at__isnull=True, person__is_active=True)
-        .first()
-    )
+def api_token_authenticate(*, raw: str) -> Person | None:
+    """The person a token signs in as, or None. A write as well as a read: it notes when the
+    token was last used (at most every five minutes, so a busy script writes little)."""
+    token = selectors.api_token_live(raw=raw)
     if token is None:
         return None
     now = timezone.now()
@@ -97,7 +88,8 @@ def account_invitation_send(*, actor: Person, person: Person) -> AccountInvitati
     return invitation
 
 
-def account_invitation_mint(invitation: AccountInvitation) -> str:
+def account_invitation_mint(*, invitation: AccountInvitation) -> str:
+    """A fresh one-time link secret for the invitation (only its hash is kept), marked sent."""
     raw = secrets.token_urlsafe(32)
     invitation.token_hash = hash_secret(raw)
     invitation.sent_at = timezone.now()
@@ -105,25 +97,9 @@ def account_invitation_mint(invitation: AccountInvitation) -> str:
     return raw
 
 
-def account_invitation_get(raw: str) -> AccountInvitation:
-    invitation = (
-        AccountInvitation.objects.select_related("person")
-        .filter(
-            token_hash=hash_secret(raw), accepted_at__isnull=True, expires_at__gt=timezone.now()
-        )
-        .first()
-    )
-    if invitation is None:
-        raise NotFound(
-            "This invitation link is invalid, used or expired. Ask an admin for a "
-            "new one, or reset your password from the sign-in page."
-        )
-    return invitation
-
-
 @transaction.atomic
 def account_invitation_accept(*, raw_token: str, password: str) -> Person:
-    found = account_invitation_get(raw_token)
+    found = selectors.account_invitation_get(raw=raw_token)
     # Locked and re-checked: the same link submitted twice at once sets one password.
     invitation = (
         AccountInvitation.objects.select_for_update(of=("self",))

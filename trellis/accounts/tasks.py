@@ -23,7 +23,7 @@ def send_account_invitation(invitation_id: int) -> bool:
         )
         if invitation is None:
             return False
-        raw = account_invitation_mint(invitation)
+        raw = account_invitation_mint(invitation=invitation)
         link = settings.SITE_URL + reverse("accept-invitation", args=[raw])
         context = {"invitation": invitation, "link": link, "site_url": settings.SITE_URL}
         # Sent inside the transaction: if delivery fails, the invitation stays unsent and a

@@ -15,8 +15,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from trellis.accounts import services, throttle
-from trellis.accounts.models import ApiToken
+from trellis.accounts import selectors, services, throttle
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, report_error
 
@@ -99,7 +98,7 @@ class TokenForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: AuthedRequest, token: str) -> HttpResponse:
     try:
-        invitation = services.account_invitation_get(token)
+        invitation = selectors.account_invitation_get(raw=token)
     except NotFound as error:
         return render(
             request, "accounts/invitation_invalid.html", {"error": error.message}, status=404
@@ -135,9 +134,7 @@ def api_tokens(request: AuthedRequest) -> HttpResponse:
             add_form_errors(form, error)
         else:
             form = TokenForm()
-    tokens = ApiToken.objects.filter(person_id=request.user.pk, revoked_at__isnull=True).order_by(
-        "-created_at"
-    )
+    tokens = selectors.api_tokens_live(viewer=request.user)
     context = {"form": form, "tokens": tokens, "new_token": new_token}
     return render(request, "accounts/api_tokens.html", context)
 

@@ -19,7 +19,7 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer trl_...``, resolved against the hashed tokens."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Person | None:
-        person = api_token_authenticate(token.strip())
+        person = api_token_authenticate(raw=token.strip())
         if person is None or not access.is_signed_in(person):
             return None
         return person

@@ -147,7 +147,7 @@ def _lock_roster(community: Community) -> None:
     Community.objects.select_for_update().filter(pk=community.pk).values_list("pk").first()
 
 
-def community_recount_members(community_ids: list[int] | None = None) -> None:
+def community_recount_members(*, community_ids: list[int] | None = None) -> None:
     """Rebuild the stored member counts from the memberships (after bulk loads or imports)."""
     active = Membership.objects.filter(community=OuterRef("pk"), left_at__isnull=True)
     counts = active.order_by().values("community").annotate(n=Count("pk")).values("n")

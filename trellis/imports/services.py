@@ -1,8 +1,6 @@
 """Imports started from the org admin pages: the upload is kept, the worker does the rest."""
 
-import json
 import shutil
-from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -14,28 +12,8 @@ from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.imports.models import ImportKind, ImportRun, RunStatus
+from trellis.imports.paths import progress_path, unpacked_path, upload_path
 from trellis.people.models import Person
-
-
-def imports_folder() -> Path:
-    return Path(settings.DATA_DIR) / "imports"
-
-
-def upload_path(run: ImportRun) -> Path:
-    return imports_folder() / f"run-{run.pk}.zip"
-
-
-def progress_path(run: ImportRun) -> Path:
-    """Progress goes to a small file, not the database: the import holds its transaction."""
-    return imports_folder() / f"run-{run.pk}.progress.json"
-
-
-def read_progress(run: ImportRun) -> dict[str, object]:
-    try:
-        data = json.loads(progress_path(run).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 @transaction.atomic
@@ -83,25 +61,21 @@ def import_run_create(
 
 
 def import_run_finish(
-    run: ImportRun, *, status: str, summary: dict[str, object], error: str
+    *, run: ImportRun, status: str, summary: dict[str, object], error: str
 ) -> None:
     ImportRun.objects.filter(pk=run.pk).update(
         status=status, summary=summary, error=error[:5000], finished_at=timezone.now()
     )
 
 
-def unpacked_path(run: ImportRun) -> Path:
-    return imports_folder() / f"run-{run.pk}"
-
-
-def import_run_cleanup(run: ImportRun) -> None:
+def import_run_cleanup(*, run: ImportRun) -> None:
     """A finished run (done or failed) keeps no file behind."""
     upload_path(run).unlink(missing_ok=True)
     progress_path(run).unlink(missing_ok=True)
     shutil.rmtree(unpacked_path(run), ignore_errors=True)
 
 
-def claim(run_id: int) -> ImportRun | None:
+def import_run_claim(*, run_id: int) -> ImportRun | None:
     """Queued or running → running. A run still "running" here was interrupted: the worker
     that ran it died or hit a passing failure (the task queue hands a task to one worker at a
     time), and the import is one transaction, so it starts again from the upload. A finished
@@ -113,7 +87,7 @@ def claim(run_id: int) -> ImportRun | None:
     return None
 
 
-def import_run_abandon(run_id: int) -> None:
+def import_run_abandon(*, run_id: int) -> None:
     """The task gave up (its worker kept dying, or the database stayed away): say so on the
     run and remove its files."""
     run = ImportRun.objects.filter(
@@ -122,10 +96,10 @@ def import_run_abandon(run_id: int) -> None:
     if run is None:
         return
     import_run_finish(
-        run,
+        run=run,
         status=RunStatus.FAILED,
         summary={},
         error="The import was interrupted too many times (its worker stopped or the database "
         "was unavailable) and was given up. Nothing was imported; upload the file again.",
     )
-    import_run_cleanup(run)
+    import_run_cleanup(run=run)

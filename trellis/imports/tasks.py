@@ -13,6 +13,7 @@ from trellis.core.errors import ServiceError
 from trellis.core.transient import is_transient
 from trellis.imports import services
 from trellis.imports.models import ImportKind, ImportRun, RunStatus
+from trellis.imports.paths import progress_path, unpacked_path, upload_path
 from trellis.imports.safety import ImportFileError
 from trellis.imports.summary import Summary
 from trellis.imports.unpack import unpack_zip
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def _progress_writer(run: ImportRun):  # type: ignore[no-untyped-def]
-    path = services.progress_path(run)
+    path = progress_path(run)
     last = 0.0
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -60,22 +61,25 @@ def _dump_root(folder: Path) -> Path:
 
 @task()
 def run_import(run_id: int) -> str:
-    run = services.claim(run_id)
+    run = services.import_run_claim(run_id=run_id)
     if run is None:
         return "not queued"
-    unpacked = services.unpacked_path(run)
+    unpacked = unpacked_path(run)
     shutil.rmtree(unpacked, ignore_errors=True)  # left by an interrupted attempt
     finished = True
     try:
-        unpack_zip(services.upload_path(run), unpacked)
+        unpack_zip(upload_path(run), unpacked)
         summary = _run(run, _dump_root(unpacked))
     except ImportFileError as error:
         services.import_run_finish(
-            run, status=RunStatus.FAILED, summary={}, error=f"{error} Nothing was imported."
+            run=run, status=RunStatus.FAILED, summary={}, error=f"{error} Nothing was imported."
         )
     except ServiceError as error:
         services.import_run_finish(
-            run, status=RunStatus.FAILED, summary={}, error=f"{error.message} Nothing was imported."
+            run=run,
+            status=RunStatus.FAILED,
+            summary={},
+            error=f"{error.message} Nothing was imported.",
         )
     except Exception as error:
         if is_transient(error):  # the worker tries again later, from the upload
@@ -83,17 +87,19 @@ def run_import(run_id: int) -> str:
             raise
         log.exception("import %s failed", run.pk)
         services.import_run_finish(
-            run,
+            run=run,
             status=RunStatus.FAILED,
             summary={},
             error="The import stopped on an unexpected error (logged for the administrator). "
             "Nothing was imported.",
         )
     else:
-        services.import_run_finish(run, status=RunStatus.DONE, summary=summary.as_dict(), error="")
+        services.import_run_finish(
+            run=run, status=RunStatus.DONE, summary=summary.as_dict(), error=""
+        )
     finally:
         if finished:
-            services.import_run_cleanup(run)
+            services.import_run_cleanup(run=run)
         else:
             shutil.rmtree(unpacked, ignore_errors=True)
     return "done"
@@ -103,4 +109,4 @@ def abandon_import(args: list[Any], kwargs: dict[str, Any]) -> None:
     """The worker's give-up handler for run_import (core/worker.py)."""
     run_id = kwargs.get("run_id", args[0] if args else None)
     if isinstance(run_id, int):
-        services.import_run_abandon(run_id)
+        services.import_run_abandon(run_id=run_id)

@@ -5,13 +5,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from trellis.communities.models import Community
 from trellis.core import access
-from trellis.core.errors import ServiceError
+from trellis.core.errors import Invalid, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors
-from trellis.imports import services
+from trellis.imports import selectors, services
 from trellis.imports.forms import ImportForm
-from trellis.imports.models import ImportRun, RunStatus
+from trellis.imports.models import RunStatus
 from trellis.imports.summary import KINDS, OUTCOMES
 
 
@@ -26,11 +25,9 @@ def import_list(request: AuthedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         slug = form.cleaned_data["community"]
-        community = Community.objects.filter(slug=slug).first() if slug else None
+        community = selectors.import_target_community(slug=slug) if slug else None
         try:
             if slug and community is None:
-                from trellis.core.errors import Invalid
-
                 raise Invalid("No such community.", field_errors={"community": "No such slug."})
             run = services.import_run_create(
                 actor=request.user,
@@ -43,20 +40,20 @@ def import_list(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, "Uploaded. The import runs in the background.")
             return redirect("import-detail", pk=run.pk)
-    runs = ImportRun.objects.select_related("started_by").order_by("-created_at")[:50]
+    runs = selectors.import_runs_recent()
     return render(request, "imports/list.html", {"form": form, "runs": runs, "nav": "admin"})
 
 
 @require_GET
 def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_admin(request)
-    run = ImportRun.objects.select_related("started_by", "community").filter(pk=pk).first()
+    run = selectors.import_run_get(pk=pk)
     if run is None:
         raise Http404("No such import.")
     context = {
         "run": run,
         "running": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
-        "progress": services.read_progress(run),
+        "progress": selectors.import_run_progress(run=run),
         "kinds": KINDS,
         "outcomes": OUTCOMES,
         "nav": "admin",

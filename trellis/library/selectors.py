@@ -1,5 +1,7 @@
 """Reads of the library, shaped for the viewer: nothing in a private community leaks."""
 
+from datetime import datetime
+
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -102,3 +104,17 @@ def resource_duplicates(*, viewer: access.Viewer, resource: Resource) -> list[Re
 
 def promoted_from(*, viewer: access.Viewer, question_id: int) -> list[Resource]:
     return list(visible_resources(viewer).filter(source_post_id=question_id)[:5])
+
+
+def resources_due_for_reminder(*, now: datetime | None = None) -> list[Resource]:
+    """Resources entering their due window whose owners have not been told yet (for the
+    reminder task: no viewer, it reads everywhere)."""
+    now = now or timezone.now()
+    return list(
+        Resource.objects.filter(
+            obsolete_at__isnull=True,
+            canonical__isnull=True,
+            verify_by__lte=now + DUE_BEFORE,
+            reminded_at__isnull=True,
+        ).select_related("community")[:1000]
+    )

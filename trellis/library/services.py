@@ -1,7 +1,7 @@
 """Every write to the knowledge library: checked, versioned, recorded."""
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,14 +22,14 @@ from trellis.library.models import (
 )
 from trellis.people.models import Person
 from trellis.qa.models import BodyFormat, Post, PostKind
-from trellis.qa.services import normalise_tags
+from trellis.qa.tags import normalise_tags
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
 MAX_INTERVAL_DAYS = 3650
 
 
-def interval_days(resource: Resource) -> int:
+def _interval_days(resource: Resource) -> int:
     if resource.verification_interval_days:
         return resource.verification_interval_days
     return resource.community.verification_interval_days if resource.community else 90
@@ -118,7 +118,7 @@ def resource_create(
         created_at=now,
         updated_at=now,
     )
-    resource.verify_by = now + timedelta(days=interval_days(resource))
+    resource.verify_by = now + timedelta(days=_interval_days(resource))
     resource.save()
     ResourceOwner.objects.create(resource=resource, person=actor)
     _tags_set(resource, tag_names)
@@ -195,7 +195,7 @@ def resource_update(
     resource.version += 1
     resource.updated_at = resource.verified_at = now
     resource.verified_by = actor
-    resource.verify_by = now + timedelta(days=interval_days(resource))
+    resource.verify_by = now + timedelta(days=_interval_days(resource))
     resource.reminded_at = None
     resource.save()
     if tags is not None:
@@ -217,7 +217,7 @@ def resource_verify(*, actor: Person, resource: Resource) -> Resource:
     _check_can_edit(actor, resource)
     now = timezone.now()
     resource.verified_at, resource.verified_by = now, actor
-    resource.verify_by = now + timedelta(days=interval_days(resource))
+    resource.verify_by = now + timedelta(days=_interval_days(resource))
     resource.reminded_at = None
     resource.obsolete_at = None
     resource.save(
@@ -243,7 +243,7 @@ def resource_mark_obsolete(*, actor: Person, resource: Resource, obsolete: bool 
     return resource
 
 
-def canonical_root(resource: Resource) -> Resource:
+def _canonical_root(resource: Resource) -> Resource:
     """Follow duplicate-of links to the resource that is kept (cycles cannot be stored)."""
     seen = {resource.pk}
     while resource.canonical_id and resource.canonical_id not in seen:
@@ -272,7 +272,7 @@ def resource_mark_duplicate(
             field_errors={"canonical": "It is in a community some readers cannot see."},
         )
     if canonical is not None:
-        root = canonical_root(canonical)
+        root = _canonical_root(canonical)
         if root.pk == resource.pk:
             raise Invalid(
                 "That would make a loop.",
@@ -368,19 +368,4 @@ def resource_promote_question(
         tags=list(question.tags.values_list("name", flat=True)),
         attribution=attribution,
         source_post=question,
-    )
-
-
-def due_for_reminder(now: datetime | None = None) -> list[Resource]:
-    """Resources entering their due window whose owners have not been told yet."""
-    from trellis.library.models import DUE_BEFORE
-
-    now = now or timezone.now()
-    return list(
-        Resource.objects.filter(
-            obsolete_at__isnull=True,
-            canonical__isnull=True,
-            verify_by__lte=now + DUE_BEFORE,
-            reminded_at__isnull=True,
-        ).select_related("community")[:1000]
     )

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from trellis.library.models import Resource
-from trellis.library.services import due_for_reminder
+from trellis.library.selectors import resources_due_for_reminder
 from trellis.notifications.models import Kind
 from trellis.notifications.services import notify
 
@@ -15,7 +15,7 @@ from trellis.notifications.services import notify
 def remind_resource_owners() -> int:
     """Tell owners their resources are due for verification, once per due period."""
     reminded = 0
-    for resource in due_for_reminder():
+    for resource in resources_due_for_reminder():
         with transaction.atomic():
             claimed = Resource.objects.filter(pk=resource.pk, reminded_at__isnull=True).update(
                 reminded_at=timezone.now()

@@ -17,8 +17,9 @@ from trellis.core import access, hooks
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.core.text import clean_name
+from trellis.people.emails import normalise_email
 from trellis.people.models import Department, Person
-from trellis.people.services import department_get_or_create, normalise_email
+from trellis.people.services import department_get_or_create
 
 REQUIRED_COLUMNS = ("name", "email")
 KNOWN_COLUMNS = ("name", "email", "department", "title", "manager_email", "start_date")

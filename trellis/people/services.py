@@ -3,8 +3,6 @@
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
@@ -12,13 +10,14 @@ from trellis.core import access, hooks
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.core.text import clean_name
+from trellis.people.emails import normalise_email
 from trellis.people.models import Department, Person
 
 ADMIN_ONLY_FIELDS = frozenset({"email", "department", "manager", "title", "start_date"})
 SELF_FIELDS = frozenset({"name", "location", "skills", "interests", "bio"})
 
 
-def clean_tags(values: list[str] | str) -> list[str]:
+def _clean_tags(values: list[str] | str) -> list[str]:
     """Skills and interests: trimmed, deduplicated case-insensitively, order kept."""
     if isinstance(values, str):
         values = values.split(",")
@@ -30,17 +29,6 @@ def clean_tags(values: list[str] | str) -> list[str]:
             seen.add(tag.lower())
             tags.append(tag)
     return tags[:40]
-
-
-def normalise_email(raw: str) -> str:
-    email = raw.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError as error:
-        raise Invalid(
-            f"'{raw}' is not an email address.", field_errors={"email": "Invalid email."}
-        ) from error
-    return email
 
 
 def department_get_or_create(*, name: str, parent: Department | None = None) -> Department:
@@ -113,8 +101,8 @@ def person_create(
                 manager=manager,
                 location=location.strip(),
                 start_date=start_date,
-                skills=clean_tags(skills or []),
-                interests=clean_tags(interests or []),
+                skills=_clean_tags(skills or []),
+                interests=_clean_tags(interests or []),
             )
     except IntegrityError as error:
         raise Invalid(
@@ -144,7 +132,7 @@ def person_update(*, actor: Person, person: Person, **changes: Any) -> Person:
         _check_manager(person, changes["manager"])
     for tag_field in ("skills", "interests"):
         if tag_field in changes:
-            changes[tag_field] = clean_tags(changes[tag_field])
+            changes[tag_field] = _clean_tags(changes[tag_field])
     for field, value in changes.items():
         setattr(person, field, value.strip() if isinstance(value, str) else value)
     try:

@@ -1,6 +1,5 @@
 """Every write to Ask the Expert: checked, transactional, recorded, and notified."""
 
-import re
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -17,6 +16,7 @@ from trellis.core.text import find_mentions, render_markdown
 from trellis.notifications.models import Kind
 from trellis.notifications.services import notify
 from trellis.people.models import Person
+from trellis.qa.links import question_url as question_url  # expertise imports it from here
 from trellis.qa.models import (
     BodyFormat,
     Comment,
@@ -30,40 +30,11 @@ from trellis.qa.models import (
     Thanks,
     Vote,
 )
+from trellis.qa.tags import normalise_tags as normalise_tags  # expertise imports it from here
 
-MAX_TAGS = 5
-TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#.\-]{0,34}$")
 TITLE_MIN, TITLE_MAX = 10, 200
 BODY_MAX = 30_000
 COMMENT_MAX = 600
-
-
-def question_url(question_id: int, answer_id: int | None = None) -> str:
-    url = reverse("question-detail", args=[question_id])
-    return f"{url}#answer-{answer_id}" if answer_id else url
-
-
-def normalise_tags(raw: Iterable[str] | str) -> list[str]:
-    """Stack Exchange style: lower case, words joined by '-', at most five, each checked."""
-    items = raw.replace(",", " ").split() if isinstance(raw, str) else list(raw)
-    tags: list[str] = []
-    for item in items:
-        tag = "-".join(str(item).strip().lower().split())
-        if not tag:
-            continue
-        if not TAG_RE.match(tag):
-            raise Invalid(
-                "A tag is not valid.",
-                field_errors={
-                    "tags": f"“{tag[:40]}” is not a tag: use up to 35 letters, digits, "
-                    "and + # . - (no spaces)."
-                },
-            )
-        if tag not in tags:
-            tags.append(tag)
-    if len(tags) > MAX_TAGS:
-        raise Invalid("Too many tags.", field_errors={"tags": f"Use at most {MAX_TAGS} tags."})
-    return tags
 
 
 def _check_text(field: str, value: str, *, minimum: int, maximum: int, label: str) -> str:
@@ -83,7 +54,7 @@ def _check_text(field: str, value: str, *, minimum: int, maximum: int, label: st
     return value
 
 
-def mentioned_people(text: str) -> dict[str, Person]:
+def _mentioned_people(text: str) -> dict[str, Person]:
     """@handle is the part of a colleague's email address before the @."""
     handles = find_mentions(text)[:20]
     if not handles:
@@ -100,12 +71,12 @@ def mentioned_people(text: str) -> dict[str, Person]:
 
 
 def _render(text: str) -> tuple[str, dict[str, Person]]:
-    people = mentioned_people(text)
+    people = _mentioned_people(text)
     links = {handle: reverse("person-detail", args=[p.pk]) for handle, p in people.items()}
     return render_markdown(text, mentions=links), people
 
 
-def tags_set(post: Post, names: list[str]) -> None:
+def _tags_set(post: Post, names: list[str]) -> None:
     """Replace a post's tags, creating new tag names (a concurrent creator is fine)."""
     Tag.objects.bulk_create([Tag(name=n) for n in names], ignore_conflicts=True)
     tag_ids = list(Tag.objects.filter(name__in=names).values_list("pk", flat=True))
@@ -203,7 +174,7 @@ def question_ask(
         body=body,
         body_html=html,
     )
-    tags_set(question, tag_names)
+    _tags_set(question, tag_names)
     _revision_add(question, actor)
     _index_after_commit(question)
     Follow.objects.create(person=actor, question=question)
@@ -328,7 +299,7 @@ def post_edit(
     post.edited_at = timezone.now()
     post.save(update_fields=fields)
     if post.is_question and tags is not None:
-        tags_set(post, normalise_tags(tags))
+        _tags_set(post, normalise_tags(tags))
         # Its answerers' topics follow the question's tags.
         hooks.contributions_changed(
             person_ids=list(Post.objects.filter(question=post).values_list("author_id", flat=True))

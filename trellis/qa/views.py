@@ -21,6 +21,7 @@ from trellis.expertise.selectors import routing_lines
 from trellis.library.selectors import promoted_from
 from trellis.qa import selectors, services
 from trellis.qa.forms import AnswerForm, AskForm, CloseForm, CommentForm, EditForm, VoteForm
+from trellis.qa.links import question_url
 from trellis.qa.models import BodyFormat, Post, PostKind
 
 ORG_WIDE = "_org"
@@ -141,7 +142,7 @@ def question_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _back(post: Post) -> str:
-    return services.question_url(post.thread_id, None if post.is_question else post.pk)
+    return question_url(post.thread_id, None if post.is_question else post.pk)
 
 
 @require_POST
