@@ -244,3 +244,22 @@ def join_request_get(*, viewer: access.Viewer, request_id: int) -> JoinRequest:
     ):
         raise NotFound("No such join request.")
     return join_request
+
+
+def community_by_slug(*, slug: str) -> Community | None:
+    """Any community by its address, private or not: the caller decides what the viewer may
+    learn of it (asking to join a private community whose address was shared, or a filter
+    that ignores what the viewer cannot see)."""
+    return Community.objects.filter(slug=slug).first()
+
+
+def my_invitation_get(*, viewer: access.Viewer, invitation_id: int) -> CommunityInvitation:
+    """One of the viewer's own invitations; anyone else's does not exist for them."""
+    invitation = (
+        CommunityInvitation.objects.select_related("community")
+        .filter(pk=invitation_id, person_id=access.viewer_id(viewer))
+        .first()
+    )
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    return invitation

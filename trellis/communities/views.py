@@ -17,12 +17,13 @@ from trellis.communities.forms import (
     RoleForm,
     SponsorForm,
 )
-from trellis.communities.models import Community, CommunityInvitation, JoinRequest
+from trellis.communities.models import Community
 from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.library.selectors import library_size
+from trellis.people import selectors as people_selectors
 from trellis.people.models import Person
 from trellis.qa.selectors import knowledge_counts, waiting_in_my_communities
 
@@ -160,7 +161,7 @@ def community_request(request: AuthedRequest, slug: str) -> HttpResponse:
     """Ask to join a private community whose address someone shared with you."""
     form = JoinRequestForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""
-    community = Community.objects.filter(slug=slug).first()
+    community = selectors.community_by_slug(slug=slug)
     if community is not None and access.can_request_to_join(request.user, community):
         services.join_request_create(
             actor=request.user,
@@ -224,8 +225,15 @@ def community_settings(request: AuthedRequest, slug: str) -> HttpResponse:
     return render(request, "communities/settings.html", context)
 
 
+def _person(person_id: int) -> Person:
+    person = people_selectors.person_by_id(person_id=person_id)
+    if person is None:
+        raise Http404("No such person.")
+    return person
+
+
 def _person_by_email(email: str) -> Person:
-    person = Person.objects.filter(email=email.strip().lower(), is_active=True).first()
+    person = people_selectors.person_by_email(email=email.strip().lower(), active_only=True)
     if person is None:
         raise NotFound(f"Nobody with the email {email} is in the directory.")
     return person
@@ -265,7 +273,7 @@ def community_invite(request: AuthedRequest, slug: str) -> HttpResponse:
 @require_POST
 def membership_role(request: AuthedRequest, slug: str, person_id: int) -> HttpResponse:
     community = get_object_or_404(access.visible_communities(request.user), slug=slug)
-    person = get_object_or_404(Person, pk=person_id)
+    person = _person(person_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a valid role.")
@@ -301,7 +309,7 @@ def sponsor_add(request: AuthedRequest, slug: str) -> HttpResponse:
 @require_POST
 def sponsor_remove(request: AuthedRequest, slug: str, person_id: int) -> HttpResponse:
     community = get_object_or_404(access.visible_communities(request.user), slug=slug)
-    person = get_object_or_404(Person, pk=person_id)
+    person = _person(person_id)
     try:
         services.sponsor_remove(actor=request.user, community=community, person=person)
     except ServiceError as error:
@@ -311,9 +319,10 @@ def sponsor_remove(request: AuthedRequest, slug: str, person_id: int) -> HttpRes
 
 @require_POST
 def join_request_decide(request: AuthedRequest, request_id: int) -> HttpResponse:
-    join_request = get_object_or_404(
-        JoinRequest.objects.select_related("community", "person"), pk=request_id
-    )
+    try:
+        join_request = selectors.join_request_get(viewer=request.user, request_id=request_id)
+    except NotFound as error:
+        raise Http404("No such request.") from error
     community = join_request.community
     if not access.can_manage_community(request.user, community):
         raise Http404("No such request.")  # the same for every id: nothing about the community
@@ -336,11 +345,10 @@ def join_request_decide(request: AuthedRequest, request_id: int) -> HttpResponse
 
 @require_POST
 def invitation_respond(request: AuthedRequest, invitation_id: int) -> HttpResponse:
-    invitation = get_object_or_404(
-        CommunityInvitation.objects.select_related("community"),
-        pk=invitation_id,
-        person_id=request.user.pk,
-    )
+    try:
+        invitation = selectors.my_invitation_get(viewer=request.user, invitation_id=invitation_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
     accept = request.POST.get("decision") == "accept"
     try:
         services.invitation_respond(actor=request.user, invitation=invitation, accept=accept)

@@ -13,7 +13,7 @@ from trellis.core.web import AuthedRequest, add_form_errors, report_error
 from trellis.mentoring import matching, selectors, services
 from trellis.mentoring.forms import CohortForm, MentorOfferForm, MentorRequestForm, RespondForm
 from trellis.mentoring.models import MentorshipStatus
-from trellis.people.models import Person
+from trellis.people.selectors import person_by_id
 
 
 def _find_context(request: AuthedRequest, form: MentorRequestForm | None = None) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def mentorship_propose(request: AuthedRequest) -> HttpResponse:
     """The signed-in person asks someone to mentor them."""
     form = MentorRequestForm(request.POST)
     if form.is_valid():
-        mentor = Person.objects.filter(pk=form.cleaned_data["mentor"], is_active=True).first()
+        mentor = person_by_id(person_id=form.cleaned_data["mentor"], active_only=True)
         if mentor is None:
             form.add_error("mentor", "Nobody with that id can mentor you.")
         else:

@@ -11,7 +11,7 @@ from trellis.core.web import AuthedRequest, int_param
 from trellis.notifications import selectors, services
 from trellis.notifications.models import Digest
 from trellis.notifications.tokens import read_unsubscribe_token
-from trellis.people.models import Person
+from trellis.people.selectors import person_by_id
 
 
 @require_GET
@@ -74,7 +74,7 @@ def notification_settings(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     found = read_unsubscribe_token(token)
-    person = Person.objects.filter(pk=found[0]).first() if found else None
+    person = person_by_id(person_id=found[0]) if found else None
     if found is None or person is None:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
     what = found[1]

@@ -120,3 +120,17 @@ def department_get(*, viewer: access.Viewer, department_id: int) -> Department:
         Department.objects.filter(parent=department).order_by("name", "pk")
     )
     return department
+
+
+def person_by_id(*, person_id: int, active_only: bool = False) -> Person | None:
+    """Someone by id, whether the viewer may list them or not: for callers that decided who
+    may look (an org admin's page, a signed unsubscribe link, a form naming a colleague).
+    Imported people cannot sign in (inactive); `active_only` leaves them out."""
+    people = Person.objects.filter(pk=person_id)
+    return (people.filter(is_active=True) if active_only else people).first()
+
+
+def person_by_email(*, email: str, active_only: bool = False) -> Person | None:
+    """Someone by their stored (lower-case) email address, as `person_by_id`."""
+    people = Person.objects.filter(email=email)
+    return (people.filter(is_active=True) if active_only else people).first()

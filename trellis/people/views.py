@@ -103,7 +103,7 @@ def admin_people(request: AuthedRequest) -> HttpResponse:
         try:
             manager = None
             if manager_email:
-                manager = Person.objects.filter(email=manager_email.lower()).first()
+                manager = selectors.person_by_email(email=manager_email.lower())
                 if manager is None:
                     raise Invalid(
                         "Unknown manager.",
@@ -133,7 +133,7 @@ def admin_invite(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_admin(request)
     from trellis.accounts.services import account_invitation_send
 
-    person = Person.objects.filter(pk=pk).first()
+    person = selectors.person_by_id(person_id=pk)
     if person is None:
         raise Http404("No such person.")
     try:
@@ -150,7 +150,7 @@ def admin_unlock_signin(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_admin(request)
     from trellis.accounts.services import account_signin_unlock
 
-    person = Person.objects.filter(pk=pk).first()
+    person = selectors.person_by_id(person_id=pk)
     if person is None:
         raise Http404("No such person.")
     try:

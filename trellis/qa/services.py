@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from trellis.communities.models import Community
 from trellis.core import access, hooks
-from trellis.core.activity import activity_record
+from trellis.core.activity import activity_record, view_record
 from trellis.core.errors import Forbidden, Invalid
 from trellis.core.models import Tag
 from trellis.core.text import find_mentions, render_markdown
@@ -474,4 +474,15 @@ def post_thank(*, actor: Person, post: Post) -> bool:
         title=question.title,
         url=question_url(question.pk, None if post.is_question else post.pk),
     )
+    return True
+
+
+def question_view_record(*, viewer: Person, question: Post) -> bool:
+    """Count the viewer's read of a question's page: once a day per person (a view mark and an
+    activity row, core.activity.view_record), and then the question's view count. True when
+    this read counted. Not one transaction: on SQLite that would make every page view a
+    writer; the count follows the mark, so a failure between them undercounts by one."""
+    if not view_record(viewer=viewer, obj=question, community_id=question.community_id):
+        return False
+    Post.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)
     return True

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -117,8 +116,7 @@ def question_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     except NotFound as error:
         raise Http404(error.message) from error
     question = thread.question.post
-    if view_record(viewer=request.user, obj=question, community_id=question.community_id):
-        Post.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)
+    services.question_view_record(viewer=request.user, question=question)
     viewer = request.user
     can_curate = access.can_curate_in(viewer, question.community)
     context = {

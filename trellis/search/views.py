@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from trellis.communities.models import Community
+from trellis.communities.selectors import community_by_slug
 from trellis.core import access
 from trellis.core.errors import Forbidden, ServiceError
 from trellis.core.web import AuthedRequest, int_param, report_error
@@ -22,7 +23,7 @@ def _visible_community(request: AuthedRequest, slug: str) -> Community | None:
     """The community filter, only if the viewer may see it (else as if it did not exist)."""
     if not slug:
         return None
-    community = Community.objects.filter(slug=slug).first()
+    community = community_by_slug(slug=slug)
     if community is None or not access.can_view_community(request.user, community):
         return None
     return community
@@ -96,7 +97,7 @@ def related_panel(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
 
 
 def _curated_community(request: AuthedRequest, slug: str) -> Community:
-    community = Community.objects.filter(slug=slug).first()
+    community = community_by_slug(slug=slug)
     if community is None or not access.can_view_community(request.user, community):
         raise Http404("No such community, or it is private.")
     return community
