@@ -305,19 +305,19 @@ class Replay:
 
 def evaluate_dump(dump_dir: Path, test_share: float, with_model: bool) -> dict[str, Any]:
     from trellis.expertise.services import evidence
-    from trellis.search import embedding, vocabulary
+    from trellis.search import embeddings, vocabulary
     from trellis.search.indexing import reindex_all
     from trellis.search.models import DocKind
     from trellis.search.semantic import CACHE
 
     began = time.perf_counter()
     replay = Replay(dump_dir, test_share)
-    with embedding.using(None):
+    with embeddings.using(None):
         reindex_all([DocKind.QUESTION, DocKind.ANSWER])
     vocabulary.refresh()
-    model = embedding.embedder() if with_model else None
+    model = embeddings.embedder() if with_model else None
     if model is not None:
-        embedding.embed_pending()
+        embeddings.embed_pending()
         CACHE.refresh(model.name, force=True)
     evidence.evidence_rebuild(now=replay.cutoff)
     result: dict[str, Any] = {
@@ -338,7 +338,7 @@ def evaluate_dump(dump_dir: Path, test_share: float, with_model: bool) -> dict[s
         lambda pk: replay.count_ranking(pk, replay.zscores), keep=kept["zscore"]
     )
     rankings: dict[int, list[int]] = {}
-    with embedding.using(model):
+    with embeddings.using(model):
         result["trellis"] = replay.run(replay.trellis_ranking, keep=rankings)
     kept["trellis"] = rankings
     result["ceilings"] = replay.ceilings(kept) if replay.test else {}

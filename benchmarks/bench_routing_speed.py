@@ -216,7 +216,7 @@ def generate(org: Org, now: datetime) -> dict[str, Any]:
     from trellis.imports.writing import PERSON_COLUMNS
     from trellis.people.models import Person
     from trellis.qa.models import Post, PostTag, Vote
-    from trellis.search.embedding import to_blob
+    from trellis.search.embeddings import to_blob
     from trellis.search.models import Document
 
     rng = org.corpus.rng
@@ -874,7 +874,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
 
     from trellis.expertise.models import HelperStats, TopicEvidence
     from trellis.expertise.services import evidence
-    from trellis.search import embedding, semantic, vocabulary
+    from trellis.search import embeddings, semantic, vocabulary
 
     log(f"{server}: generating {args.people} people, {args.answers} answers")
     corpus = Corpus(args.seed)
@@ -891,7 +891,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
         model = LocalMiniLM()
     embedder = QueryTimedStatic(corpus, model)
     results: dict[str, Any] = {"server": server, "sizes": data["sizes"]}
-    with embedding.using(embedder):
+    with embeddings.using(embedder):
         began = time.perf_counter()
         results["common_words"] = vocabulary.refresh()
         stages["vocabulary_refresh_s"] = time.perf_counter() - began

@@ -101,7 +101,7 @@ class DumpQueries:
         from trellis.imports.stackexchange import import_stackexchange
         from trellis.imports.stackexchange_reader import StackExchangeDump
         from trellis.qa.models import Post, PostKind
-        from trellis.search import embedding, vocabulary
+        from trellis.search import embeddings, vocabulary
         from trellis.search.indexing import reindex_all
         from trellis.search.models import DocKind, Document
 
@@ -118,7 +118,7 @@ class DumpQueries:
             ).values_list("pk", "source_id", "created_at", "title", "body_html", "community_id")
         }
         self.by_pk = {v[0]: v for v in self.questions.values()}
-        with embedding.using(None):
+        with embeddings.using(None):
             reindex_all([DocKind.QUESTION, DocKind.ANSWER])
         vocabulary.refresh()  # as the reindexing task does: common words, for lexical.plan
         self.thread = {
@@ -190,7 +190,7 @@ def _tokens(text: str) -> list[str]:
 
 
 def evaluate_dump(dump_dir: Path, variants: list[str], cache: Path) -> dict[str, Any]:
-    from trellis.search import embedding
+    from trellis.search import embeddings
 
     dump = DumpQueries(dump_dir)
     results: dict[str, Any] = {
@@ -200,16 +200,16 @@ def evaluate_dump(dump_dir: Path, variants: list[str], cache: Path) -> dict[str,
         "prepare_s": round(dump.prepare_s, 1),
         "bm25": dump.run(dump.bm25_ranking),
     }
-    with embedding.using(None):
+    with embeddings.using(None):
         results["lexical"] = dump.run(lambda q: dump.trellis_ranking(q, "lexical"))
         # The cost of leaving common words out (lexical.plan): the same with every word.
         with every_word_matched():
             results["lexical_every_word"] = dump.run(lambda q: dump.trellis_ranking(q, "lexical"))
     for spec in variants:
         model = variant_embedder(spec, cache)
-        with embedding.using(model):
+        with embeddings.using(model):
             started = time.perf_counter()
-            embedded = embedding.embed_pending()
+            embedded = embeddings.embed_pending()
             seconds = time.perf_counter() - started
             for mode in ("semantic", "hybrid"):
                 results[f"{mode}[{spec}]"] = dump.run(

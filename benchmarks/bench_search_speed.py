@@ -100,7 +100,7 @@ def grow(corpus: Corpus, start: int, stop: int, community: int, private: int) ->
     from django.utils import timezone
 
     from trellis.core.bulk import datetime_adapter, fast_insert
-    from trellis.search.embedding import to_blob
+    from trellis.search.embeddings import to_blob
     from trellis.search.models import Document
 
     when = datetime_adapter()
@@ -160,7 +160,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
     server = setup_django_child()
     from trellis.communities.models import Community, Membership
     from trellis.people.models import Person
-    from trellis.search import embedding, selectors, semantic, vocabulary
+    from trellis.search import embeddings, selectors, semantic, vocabulary
     from trellis.search.embeddings.local import LocalMiniLM
 
     corpus = Corpus(args.seed)
@@ -174,7 +174,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
     sizes = [int(s) for s in args.sizes.split(",")]
     results: dict[str, Any] = {"server": server, "sizes": {}}
     done = 0
-    with embedding.using(embedder):
+    with embeddings.using(embedder):
         for size in sizes:
             seconds = grow(corpus, done, size, public.pk, private.pk)
             step, done = size - done, size

@@ -92,19 +92,19 @@ def evaluate_dump(dump_dir: Path) -> dict[str, Any]:
     from trellis.imports.stackexchange import import_stackexchange
     from trellis.imports.stackexchange_reader import StackExchangeDump
     from trellis.qa.models import Post, PostKind, PostTag
-    from trellis.search import embedding
+    from trellis.search import embeddings
     from trellis.search.indexing import reindex_all
     from trellis.search.models import DocKind
 
     began = time.perf_counter()
     source = f"stackexchange:{StackExchangeDump(dump_dir).site_name()}"
     import_stackexchange(dump_dir)
-    with embedding.using(None):
+    with embeddings.using(None):
         reindex_all([DocKind.QUESTION])
-    model = embedding.embedder()
+    model = embeddings.embedder()
     if model is None:
-        return {"dump": dump_dir.name, "error": embedding.semantic_off_reason()}
-    embedding.embed_pending()
+        return {"dump": dump_dir.name, "error": embeddings.semantic_off_reason()}
+    embeddings.embed_pending()
     prepared = time.perf_counter() - began
     began = time.perf_counter()
     learned = topics.topics_learn()

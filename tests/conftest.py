@@ -7,7 +7,7 @@ from django.test import Client
 from tests.personas import PASSWORD, Org, build_content, build_org
 from tests.shared_org import TRANSACTIONAL_FIXTURES, SharedBuild, wanted_build
 
-# Semantic search off unless a test brings an embedder (search.embedding.using): the model
+# Semantic search off unless a test brings an embedder (search.embeddings.using): the model
 # would otherwise embed every post every test writes.
 os.environ.setdefault("TRELLIS_EMBEDDINGS", "off")
 

@@ -8,7 +8,7 @@ from tests.personas import Org, build_content
 from tests.test_search import WordHashEmbedder
 from trellis.library import services as library_services
 from trellis.library.models import Resource
-from trellis.search import embedding
+from trellis.search import embeddings
 from trellis.search.duplicates import open_clusters, signature
 from trellis.search.models import DocKind, Document, DuplicatePair, PairStatus
 
@@ -61,7 +61,7 @@ def test_edited_copies_form_one_cluster(org: Org, django_capture_on_commit_callb
 
 @pytest.mark.django_db
 def test_rewrites_are_found_by_meaning(org: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
-    with embedding.using(WordHashEmbedder()):
+    with embeddings.using(WordHashEmbedder()):
         with django_capture_on_commit_callbacks(execute=True):
             library_services.resource_create(
                 actor=org.leader,

@@ -225,7 +225,7 @@ def _local_model(site: Site) -> str:
     the site's data folder). Skips (fails in CI) when it cannot load."""
     answer = site.shell(
         "try:\n"
-        "    from trellis.search.embedding import embedder, semantic_off_reason\n"
+        "    from trellis.search.embeddings import embedder, semantic_off_reason\n"
         "    model = embedder()\n"
         "    if model is None:\n"
         "        result({'error': semantic_off_reason()})\n"

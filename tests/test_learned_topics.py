@@ -14,7 +14,7 @@ from trellis.expertise.models import LearnedTopic, LearnedTopicEvidence, Questio
 from trellis.expertise.services import evidence, topics
 from trellis.qa import services as qa_services
 from trellis.qa.models import Post, PostKind
-from trellis.search import embedding
+from trellis.search import embeddings
 from trellis.search.models import DocKind, Document
 
 # Three subjects with words of their own; every question of a subject uses some of them.
@@ -60,8 +60,8 @@ def learned(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-un
             "kafka": _questions(org, SUBJECTS["kafka"], 10, "public", org.admin),
             "vault": _questions(org, VAULT, 22, "private", org.leader),
         }
-    with embedding.using(_embedder()):
-        embedding.embed_pending()
+    with embeddings.using(_embedder()):
+        embeddings.embed_pending()
         assert topics.topics_learn() > 0
     return org, asked
 
@@ -151,7 +151,7 @@ def test_a_private_communitys_topics_and_their_words_never_reach_outsiders(learn
 @pytest.mark.django_db
 def test_who_knows_names_the_learned_topic_in_its_reasons(learned) -> None:  # type: ignore[no-untyped-def]
     org, _asked = learned
-    with embedding.using(_embedder()):
+    with embeddings.using(_embedder()):
         experts = selectors.who_knows(viewer=org.member, text="pandas dataframe groupby merge")
     first = experts[0]
     assert first.person.pk == org.leader.pk
@@ -183,7 +183,7 @@ def test_an_answer_updates_learned_evidence_as_a_relearn_would(  # type: ignore[
 
     incremental = rows()
     assert any(accepted == 1 for *_, accepted, _ in incremental)
-    with embedding.using(_embedder()):
+    with embeddings.using(_embedder()):
         topics.topics_learn(now=now)
     assert rows() == incremental
 
@@ -197,7 +197,7 @@ def test_a_failed_relearn_leaves_the_previous_topics(learned, monkeypatch) -> No
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(topics, "fast_insert", broken)
-    with embedding.using(_embedder()), pytest.raises(RuntimeError):
+    with embeddings.using(_embedder()), pytest.raises(RuntimeError):
         topics.topics_learn()
     assert sorted(LearnedTopic.objects.values_list("pk", "label")) == before
     assert LearnedTopicEvidence.objects.count() == evidence_before
@@ -228,7 +228,7 @@ def test_a_question_deleted_since_it_was_indexed_does_not_stop_learning(learned)
     gone = asked["helm"][0]
     Post.objects.filter(pk=gone.pk).delete()  # its search document is left behind, stale
     assert Document.objects.filter(kind=DocKind.QUESTION, object_id=gone.pk).exists()
-    with embedding.using(_embedder()):
+    with embeddings.using(_embedder()):
         assert topics.topics_learn() > 0
     assert not QuestionTopic.objects.filter(question_id=gone.pk).exists()
     assert _topic_of(asked["helm"][1:])

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests.personas import PRIVATE_QUESTION, PRIVATE_RESOURCE, Org, build_content
 from trellis.qa import services as qa_services
-from trellis.search import embedding, selectors
+from trellis.search import embeddings, selectors
 from trellis.search.lexical import Filters
 from trellis.search.models import DocKind, Document
 from trellis.search.semantic import CACHE
@@ -79,8 +79,8 @@ def content(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-un
 def semantic(content: Org):  # type: ignore[no-untyped-def]
     """Semantic search on, with the word-hash embedder, over the content's vectors."""
     model = WordHashEmbedder()
-    with embedding.using(model):
-        embedding.embed_pending()
+    with embeddings.using(model):
+        embeddings.embed_pending()
         CACHE.refresh(model.name, force=True)
         yield model
     CACHE.__init__()  # type: ignore[misc]
@@ -396,7 +396,7 @@ def test_the_vector_cache_picks_up_what_was_embedded_since(content: Org) -> None
     vectors = model.embed([d.title for d in documents])
     for document, vector in zip(documents, vectors, strict=True):
         Document.objects.filter(pk=document.pk).update(
-            embedding=embedding.to_blob(vector), embedding_model=model.name, embedded_at=stamp
+            embedding=embeddings.to_blob(vector), embedding_model=model.name, embedded_at=stamp
         )
     cache.refresh(model.name, force=True)
     assert len(cache.where) == len(documents)
@@ -421,7 +421,7 @@ def test_bulk_loads_are_indexed_then_embedded_in_slices(org: Org, monkeypatch) -
     Document.objects.all().delete()
     monkeypatch.setattr(tasks, "EMBED_SLICE", 3)
     model = WordHashEmbedder()
-    with embedding.using(model):
+    with embeddings.using(model):
         tasks.index_new_objects.enqueue()
     assert Document.objects.filter(kind=DocKind.QUESTION).count() == 3
     assert not Document.objects.exclude(embedding_model=model.name).exists()
@@ -445,13 +445,13 @@ def test_an_embedding_chain_whose_embedder_went_away_is_retried_not_dropped(org:
 
     away = Away()
     away.name = working.name
-    with embedding.using(None):
+    with embeddings.using(None):
         tasks.index_new_objects.call()
     assert Document.objects.filter(embedding_model="").count() > 3
-    with embedding.using(away), pytest.raises(RetryLater, match="documents wait for a vector"):
+    with embeddings.using(away), pytest.raises(RetryLater, match="documents wait for a vector"):
         tasks.embed_in_slices.call()
-    with embedding.using(working):
+    with embeddings.using(working):
         assert tasks.embed_missing.call() is True  # nothing queued (tasks run at once here)
     assert not Document.objects.exclude(embedding_model=working.name).exists()
-    with embedding.using(working):
+    with embeddings.using(working):
         assert tasks.embed_missing.call() is False

@@ -14,7 +14,7 @@ from tests.test_learned_topics import SUBJECTS, VAULT, _questions
 from tests.test_search import WordHashEmbedder
 from trellis.expertise.models import LearnedTopic
 from trellis.expertise.services import topics
-from trellis.search import embedding
+from trellis.search import embeddings
 
 pytestmark = pytest.mark.browser
 
@@ -26,8 +26,8 @@ def org(transactional_db: None) -> Org:
     _questions(org, SUBJECTS["helm"], 10, "public", org.facilitator)
     _questions(org, SUBJECTS["pandas"], 12, "public", org.leader)
     _questions(org, VAULT, 22, "private", org.leader)
-    with embedding.using(WordHashEmbedder()):
-        embedding.embed_pending()
+    with embeddings.using(WordHashEmbedder()):
+        embeddings.embed_pending()
         topics.topics_learn()
     return org
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from trellis.search import embedding
+from trellis.search import embeddings
 from trellis.search.query import STOPWORDS
 
 MIN_QUESTIONS = 20  # a scope with fewer has too little to learn from: its tags say enough
@@ -97,7 +97,7 @@ def learn_scope(community_id: int | None, rows: list[tuple[Any, ...]]) -> list[L
     (`selectors.topic_documents`): none when there are too few to learn from."""
     if len(rows) < MIN_QUESTIONS:
         return []
-    vectors = np.stack([embedding.from_blob(bytes(r[3] or b"")) for r in rows]).astype(np.float32)
+    vectors = np.stack([embeddings.from_blob(bytes(r[3] or b"")) for r in rows]).astype(np.float32)
     nearest = _cluster(vectors, topic_count(len(rows)))
     members: dict[int, list[int]] = defaultdict(list)
     for row_index, cluster in enumerate(nearest.tolist()):

@@ -15,7 +15,7 @@ import numpy as np
 from datasketch import MinHash
 from django.db.models import Q, QuerySet
 
-from trellis.search import embedding
+from trellis.search import embeddings
 from trellis.search.models import DocKind, Document, DuplicatePair, PairStatus
 
 SHINGLE_WORDS = 5
@@ -55,13 +55,13 @@ class _Docs:
 
 
 def _load(documents: QuerySet[Document]) -> _Docs:
-    model = embedding.embedder()
+    model = embeddings.embedder()
     rows = list(
         documents.exclude(minhash=None).values_list("pk", "minhash", "embedding", "embedding_model")
     )
     vectors = None
     if model is not None and rows and all(r[3] == model.name and r[2] for r in rows):
-        vectors = np.vstack([embedding.from_blob(bytes(r[2] or b"")) for r in rows])
+        vectors = np.vstack([embeddings.from_blob(bytes(r[2] or b"")) for r in rows])
     return _Docs(
         ids=[r[0] for r in rows],
         minhashes=_signatures([bytes(r[1] or b"") for r in rows]),

@@ -2,7 +2,7 @@
 
 Called by the on-commit task for what a request changed (see
 services.documents_index_after_commit), by `trellis search reindex` for everything, and after
-imports (which write with raw SQL). Vectors are left to `embedding.embed_pending`, so that
+imports (which write with raw SQL). Vectors are left to `embeddings.embed_pending`, so that
 indexing never waits for the model.
 """
 

@@ -7,7 +7,7 @@ import numpy as np
 from django.urls import reverse
 
 from trellis.core import access
-from trellis.search import embedding, lexical, semantic
+from trellis.search import embeddings, lexical, semantic
 from trellis.search.fusion import reciprocal_rank
 from trellis.search.lexical import Filters
 from trellis.search.models import DocKind, Document
@@ -93,10 +93,10 @@ def ranked_ids(
     if mode in ("hybrid", "lexical"):
         rankings.append(lexical.search(terms, scope, filters, limit, chosen, lexical_total))
     used_semantic = False
-    model = embedding.embedder()
+    model = embeddings.embedder()
     if mode in ("hybrid", "semantic") and model is not None:
         if vector is None:
-            vector = embedding.embed_query(text)
+            vector = embeddings.embed_query(text)
         if vector is not None:
             # Over-fetch: filters other than kind and scope are applied in the database after.
             extra = (
@@ -177,8 +177,8 @@ def search(
         total_capped=lexical_total > lexical.COUNT_CAP,
         page=page,
         page_size=page_size,
-        semantic_on=embedding.embedder() is not None,
-        semantic_off_reason=embedding.semantic_off_reason(),
+        semantic_on=embeddings.embedder() is not None,
+        semantic_off_reason=embeddings.semantic_off_reason(),
         terms=terms.words,
     )
 
@@ -222,10 +222,10 @@ def related(*, viewer: access.Viewer, kind: str, object_id: int, limit: int = 5)
     scope = access.search_scope(viewer)
     if document is None or not _in_scope(document, scope):
         return []
-    model = embedding.embedder()
+    model = embeddings.embedder()
     vector = None
     if model is not None and document.embedding and document.embedding_model == model.name:
-        vector = embedding.from_blob(bytes(document.embedding)).astype(np.float32)
+        vector = embeddings.from_blob(bytes(document.embedding)).astype(np.float32)
     ranked, _ = ranked_ids(
         f"{document.title} {document.tags}", scope, Filters(kinds=RELATED_KINDS), limit * 4,
         vector=vector,

@@ -15,7 +15,7 @@ def index_documents(kind: str, object_ids: list[int]) -> int:
     """What a request changed: its documents (a question's with its answers'), their
     vectors, then whether they duplicate something already there."""
     from trellis.search.duplicates import detect_for_documents
-    from trellis.search.embedding import embed_pending
+    from trellis.search.embeddings import embed_pending
 
     changed: list[int] = []
     written = index_objects(kind, object_ids, changed)
@@ -35,7 +35,7 @@ EMBED_SLICE = 2_000  # documents per embedding task: other tasks (emails) run in
 def embed_in_slices() -> int:
     """Embed a slice of what has no vector, then queue the next slice: a million imported
     posts take hours with the model, and the worker must not hold back emails meanwhile."""
-    from trellis.search.embedding import embed_pending, pending_count
+    from trellis.search.embeddings import embed_pending, pending_count
 
     done = embed_pending(limit=EMBED_SLICE)
     if done == EMBED_SLICE:
@@ -51,7 +51,7 @@ def embed_in_slices() -> int:
 def embed_missing() -> bool:
     """Hourly safety net: documents without a vector and no embedding chain queued or running
     (a chain given up while the embedder was away for hours) start a new chain."""
-    from trellis.search.embedding import pending_count
+    from trellis.search.embeddings import pending_count
 
     if pending_count() and not is_queued_or_running(embed_in_slices.module_path):
         embed_in_slices.enqueue()

@@ -13,7 +13,7 @@ from trellis.communities.selectors import community_by_slug
 from trellis.core import access
 from trellis.core.errors import Forbidden, ServiceError
 from trellis.core.web import AuthedRequest, int_param, report_error
-from trellis.search import duplicates, embedding, selectors, services
+from trellis.search import duplicates, embeddings, selectors, services
 from trellis.search.forms import ClusterForm, SearchForm, SimilarForm
 from trellis.search.lexical import Filters
 from trellis.search.models import DocKind
@@ -68,7 +68,7 @@ def search_page(request: AuthedRequest) -> HttpResponse:
         "communities": access.visible_communities(request.user).order_by("name"),
         "kinds": DocKind.choices,
         "unknown_community": unknown_community,
-        "semantic_off_reason": embedding.semantic_off_reason(),
+        "semantic_off_reason": embeddings.semantic_off_reason(),
     }
     template = "search/_results.html" if request.htmx else "search/search.html"
     return render(request, template, context)

@@ -11,13 +11,13 @@ from trellis.core.bulk import fast_insert
 from trellis.expertise import selectors, tallies, topics
 from trellis.expertise.models import LearnedTopic, QuestionTopic
 from trellis.expertise.services.evidence import insert_learned
-from trellis.search import embedding
+from trellis.search import embeddings
 
 
 def topics_learn(*, now: datetime | None = None) -> int:
     """Relearn every scope's topics and everyone's evidence on them; returns the topics
     written (none without an embedder: the previous topics then stay)."""
-    model = embedding.embedder()
+    model = embeddings.embedder()
     if model is None:
         return 0
     now = now or timezone.now()

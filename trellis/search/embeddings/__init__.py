@@ -1,0 +1,147 @@
+"""Which embedder this installation uses, and keeping stored vectors current.
+
+TRELLIS_EMBEDDINGS chooses the provider: "local" (the default: all-MiniLM-L6-v2 in process,
+see embeddings/local.py), "static" (token vectors distilled from it: thousands of documents a
+second for very large installations, at a measured quality cost), "api" (an OpenAI-compatible
+endpoint: TRELLIS_EMBEDDING_URL, TRELLIS_EMBEDDING_MODEL, TRELLIS_EMBEDDING_DIM,
+TRELLIS_EMBEDDING_API_KEY) or "off". When the
+provider cannot be loaded, search is lexical only and the search page says so.
+"""
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from trellis.search.embeddings.base import Embedder, EmbeddingUnavailable
+from trellis.search.models import Document
+
+log = logging.getLogger(__name__)
+EMBED_BATCH = 64
+QUERY_CACHE_SIZE = 2048  # popular queries and as-you-type repeats skip the model
+_query_vectors: dict[tuple[str, str], np.ndarray] = {}
+
+
+@cache
+def _configured() -> tuple[Embedder | None, str]:
+    choice = os.environ.get("TRELLIS_EMBEDDINGS", "local").strip().lower()
+    try:
+        if choice == "off":
+            return None, "Semantic search is turned off (TRELLIS_EMBEDDINGS=off)."
+        if choice == "static":
+            from trellis.search.embeddings.static import StaticMiniLM
+
+            return StaticMiniLM(), ""
+        if choice == "api":
+            from trellis.search.embeddings.openai import OpenAICompatible
+
+            return OpenAICompatible(
+                os.environ.get("TRELLIS_EMBEDDING_URL", ""),
+                os.environ.get("TRELLIS_EMBEDDING_MODEL", ""),
+                int(os.environ.get("TRELLIS_EMBEDDING_DIM", "384")),
+                os.environ.get("TRELLIS_EMBEDDING_API_KEY", ""),
+            ), ""
+        from trellis.search.embeddings.local import LocalMiniLM
+
+        return LocalMiniLM(), ""
+    except (EmbeddingUnavailable, ImportError) as error:
+        return None, f"Semantic search is off: {error}"
+
+
+_override: list[tuple[Embedder | None, str]] = []
+
+
+@contextmanager
+def using(model: Embedder | None, reason: str = "Semantic search is off.") -> Iterator[None]:
+    """Use this embedder (or none) instead of the configured one: benchmarks compare models
+    and tests run with semantic search off or on a small fake."""
+    _override.append((model, "" if model is not None else reason))
+    try:
+        yield
+    finally:
+        _override.pop()
+
+
+def embedder() -> Embedder | None:
+    return (_override[-1] if _override else _configured())[0]
+
+
+def semantic_off_reason() -> str:
+    return (_override[-1] if _override else _configured())[1]
+
+
+def to_blob(vector: np.ndarray) -> bytes:
+    return vector.astype(np.float16).tobytes()
+
+
+def from_blob(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.float16)
+
+
+def document_text(title: str, tags: str, body: str) -> str:
+    """What the model reads: the title first (it carries most of the meaning and survives
+    truncation), then the tags, then as much of the body as the token limit lets through."""
+    return f"{title}\n{tags}\n{body[:2000]}".strip()
+
+
+def embed_query(text: str) -> np.ndarray | None:
+    model = embedder()
+    if model is None or not text.strip():
+        return None
+    try:
+        key = (model.name, text[:1000])
+        vector = _query_vectors.get(key)
+        if vector is None:
+            vector = model.embed([key[1]])[0]
+            if len(_query_vectors) >= QUERY_CACHE_SIZE:
+                _query_vectors.pop(next(iter(_query_vectors)))  # the oldest
+            _query_vectors[key] = vector
+        return vector
+    except EmbeddingUnavailable as error:
+        log.warning("query embedding failed: %s", error)
+        return None
+
+
+def pending_count() -> int:
+    """Documents still without a vector from the current model (0 when embeddings are off)."""
+    model = embedder()
+    if model is None:
+        return 0
+    return Document.objects.exclude(embedding_model=model.name).count()
+
+
+def embed_pending(limit: int | None = None) -> int:
+    """Embed documents without a vector from the current model, a batch per transaction, so
+    an interrupted run resumes where it stopped. Returns how many were embedded."""
+    model = embedder()
+    if model is None:
+        return 0
+    done = 0
+    while limit is None or done < limit:
+        size = EMBED_BATCH if limit is None else min(EMBED_BATCH, limit - done)
+        rows = list(
+            Document.objects.exclude(embedding_model=model.name)
+            .order_by("pk")
+            .values_list("pk", "title", "tags", "body", "content_hash")[:size]
+        )
+        if not rows:
+            break
+        try:
+            vectors = model.embed([document_text(t, g, b) for _, t, g, b, _ in rows])
+        except EmbeddingUnavailable as error:
+            log.warning("embedding stopped: %s", error)
+            break
+        now = timezone.now()
+        with transaction.atomic():
+            for row, vector in zip(rows, vectors, strict=True):
+                # Only if the text is still the one embedded (an edit may have come since).
+                Document.objects.filter(pk=row[0], content_hash=row[4]).update(
+                    embedding=to_blob(vector), embedding_model=model.name, embedded_at=now
+                )
+        done += len(rows)
+    return done

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from trellis.search import embedding, vocabulary
+from trellis.search import embeddings, vocabulary
 from trellis.search.indexing import reindex_all
 from trellis.search.models import CommonTerm, DocKind, Document
 
@@ -30,12 +30,12 @@ class Command(BaseCommand):
         elif action == "vocabulary":
             self.stdout.write(f"{vocabulary.refresh()} common words counted")
         elif action == "embed":
-            if embedding.embedder() is None:
-                self.stderr.write(embedding.semantic_off_reason())
+            if embeddings.embedder() is None:
+                self.stderr.write(embeddings.semantic_off_reason())
                 return
-            done = embedding.embed_pending(limit=options["limit"])
+            done = embeddings.embed_pending(limit=options["limit"])
             self.stdout.write(f"embedded {done} documents")
-        model = embedding.embedder()
+        model = embeddings.embedder()
         total = Document.objects.count()
         embedded = Document.objects.filter(embedding_model=model.name).count() if model else 0
         self.stdout.write(
