@@ -2,14 +2,18 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from tests.personas import PASSWORD, Org, build_content, build_org
 from tests.shared_org import TRANSACTIONAL_FIXTURES, SharedBuild, wanted_build
 
 # Semantic search off unless a test brings an embedder (search.embeddings.using): the model
-# would otherwise embed every post every test writes.
+# would otherwise embed every post every test writes. The environment carries the choice to the
+# commands tests run as subprocesses; this process read its settings before this file (pytest-
+# django sets Django up first), so it takes the choice from here.
 os.environ.setdefault("TRELLIS_EMBEDDINGS", "off")
+settings.TRELLIS_EMBEDDINGS = os.environ["TRELLIS_EMBEDDINGS"]
 
 _shared: SharedBuild | None = None
 

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.test import override_settings
 
 from tests.conftest import IN_CI
+from trellis.search import embeddings
 from trellis.search.embeddings.base import EmbeddingUnavailable
 from trellis.search.embeddings.local import LocalMiniLM, default_model_dir
 from trellis.search.embeddings.openai import OpenAICompatible
@@ -113,6 +115,39 @@ def test_openai_compatible_endpoint(endpoint: str) -> None:
         OpenAICompatible(endpoint, "team-embedder", dim=3, api_key="wrong").embed(["a"])
     with pytest.raises(EmbeddingUnavailable, match="shape"):
         OpenAICompatible(endpoint, "team-embedder", dim=5, api_key="sesame").embed(["a"])
+
+
+def test_the_embedder_follows_the_settings(endpoint: str, tmp_path: Path) -> None:
+    """Which embedder is chosen once, and chosen again when a setting changes, so a test can
+    turn semantic search off or point it at an endpoint with override_settings."""
+    with override_settings(TRELLIS_EMBEDDINGS="off"):
+        assert embeddings.embedder() is None
+        assert "TRELLIS_EMBEDDINGS=off" in embeddings.semantic_off_reason()
+    api = {
+        "TRELLIS_EMBEDDINGS": "API",  # read as the environment gives it, in any case
+        "TRELLIS_EMBEDDING_URL": endpoint,
+        "TRELLIS_EMBEDDING_MODEL": "team-embedder",
+        "TRELLIS_EMBEDDING_DIM": 3,
+        "TRELLIS_EMBEDDING_API_KEY": "sesame",
+    }
+    with override_settings(**api):
+        model = embeddings.embedder()
+        assert isinstance(model, OpenAICompatible) and model.name == "api:team-embedder"
+        assert embeddings.semantic_off_reason() == ""
+        vector = embeddings.embed_query("which embedder?")
+        assert vector is not None and vector.shape == (3,)
+        assert embeddings.embedder() is model  # made once, not on every call
+        with override_settings(TRELLIS_EMBEDDING_API_KEY="wrong"):
+            assert embeddings.embedder() is not model
+            assert embeddings.embed_query("another query") is None  # the endpoint refused
+    with override_settings(**{**api, "TRELLIS_EMBEDDING_URL": ""}):
+        assert embeddings.embedder() is None
+        assert "TRELLIS_EMBEDDING_URL" in embeddings.semantic_off_reason()
+    with override_settings(TRELLIS_EMBEDDINGS="local", TRELLIS_EMBEDDING_MODEL_DIR=str(tmp_path)):
+        assert default_model_dir() == tmp_path
+        assert embeddings.embedder() is None  # an empty folder holds no model
+        assert "TRELLIS_EMBEDDING_MODEL_DIR" in embeddings.semantic_off_reason()
+    assert embeddings.embedder() is None  # back to the tests' own setting: off
 
 
 def test_static_embeddings_keep_the_gist(model_cache: Path) -> None:

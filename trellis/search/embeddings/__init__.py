@@ -1,21 +1,24 @@
-"""Which embedder this installation uses, and keeping stored vectors current.
+"""Embeddings: which embedder this installation uses, and keeping stored vectors current.
 
-TRELLIS_EMBEDDINGS chooses the provider: "local" (the default: all-MiniLM-L6-v2 in process,
-see embeddings/local.py), "static" (token vectors distilled from it: thousands of documents a
-second for very large installations, at a measured quality cost), "api" (an OpenAI-compatible
-endpoint: TRELLIS_EMBEDDING_URL, TRELLIS_EMBEDDING_MODEL, TRELLIS_EMBEDDING_DIM,
-TRELLIS_EMBEDDING_API_KEY) or "off". When the
-provider cannot be loaded, search is lexical only and the search page says so.
+The providers are the modules beside this one. settings.TRELLIS_EMBEDDINGS chooses: "local" (the
+default: all-MiniLM-L6-v2 in process, see local.py), "static" (token vectors distilled from it:
+thousands of documents a second for very large installations, at a measured quality cost),
+"api" (an OpenAI-compatible endpoint: TRELLIS_EMBEDDING_URL, TRELLIS_EMBEDDING_MODEL,
+TRELLIS_EMBEDDING_DIM, TRELLIS_EMBEDDING_API_KEY) or "off". When the provider cannot be loaded,
+search is lexical only and the search page says so.
 """
 
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
 import numpy as np
+from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from trellis.search.embeddings.base import Embedder, EmbeddingUnavailable
@@ -29,7 +32,8 @@ _query_vectors: dict[tuple[str, str], np.ndarray] = {}
 
 @cache
 def _configured() -> tuple[Embedder | None, str]:
-    choice = os.environ.get("TRELLIS_EMBEDDINGS", "local").strip().lower()
+    """The embedder the settings choose, made once (loading a model takes a while)."""
+    choice = settings.TRELLIS_EMBEDDINGS.strip().lower()
     try:
         if choice == "off":
             return None, "Semantic search is turned off (TRELLIS_EMBEDDINGS=off)."
@@ -41,16 +45,23 @@ def _configured() -> tuple[Embedder | None, str]:
             from trellis.search.embeddings.openai import OpenAICompatible
 
             return OpenAICompatible(
-                os.environ.get("TRELLIS_EMBEDDING_URL", ""),
-                os.environ.get("TRELLIS_EMBEDDING_MODEL", ""),
-                int(os.environ.get("TRELLIS_EMBEDDING_DIM", "384")),
-                os.environ.get("TRELLIS_EMBEDDING_API_KEY", ""),
+                settings.TRELLIS_EMBEDDING_URL,
+                settings.TRELLIS_EMBEDDING_MODEL,
+                settings.TRELLIS_EMBEDDING_DIM,
+                settings.TRELLIS_EMBEDDING_API_KEY,
             ), ""
         from trellis.search.embeddings.local import LocalMiniLM
 
         return LocalMiniLM(), ""
     except (EmbeddingUnavailable, ImportError) as error:
         return None, f"Semantic search is off: {error}"
+
+
+@receiver(setting_changed)
+def _forget_the_choice(*, setting: str, **kwargs: Any) -> None:
+    """A changed TRELLIS_EMBEDDING* setting (override_settings, in tests) chooses again."""
+    if setting.startswith("TRELLIS_EMBEDDING"):
+        _configured.cache_clear()
 
 
 _override: list[tuple[Embedder | None, str]] = []

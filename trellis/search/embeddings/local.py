@@ -9,12 +9,12 @@ DATA_DIR/models, so later starts only load it.
 import hashlib
 import json
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 
 from trellis.search.embeddings.base import EmbeddingUnavailable
 
@@ -22,7 +22,7 @@ DEFAULT_MAX_TOKENS = 128  # see bench_embeddings: 2.1x faster than 256 for 0.3% 
 
 
 def default_model_dir() -> Path | None:
-    configured = os.environ.get("TRELLIS_EMBEDDING_MODEL_DIR")
+    configured = settings.TRELLIS_EMBEDDING_MODEL_DIR
     if configured:
         return Path(configured)
     try:
@@ -66,8 +66,6 @@ class LocalMiniLM:
     # Loading ---------------------------------------------------------------------------------
 
     def _model_file(self) -> Path:
-        from django.conf import settings
-
         folder = self._cache_dir or Path(settings.DATA_DIR) / "models"
         folder.mkdir(parents=True, exist_ok=True)
         weights = self.model_dir / "model.safetensors"

@@ -1,13 +1,13 @@
 """`trellis serve`: the web server, a task worker and the scheduler on one machine, kept running
 by trellis/core/supervisor.py (on several machines, run each under systemd: docs/OPERATIONS.md)."""
 
-import os
 import signal
 import sys
 from datetime import datetime
 from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -24,8 +24,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("TRELLIS_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("TRELLIS_PORT", 8000)))
+        parser.add_argument("--host", default=settings.TRELLIS_HOST)
+        parser.add_argument("--port", type=int, default=settings.TRELLIS_PORT)
         parser.add_argument("--web-workers", type=int, default=2)
         parser.add_argument("--no-worker", action="store_true", help="Run no task worker.")
         parser.add_argument("--no-scheduler", action="store_true", help="Run no scheduler.")
