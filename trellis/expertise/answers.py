@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from trellis.core.access import SearchScope
+from trellis.qa.models import Post
 from trellis.search.fusion import RRF_K
 from trellis.search.lexical import Filters
+from trellis.search.models import DocKind, Document
+from trellis.search.selectors import ranked_ids
 
 ANSWERS_CONSIDERED = 100  # retrieved answers aggregated per author
 
@@ -37,10 +40,6 @@ def answer_votes(
     text within the scope, and whether each was accepted. `filters.kinds` is set to answers;
     `mode` is search's (hybrid, lexical or semantic)."""
     from dataclasses import replace
-
-    from trellis.qa.models import Post
-    from trellis.search.models import DocKind, Document
-    from trellis.search.selectors import ranked_ids
 
     votes = AnswerVotes()
     answers_only = replace(filters, kinds=(DocKind.ANSWER,))

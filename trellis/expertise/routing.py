@@ -41,6 +41,7 @@ from trellis.core import access
 from trellis.core.models import Tag
 from trellis.expertise.answers import answer_votes
 from trellis.expertise.models import HelperStats, TopicEvidence
+from trellis.qa.models import Post, PostKind
 from trellis.search.lexical import Filters
 
 MOST_ACTIVE = 50  # of the scope's helpers (by decayed recent answers), always considered
@@ -154,7 +155,6 @@ def rank(
 ) -> list[Candidate]:
     """Candidate helpers, best first. `until` replays history: only posts before it count (topic
     evidence and helper stats come from evidence rebuilt as of that time)."""
-    from trellis.qa.models import Post, PostKind
 
     weights = weights or WEIGHTS
     now = until or timezone.now()

@@ -22,6 +22,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
+from trellis.core.text import sanitize_html
 from trellis.imports.safety import ImportFileError
 
 HEADER = struct.Struct(">cQ")  # kind, payload length
@@ -141,7 +142,6 @@ def stackexchange_table(table: str, root: Path) -> Iterable[Any]:
 
 def _posts_with_clean_html(dump: Any) -> Iterator[Any]:
     """Posts with their sanitised HTML, then the reader's count of skipped post types."""
-    from trellis.core.text import sanitize_html
 
     for post in dump.posts():
         yield post, sanitize_html(post.body_html)

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 
 from trellis.communities.models import Community
 from trellis.core.bulk import datetime_adapter, fast_insert
+from trellis.core.errors import Invalid
 from trellis.expertise.services.evidence import evidence_rebuild_after_commit
 from trellis.imports.prefetch import prefetched, stackexchange_table
 from trellis.imports.records import SEComment, SEPost, SEPostLink, SEUser, SEVote
@@ -104,8 +105,6 @@ def site_community(dump: StackExchangeDump, slug: str | None) -> Community:
     if slug:
         explicit = Community.objects.filter(slug=slug).first()
         if explicit is None:
-            from trellis.core.errors import Invalid
-
             raise Invalid(f"There is no community “{slug}” to import into.")
     site = dump.site_name()
     source = f"stackexchange:{site}"

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from trellis.communities.models import Community
 from trellis.core import access
+from trellis.core.errors import Invalid
 from trellis.notifications.models import IMMEDIATE_KINDS, Digest, Notification, Preference
 
 if TYPE_CHECKING:
@@ -73,7 +74,6 @@ def notifications_mark_read(*, actor: "Person", ids: list[int] | None = None) ->
 def preference_set(
     *, person: "Person", digest: str | None = None, email_immediate: bool | None = None
 ) -> Preference:
-    from trellis.core.errors import Invalid
 
     if digest is not None and digest not in Digest.values:
         raise Invalid("Unknown digest.", field_errors={"digest": "Choose daily, weekly or off."})

@@ -43,8 +43,10 @@ from trellis.communities.models import Community, Membership, Role, Sponsorship,
 from trellis.communities.services import community_recount_members
 from trellis.core.bulk import database_rows, fast_insert
 from trellis.core.models import Activity
+from trellis.expertise.services.routing import routing_waiting_after_commit
 from trellis.ops.demo_knowledge import demo_knowledge_generate
 from trellis.people.models import Department, Person
+from trellis.search.services import documents_reindex_after_commit
 
 ORG_NAME = "Larkspur"
 EMAIL_DOMAIN = "demo.trellis.local"
@@ -1525,8 +1527,6 @@ def demo_generate(
             now=plan.now,
             skills_by_slug={c.slug: c.skills for c in (*MAIN_COMMUNITIES, *EXTRA_COMMUNITIES)},
         )
-        from trellis.expertise.services.routing import routing_waiting_after_commit
-        from trellis.search.services import documents_reindex_after_commit
 
         documents_reindex_after_commit()  # everything new, and a reset leaves old documents
         routing_waiting_after_commit()  # evidence rebuilt, then the open questions routed

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trellis.accounts import services as account_services
+from trellis.accounts.selectors import signin_locked_ids
+from trellis.accounts.services import account_invitation_send, account_signin_unlock
 from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Invalid, NotFound, ServiceError
@@ -118,7 +120,6 @@ def admin_people(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, f"{person.name} added to the directory.")
             return redirect("admin-people")
-    from trellis.accounts.selectors import signin_locked_ids
 
     page = selectors.person_directory(
         viewer=request.user, query=request.GET.get("q", "")[:200], page=int_param(request, "page")
@@ -131,7 +132,6 @@ def admin_people(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def admin_invite(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_admin(request)
-    from trellis.accounts.services import account_invitation_send
 
     person = selectors.person_by_id(person_id=pk)
     if person is None:
@@ -148,7 +148,6 @@ def admin_invite(request: AuthedRequest, pk: int) -> HttpResponse:
 def admin_unlock_signin(request: AuthedRequest, pk: int) -> HttpResponse:
     """Unlock a person locked out by too many failed sign-ins, before the lock runs out."""
     _require_admin(request)
-    from trellis.accounts.services import account_signin_unlock
 
     person = selectors.person_by_id(person_id=pk)
     if person is None:

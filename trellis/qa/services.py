@@ -16,7 +16,7 @@ from trellis.core.text import find_mentions, render_markdown
 from trellis.notifications.models import Kind
 from trellis.notifications.services import notify
 from trellis.people.models import Person
-from trellis.qa.links import question_url as question_url  # expertise imports it from here
+from trellis.qa.links import question_url
 from trellis.qa.models import (
     BodyFormat,
     Comment,
@@ -30,7 +30,7 @@ from trellis.qa.models import (
     Thanks,
     Vote,
 )
-from trellis.qa.tags import normalise_tags as normalise_tags  # expertise imports it from here
+from trellis.qa.tags import normalise_tags
 
 TITLE_MIN, TITLE_MAX = 10, 200
 BODY_MAX = 30_000

@@ -15,6 +15,7 @@ import numpy as np
 from datasketch import MinHash
 from django.db.models import Q, QuerySet
 
+from trellis.core.access import SearchScope
 from trellis.search import embeddings
 from trellis.search.models import DocKind, Document, DuplicatePair, PairStatus
 
@@ -119,7 +120,6 @@ def detect_for_documents(document_ids: list[int]) -> int:
     """After (re)indexing: each changed question or resource against the documents search
     itself finds closest to it in its scope (words and meaning), so the cost does not grow
     with the scope."""
-    from trellis.core.access import SearchScope
     from trellis.search.lexical import Filters
     from trellis.search.selectors import ranked_ids
 

@@ -14,6 +14,10 @@ from typing import Any
 
 from django.db import transaction
 
+from trellis.communities.models import Community
+from trellis.library.models import Resource, ResourceTag
+from trellis.people.models import Person
+from trellis.qa.models import Post, PostKind, PostTag
 from trellis.search import documents
 from trellis.search.duplicates import CURATED_KINDS, signature
 from trellis.search.models import DocKind, Document
@@ -38,7 +42,6 @@ def _hash(fields: dict[str, Any]) -> str:
 
 
 def _post_tags(post_ids: Iterable[int]) -> dict[int, list[str]]:
-    from trellis.qa.models import PostTag
 
     tags: dict[int, list[str]] = defaultdict(list)
     for post_id, name in PostTag.objects.filter(post_id__in=list(post_ids)).values_list(
@@ -49,7 +52,6 @@ def _post_tags(post_ids: Iterable[int]) -> dict[int, list[str]]:
 
 
 def _questions(ids: list[int]) -> dict[int, dict[str, Any] | None]:
-    from trellis.qa.models import Post, PostKind
 
     posts = Post.objects.filter(pk__in=ids, kind=PostKind.QUESTION)
     tags = _post_tags(ids)
@@ -57,7 +59,6 @@ def _questions(ids: list[int]) -> dict[int, dict[str, Any] | None]:
 
 
 def _answers(ids: list[int]) -> dict[int, dict[str, Any] | None]:
-    from trellis.qa.models import Post, PostKind
 
     answers = list(Post.objects.filter(pk__in=ids, kind=PostKind.ANSWER))
     question_ids = {a.question_id for a in answers if a.question_id}
@@ -75,7 +76,6 @@ def _answers(ids: list[int]) -> dict[int, dict[str, Any] | None]:
 
 
 def _resources(ids: list[int]) -> dict[int, dict[str, Any] | None]:
-    from trellis.library.models import Resource, ResourceTag
 
     tags: dict[int, list[str]] = defaultdict(list)
     for resource_id, name in ResourceTag.objects.filter(resource_id__in=ids).values_list(
@@ -89,7 +89,6 @@ def _resources(ids: list[int]) -> dict[int, dict[str, Any] | None]:
 
 
 def _people(ids: list[int]) -> dict[int, dict[str, Any] | None]:
-    from trellis.people.models import Person
 
     people = Person.objects.filter(pk__in=ids).select_related("department")
     return {
@@ -98,7 +97,6 @@ def _people(ids: list[int]) -> dict[int, dict[str, Any] | None]:
 
 
 def _communities(ids: list[int]) -> dict[int, dict[str, Any] | None]:
-    from trellis.communities.models import Community
 
     return {c.pk: documents.community_fields(c) for c in Community.objects.filter(pk__in=ids)}
 
@@ -163,7 +161,6 @@ def _index_chunk(kind: str, ids: list[int], changed: list[int]) -> int:
 def answers_of(question_ids: Iterable[int]) -> list[int]:
     """The answers whose documents show these questions, including those of a question that
     is gone (their documents are found by their parent)."""
-    from trellis.qa.models import Post, PostKind
 
     ids = list(question_ids)
     live = Post.objects.filter(question_id__in=ids, kind=PostKind.ANSWER).values_list(
@@ -187,10 +184,6 @@ def reindex_all(kinds: Iterable[str] = tuple(DocKind.values)) -> dict[str, int]:
 
 
 def _model_for(kind: str) -> Any:
-    from trellis.communities.models import Community
-    from trellis.library.models import Resource
-    from trellis.people.models import Person
-    from trellis.qa.models import Post
 
     return {
         DocKind.QUESTION: Post,

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 from django.urls import reverse
 
+from trellis.communities.models import Community
 from trellis.core import access
 from trellis.search import embeddings, lexical, semantic
 from trellis.search.fusion import reciprocal_rank
@@ -50,7 +51,6 @@ class Results:
 
 def document_urls(documents: list[Document]) -> dict[int, str]:
     """Each document's address (communities by slug, fetched in one query)."""
-    from trellis.communities.models import Community
 
     slugs = dict(
         Community.objects.filter(

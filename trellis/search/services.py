@@ -19,7 +19,11 @@ from trellis.communities.models import Community
 from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import Forbidden, Invalid
+from trellis.library.models import Resource
+from trellis.library.services import resource_merge
 from trellis.people.models import Person
+from trellis.qa.models import Post
+from trellis.qa.services import question_close_duplicate
 from trellis.search.models import DocKind, Document, DuplicatePair, PairStatus
 
 # -- keeping the index current -------------------------------------------------------------
@@ -151,10 +155,6 @@ def cluster_merge(
     """Merge a cluster into the item chosen as canonical: resources of the cluster redirect to
     it (their history and authors kept and credited); questions are closed as its duplicates
     when it is a question. Items of the other kind stay, their pairs resolved."""
-    from trellis.library.models import Resource
-    from trellis.library.services import resource_merge
-    from trellis.qa.models import Post
-    from trellis.qa.services import question_close_duplicate
 
     if not access.can_curate_in(actor, community):
         raise Forbidden("Only the community's core team can curate duplicates.")

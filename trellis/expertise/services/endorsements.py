@@ -8,10 +8,10 @@ from trellis.core.errors import Forbidden, Invalid
 from trellis.core.models import Tag
 from trellis.expertise.models import Endorsement
 from trellis.people.models import Person
+from trellis.qa.tags import normalise_tags
 
 
 def _one_topic(tag: str) -> Tag:
-    from trellis.qa.services import normalise_tags
 
     try:
         names = normalise_tags([tag])

@@ -70,11 +70,11 @@ def _rebuild_people(ids: list[int], now: datetime) -> int:
                 for (person, community, tag), t in topic_tallies.items()
             ],
         )  # fmt: skip
-        insert_learned(learned, now)
+        insert_learned(learned=learned, now=now)
     return len(topic_tallies)
 
 
-def insert_learned(learned: tallies.TopicTallies, now: datetime) -> None:
+def insert_learned(*, learned: tallies.TopicTallies, now: datetime) -> None:
     """Write learned-topic evidence rows (the caller has deleted the ones they replace)."""
     when = datetime_adapter()
     fast_insert(

@@ -30,6 +30,7 @@ from trellis.expertise.routing import Draft, rank, reason_for
 from trellis.notifications.models import Kind
 from trellis.notifications.services import notify
 from trellis.people.models import Person
+from trellis.qa.links import question_url
 from trellis.qa.models import Post, PostKind
 
 logger = logging.getLogger(__name__)
@@ -99,8 +100,6 @@ def _ask(
         ]
     )
     if decisions:
-        from trellis.qa.services import question_url
-
         recipients = Person.objects.filter(pk__in=[d.person_id for d in decisions])
         notify(
             recipients=recipients,

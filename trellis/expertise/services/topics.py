@@ -44,7 +44,7 @@ def topics_learn(*, now: datetime | None = None) -> int:
         }
         fast_insert(QuestionTopic, ("question_id", "topic_id"), list(topic_of.items()))
         rows = selectors.learned_answer_rows(now)
-        insert_learned(tallies.learned_tallies(rows, topic_of, now), now)
+        insert_learned(learned=tallies.learned_tallies(rows, topic_of, now), now=now)
     return len(created)
 
 
