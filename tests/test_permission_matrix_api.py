@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 
-from tests.personas import PRIVATE_QUESTION, PRIVATE_RESOURCE, Org, build_content, build_org
+from tests.personas import PRIVATE_QUESTION, PRIVATE_RESOURCE, Org
 from tests.test_permission_matrix import (
     ALLOWED,
     DENIED,
@@ -454,9 +454,8 @@ MATRIX = [
 
 
 @pytest.mark.parametrize(("method", "path", "persona"), MATRIX)
-def test_api_permission(method: str, path: str, persona: str, db: None) -> None:
-    org = build_org()
-    build_content(org)
+def test_api_permission(method: str, path: str, persona: str, org_with_content: Org) -> None:
+    org = org_with_content
     op = OPERATIONS[(method, path)]
     url = API + op.url(org)
     headers = {}
