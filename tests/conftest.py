@@ -1,12 +1,16 @@
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from pytest_django import Settings
 
 from tests.personas import PASSWORD, Org, build_content, build_org
 from tests.shared_org import TRANSACTIONAL_FIXTURES, SharedBuild, wanted_build
+from tests.typing_helpers import ClientFor
+from trellis.people.models import Person
 
 # Semantic search off unless a test brings an embedder (search.embeddings.using): the model
 # would otherwise embed every post every test writes. The environment carries the choice to the
@@ -83,7 +87,7 @@ def _shared_build(
     """Session-scoped, so it is set up before any per-test transaction (`db`) opens."""
     global _shared
     _shared = SharedBuild(django_db_blocker, tmp_path_factory.mktemp("shared-org"))
-    _shared.ensure(wanted_build(request._pyfuncitem))  # type: ignore[attr-defined]
+    _shared.ensure(wanted_build(request._pyfuncitem))
     yield _shared
     _shared.release()
     _shared = None
@@ -107,10 +111,10 @@ def org_with_content(org: Org) -> Org:
 
 
 @pytest.fixture
-def client_for(client: Client):  # type: ignore[no-untyped-def]
+def client_for(client: Client) -> ClientFor:
     """A logged-in test client for a persona."""
 
-    def login(person):  # type: ignore[no-untyped-def]
+    def login(person: Person) -> Client:
         new = Client()
         assert new.login(email=person.email, password=PASSWORD)
         return new
@@ -119,7 +123,7 @@ def client_for(client: Client):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_immediate(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _fast_and_immediate(settings: Settings, tmp_path: Path) -> None:
     """Cheap password hashing, tasks run in-process (the worker has its own test), and files
     (import uploads) go to a temporary folder."""
     settings.DATA_DIR = tmp_path

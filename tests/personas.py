@@ -30,6 +30,7 @@ class Org:
     public: Community
     private: Community
     content: "Content | None" = None
+    cluster_key: str = ""  # test_permission_matrix's duplicate cluster, once it made one
 
     @property
     def c(self) -> "Content":

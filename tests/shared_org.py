@@ -96,9 +96,10 @@ class SharedBuild:
             try:
                 for alias in connections:
                     atomic = transaction.atomic(using=alias)
-                    atomic._from_testcase = (
-                        True  # durable blocks in tests nest in it, as in TestCase's
-                    )
+                    # Durable blocks in tests nest in it, as in TestCase's. django-stubs do not
+                    # declare Atomic's private _from_testcase.
+                    atomic._from_testcase = True  # type: ignore[attr-defined]
+
                     atomic.__enter__()
                     self._atomics.append((alias, atomic))
                 org = build_org()

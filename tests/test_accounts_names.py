@@ -4,7 +4,6 @@ every name, wherever a name is set."""
 
 import re
 import unicodedata
-from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from tests.personas import Org
+from tests.typing_helpers import ClientFor
 from trellis.accounts.services import api_token_create
 from trellis.api.people import PersonName
 from trellis.core.errors import Invalid
@@ -100,7 +100,7 @@ def test_the_api_pattern_is_the_same_rule(raw: str) -> None:
 
 
 @pytest.mark.parametrize("raw", [ZERO_WIDTH, BIDI])
-def test_profile_edit_refuses_an_invisible_name(org: Org, client_for: Any, raw: str) -> None:
+def test_profile_edit_refuses_an_invisible_name(org: Org, client_for: ClientFor, raw: str) -> None:
     client = client_for(org.member)
     response = client.post(reverse("profile-edit"), {"name": raw, "location": "Leeds"})
     assert response.status_code == 200
@@ -111,7 +111,7 @@ def test_profile_edit_refuses_an_invisible_name(org: Org, client_for: Any, raw: 
     assert org.member.name == "Mo Member" and org.member.location == ""
 
 
-def test_profile_edit_strips_bidi_controls(org: Org, client_for: Any) -> None:
+def test_profile_edit_strips_bidi_controls(org: Org, client_for: ClientFor) -> None:
     client = client_for(org.member)
     response = client.post(reverse("profile-edit"), {"name": "Mo \u202eMember\u202c"})
     assert response.status_code == 302
@@ -119,7 +119,7 @@ def test_profile_edit_strips_bidi_controls(org: Org, client_for: Any) -> None:
     assert org.member.name == "Mo Member"
 
 
-def test_admin_add_person_refuses_an_invisible_name(org: Org, client_for: Any) -> None:
+def test_admin_add_person_refuses_an_invisible_name(org: Org, client_for: ClientFor) -> None:
     response = client_for(org.admin).post(
         reverse("admin-people"), {"name": "\u200b\u200b", "email": "ghost@example.com"}
     )

@@ -24,8 +24,10 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from tests.personas import PASSWORD, Org
+from tests.typing_helpers import ClientFor
 from trellis.accounts.models import RequestThrottle
 from trellis.people.models import Person
 
@@ -147,7 +149,9 @@ def test_one_address_failing_on_many_accounts_is_locked_out(org: Org, hashes: li
     assert sign_in(Client(REMOTE_ADDR="10.0.0.10"), org.member.email, PASSWORD).status_code == 302
 
 
-def test_the_client_address_is_read_behind_the_configured_proxies(org: Org, settings: Any) -> None:
+def test_the_client_address_is_read_behind_the_configured_proxies(
+    org: Org, settings: Settings
+) -> None:
     settings.TRELLIS_PROXY_COUNT = 1
     # Behind one proxy: the last X-Forwarded-For entry is the address the proxy saw; anything
     # before it the client wrote itself.
@@ -160,7 +164,7 @@ def test_the_client_address_is_read_behind_the_configured_proxies(org: Org, sett
     assert sign_in(other, org.member.email, PASSWORD).status_code == 302
 
 
-def test_an_undeclared_proxy_is_logged_once(org: Org, caplog: Any) -> None:
+def test_an_undeclared_proxy_is_logged_once(org: Org, caplog: pytest.LogCaptureFixture) -> None:
     from trellis.accounts import throttle
 
     throttle._warn_about_proxies.cache_clear()
@@ -193,7 +197,7 @@ def test_the_django_admin_sign_in_is_locked_too(org: Org, hashes: list[str]) -> 
     assert hashes == []
 
 
-def test_an_org_admin_unlocks_sign_in_from_the_people_page(org: Org, client_for: Any) -> None:
+def test_an_org_admin_unlocks_sign_in_from_the_people_page(org: Org, client_for: ClientFor) -> None:
     fail(Client(), org.member.email, 10)
     admin = client_for(org.admin)
     page = admin.get(reverse("admin-people"), {"q": "Mo Member"}).content.decode()
@@ -211,7 +215,7 @@ def test_an_org_admin_unlocks_sign_in_from_the_people_page(org: Org, client_for:
     assert signed_in(client)
 
 
-def test_failed_attempts_are_listed_in_the_django_admin(org: Org, client_for: Any) -> None:
+def test_failed_attempts_are_listed_in_the_django_admin(org: Org, client_for: ClientFor) -> None:
     fail(Client(), org.member.email, 3)
     page = client_for(org.admin).get("/django-admin/axes/accessattempt/")
     assert page.status_code == 200
@@ -328,19 +332,23 @@ def test_unknown_addresses_count_and_still_send_nothing(org: Org) -> None:
 
 
 def test_reset_link_is_on_the_site_url_whatever_host_the_request_names(
-    org: Org, settings: Any
+    org: Org, settings: Settings
 ) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "evil.example", "testserver"]
     settings.SITE_URL = "https://trellis.example.org"
     request_reset(Client(), org.member.email, HTTP_HOST="evil.example")
     [message] = mail.outbox
-    assert "evil.example" not in message.body + message.subject
-    link = re.search(r"\S+/password-reset/\S+/", message.body)
+    assert "evil.example" not in str(message.body) + str(message.subject)
+    link = re.search(r"\S+/password-reset/\S+/", str(message.body))
+
     assert link and link.group(0).startswith("https://trellis.example.org/password-reset/")
 
 
 def test_invitation_link_is_on_the_site_url(
-    org: Org, settings: Any, client_for: Any, django_capture_on_commit_callbacks: Any
+    org: Org,
+    settings: Settings,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "evil.example", "testserver"]
     settings.SITE_URL = "https://trellis.example.org"

@@ -14,6 +14,7 @@ from django.utils.crypto import get_random_string
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 
 from tests.personas import Org
+from tests.typing_helpers import ClientFor
 from trellis.accounts.models import ApiToken
 from trellis.accounts.services import api_token_create
 from trellis.communities import services as community_services
@@ -95,7 +96,8 @@ def as_(org: Org) -> Any:
 
 @pytest.fixture
 def openapi(client: Client) -> dict[str, Any]:
-    return ok(client.get(f"{API}/openapi.json"))  # type: ignore[no-any-return]
+    document: dict[str, Any] = ok(client.get(f"{API}/openapi.json"))
+    return document
 
 
 def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -203,7 +205,7 @@ def test_token_identifies_the_person(org: Org, as_: Any) -> None:
     assert {m["community"]["slug"] for m in me["memberships"]} == {"kubernetes", "security-council"}
 
 
-def test_session_auth_reads_and_needs_csrf_for_writes(org: Org, client_for: Any) -> None:
+def test_session_auth_reads_and_needs_csrf_for_writes(org: Org, client_for: ClientFor) -> None:
     browser = client_for(org.newcomer)
     assert ok(browser.get(f"{API}/people/me"))["email"] == "newcomer@example.com"
 

@@ -100,7 +100,7 @@ def test_api(case: schemathesis.Case[Any], admin_token: str) -> None:
     case.call_and_validate()
 
 
-class APIWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+class APIWorkflow(schema.as_state_machine()):  # type: ignore[misc]  # schemathesis makes the base at run time
     """Each scenario starts from the persona organisation: its writes roll back at the end, so
     Hypothesis can replay (and shrink) a scenario against the same data."""
 

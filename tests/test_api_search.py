@@ -32,7 +32,7 @@ def test_search_finds_with_snippets_and_filters(indexed: Org) -> None:
     only = ok(get(api, "/search", q="helm", kind="resource"))
     assert [hit["title"] for hit in only["items"]] == ["Helm release checklist"]
     answer = ok(get(api, "/search", q="helm history revision", kind="answer"))["items"][0]
-    assert answer["question_id"] == indexed.content.public_question.pk
+    assert answer["question_id"] == indexed.c.public_question.pk
     assert answer["url"].endswith(f"#answer-{answer['id']}")
 
 

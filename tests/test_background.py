@@ -9,6 +9,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
+from pytest_django import Settings
 
 from tests.personas import Org, build_org
 from trellis.accounts import services as account_services
@@ -22,7 +23,8 @@ DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": 
 
 
 @pytest.fixture
-def database_queue(settings):  # type: ignore[no-untyped-def]
+def database_queue(settings: Settings) -> None:
+
     settings.TASKS = DB_QUEUE
 
 
@@ -55,7 +57,7 @@ def test_invitation_email_is_queued_on_commit_and_sent_by_the_worker(
         assert result.status == "SUCCESSFUL", result.traceback
     assert Document.objects.filter(kind="person", object_id=person.pk).exists()
     assert [m.to for m in mail.outbox] == [["new.hire@example.com"]]
-    link = re.search(r"http://\S+/invite/(\S+)/", mail.outbox[0].body)
+    link = re.search(r"http://\S+/invite/(\S+)/", str(mail.outbox[0].body))
     assert link, mail.outbox[0].body
     invitation = AccountInvitation.objects.get(person=person)
     assert link.group(1) not in invitation.token_hash  # only the hash is stored
@@ -101,13 +103,15 @@ def test_scheduler_enqueues_each_job_once_per_interval(
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
 
 
-def test_password_reset_sends_a_working_link(org: Org, settings) -> None:  # type: ignore[no-untyped-def]
+def test_password_reset_sends_a_working_link(org: Org, settings: Settings) -> None:
     settings.SITE_URL = "https://trellis.example.org"
     client = Client()
     client.post(reverse("password_reset"), {"email": org.member.email})
     assert [m.to for m in mail.outbox] == [[org.member.email]]
     # The link is on the site's own address (TRELLIS_SITE_URL), never the request's Host.
-    link = re.search(r"https://trellis\.example\.org(/password-reset/\S+/)", mail.outbox[0].body)
+    link = re.search(
+        r"https://trellis\.example\.org(/password-reset/\S+/)", str(mail.outbox[0].body)
+    )
     assert link, mail.outbox[0].body
     response = client.get(link.group(1), follow=True)
     assert b"Choose a new password" in response.content

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.personas import Org
+from tests.typing_helpers import ClientFor
 from trellis.communities import services
 from trellis.communities.models import Community, Membership, Role
 from trellis.core.errors import Forbidden, Invalid
@@ -72,7 +73,7 @@ def test_every_service_write_is_recorded_in_the_activity_log(org: Org) -> None:
     ]
 
 
-def test_page_views_are_recorded_for_participation(org: Org, client_for) -> None:
+def test_page_views_are_recorded_for_participation(org: Org, client_for: ClientFor) -> None:
     client = client_for(org.newcomer)
     client.get(f"/c/{org.public.slug}/")
     client.get(f"/people/{org.member.pk}/")

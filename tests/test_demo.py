@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
+from pytest_django import Settings
 
 from trellis.communities.models import Community, Membership, Role, Sponsorship, Status, Visibility
 from trellis.core.models import Activity
@@ -19,7 +20,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(settings: Any) -> None:
+def _fast_hashing(settings: Settings) -> None:
     # The demo hashes its one password once; MD5 keeps that out of the test's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -71,6 +72,7 @@ def test_the_organisation_is_well_formed() -> None:
     departments = {d.pk: d.parent_id for d in Department.objects.all()}
     assert len(departments) >= 8
     assert any(parent is not None for parent in departments.values())
+    pk: int | None
     for pk in departments:  # every chain of parents ends at a root
         seen = set()
         while pk is not None:
@@ -92,8 +94,11 @@ def test_the_organisation_is_well_formed() -> None:
         assert person.department_id is not None
     assert len({p.email for p in people.values()}) == 300
     today = timezone.now().date()
-    assert all(p.start_date <= today for p in people.values())
-    assert any((today - p.start_date).days < 90 for p in people.values())  # new hires
+    # every start_date was asserted set above
+    assert all(p.start_date is not None and p.start_date <= today for p in people.values())
+    assert any(
+        p.start_date is not None and (today - p.start_date).days < 90 for p in people.values()
+    )  # new hires
 
     communities = list(Community.objects.all())
     assert len(communities) == community_count(300) == 12
@@ -180,5 +185,8 @@ def test_the_demo_has_knowledge_to_show() -> None:
         assert question.answer_count == question.answers.count()
     client = Client()
     assert client.login(email=ADMIN_EMAIL, password=DEMO_PASSWORD)
-    page = client.get(f"/questions/{questions.filter(answer_count__gt=1).first().pk}/")  # type: ignore[union-attr]
+    answered = questions.filter(answer_count__gt=1).first()
+    assert answered is not None
+    page = client.get(f"/questions/{answered.pk}/")
+
     assert page.status_code == 200 and "answers" in page.content.decode()

@@ -1,11 +1,15 @@
 """CSV directory import: good rows kept, bad rows reported by line, re-runs change nothing."""
 
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from pytest_django import Settings
 
 from tests.personas import Org
+from tests.typing_helpers import ClientFor
 from trellis.core.errors import Invalid
 from trellis.people.directory_import import people_import_csv
 from trellis.people.models import Department, Person
@@ -100,7 +104,9 @@ def test_only_org_admins_import(org: Org) -> None:
         people_import_csv(actor=org.leader, data=GOOD_AND_BAD.encode())
 
 
-def test_oversized_upload_is_refused_with_a_clear_message(org: Org, client_for, settings) -> None:
+def test_oversized_upload_is_refused_with_a_clear_message(
+    org: Org, client_for: ClientFor, settings: Settings
+) -> None:
     settings.TRELLIS_MAX_UPLOAD_BYTES = 1000
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -111,7 +117,7 @@ def test_oversized_upload_is_refused_with_a_clear_message(org: Org, client_for, 
     assert "Nothing was imported" in page and "the limit is" in page
 
 
-def test_web_preview_then_import(org: Org, client_for) -> None:
+def test_web_preview_then_import(org: Org, client_for: ClientFor) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = client_for(org.admin)
@@ -128,7 +134,7 @@ def test_web_preview_then_import(org: Org, client_for) -> None:
 
 
 def test_cli_import_reports_rows_and_exits_non_zero_on_row_errors(
-    org: Org, tmp_path, capsys
+    org: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "people.csv"
     path.write_text(GOOD_AND_BAD)

@@ -3,9 +3,11 @@ with redirects, history and credits, or dismissed for good."""
 
 import pytest
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from tests.personas import Org, build_content
 from tests.test_search import WordHashEmbedder
+from tests.typing_helpers import ClientFor
 from trellis.library import services as library_services
 from trellis.library.models import Resource
 from trellis.search import embeddings
@@ -19,7 +21,7 @@ GUIDE = (
 )
 
 
-def make_guides(org: Org, capture) -> list[Resource]:  # type: ignore[no-untyped-def]
+def make_guides(org: Org, capture: DjangoCaptureOnCommitCallbacks) -> list[Resource]:
     """The same guide three times (two lightly edited copies) and one unrelated guide."""
     copies = [
         ("Production deploy checklist", GUIDE),
@@ -51,7 +53,9 @@ def test_signatures_estimate_shared_wording() -> None:
 
 
 @pytest.mark.django_db
-def test_edited_copies_form_one_cluster(org: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_edited_copies_form_one_cluster(
+    org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     guides = make_guides(org, django_capture_on_commit_callbacks)
     clusters = open_clusters(org.public.pk)
     assert len(clusters) == 1
@@ -60,7 +64,9 @@ def test_edited_copies_form_one_cluster(org: Org, django_capture_on_commit_callb
 
 
 @pytest.mark.django_db
-def test_rewrites_are_found_by_meaning(org: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_rewrites_are_found_by_meaning(
+    org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with embeddings.using(WordHashEmbedder()):
         with django_capture_on_commit_callbacks(execute=True):
             library_services.resource_create(
@@ -84,8 +90,10 @@ def test_rewrites_are_found_by_meaning(org: Org, django_capture_on_commit_callba
 
 
 @pytest.mark.django_db
-def test_merge_redirects_keeps_history_and_credits(  # type: ignore[no-untyped-def]
-    org: Org, client_for, django_capture_on_commit_callbacks
+def test_merge_redirects_keeps_history_and_credits(
+    org: Org,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     guides = make_guides(org, django_capture_on_commit_callbacks)
     cluster = open_clusters(org.public.pk)[0]
@@ -106,7 +114,9 @@ def test_merge_redirects_keeps_history_and_credits(  # type: ignore[no-untyped-d
         assert old.versions.exists()  # its own history stays
     canonical = Resource.objects.get(pk=guides[0].pk)
     assert any("merged here" in a["role"] for a in canonical.attribution)
-    assert "Merged 2 duplicate(s)" in canonical.versions.order_by("-number").first().note
+    latest = canonical.versions.order_by("-number").first()
+    assert latest is not None and "Merged 2 duplicate(s)" in latest.note
+
     body = leader.get(reverse("resource-detail", args=[canonical.pk])).content.decode()
     assert "Deploying to prod: checklist" in body  # credited / listed as merged into this
     assert open_clusters(org.public.pk) == []
@@ -115,8 +125,10 @@ def test_merge_redirects_keeps_history_and_credits(  # type: ignore[no-untyped-d
 
 
 @pytest.mark.django_db
-def test_dismissed_clusters_never_come_back(  # type: ignore[no-untyped-def]
-    org: Org, client_for, django_capture_on_commit_callbacks
+def test_dismissed_clusters_never_come_back(
+    org: Org,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     guides = make_guides(org, django_capture_on_commit_callbacks)
     cluster = open_clusters(org.public.pk)[0]
@@ -139,8 +151,10 @@ def test_dismissed_clusters_never_come_back(  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_queue_is_for_curators_and_malformed_posts_are_named(  # type: ignore[no-untyped-def]
-    org: Org, client_for, django_capture_on_commit_callbacks
+def test_queue_is_for_curators_and_malformed_posts_are_named(
+    org: Org,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     make_guides(org, django_capture_on_commit_callbacks)
     build_content(org)

@@ -5,6 +5,7 @@ endpoint. Parity with sentence-transformers is measured by benchmarks/bench_embe
 import json
 import os
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -97,7 +98,7 @@ class _Endpoint(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def endpoint():  # type: ignore[no-untyped-def]
+def endpoint() -> Iterator[str]:
     server = HTTPServer(("127.0.0.1", 0), _Endpoint)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -2,8 +2,10 @@
 
 import pytest
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from tests.personas import Org, build_content
+from tests.typing_helpers import ClientFor
 from trellis.core.errors import Invalid
 from trellis.expertise import selectors
 from trellis.expertise.models import Endorsement
@@ -11,7 +13,7 @@ from trellis.expertise.services import endorsements
 
 
 @pytest.fixture
-def content(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def content(org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> Org:
     with django_capture_on_commit_callbacks(execute=True):
         build_content(org)
     return org
@@ -63,7 +65,7 @@ def test_bad_endorsements_are_refused_with_the_reason(content: Org) -> None:
 
 
 @pytest.mark.django_db
-def test_profile_page_endorses_and_withdraws(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_profile_page_endorses_and_withdraws(content: Org, client_for: ClientFor) -> None:
     client = client_for(content.member)
     url = reverse("person-detail", args=[content.leader.pk])
     page = client.post(reverse("endorse", args=[content.leader.pk]), {"tag": "vault"}, follow=True)

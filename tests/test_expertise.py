@@ -5,8 +5,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from tests.personas import PRIVATE_QUESTION, Org, build_content
+from tests.typing_helpers import ClientFor
 from trellis.expertise import selectors
 from trellis.expertise.models import TopicEvidence
 from trellis.expertise.services import availability, evidence
@@ -14,11 +16,11 @@ from trellis.qa import services as qa_services
 
 
 @pytest.fixture
-def content(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def content(org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> Org:
     """The personas' content, with its evidence refreshed by the tasks its services queue."""
     with django_capture_on_commit_callbacks(execute=True):
         build_content(org)
-        qa_services.answer_accept(actor=org.member, answer=org.content.public_answer)
+        qa_services.answer_accept(actor=org.member, answer=org.c.public_answer)
     return org
 
 
@@ -93,7 +95,7 @@ def test_opted_out_or_away_people_are_never_listed(content: Org) -> None:
 
 
 @pytest.mark.django_db
-def test_private_evidence_never_shows_to_outsiders(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_private_evidence_never_shows_to_outsiders(content: Org, client_for: ClientFor) -> None:
     words = "breach drill vault keys incident-response"
     insiders = selectors.who_knows(viewer=content.member, text=words)
     leader = next(e for e in insiders if e.person == content.leader)
@@ -113,7 +115,7 @@ def test_private_evidence_never_shows_to_outsiders(content: Org, client_for) -> 
 
 
 @pytest.mark.django_db
-def test_availability_form_saves_and_names_bad_input(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_availability_form_saves_and_names_bad_input(content: Org, client_for: ClientFor) -> None:
     client = client_for(content.facilitator)
     bad = client.post(reverse("availability-edit"), {"weekly_cap": "-1", "away_until": "soon"})
     assert bad.status_code == 200
@@ -128,7 +130,7 @@ def test_availability_form_saves_and_names_bad_input(content: Org, client_for) -
 
 
 @pytest.mark.django_db
-def test_who_knows_page_lists_people_with_reasons(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_who_knows_page_lists_people_with_reasons(content: Org, client_for: ClientFor) -> None:
     client = client_for(content.member)
     page = client.get(reverse("who-knows"), {"q": "helm rollback"}).content.decode()
     assert content.facilitator.name in page and "1 accepted" in page

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.db import InterfaceError, OperationalError
 from django.test import Client
+from pytest_django import Settings
 
 from tests.personas import PASSWORD, Org
 from trellis.accounts.services import api_token_create
@@ -73,7 +74,9 @@ def test_an_api_call_whose_database_is_away_is_a_503_in_the_error_shape(
     }
 
 
-def test_a_json_body_over_the_limit_is_a_413_in_the_error_shape(org: Org, settings: Any) -> None:
+def test_a_json_body_over_the_limit_is_a_413_in_the_error_shape(
+    org: Org, settings: Settings
+) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     _, raw = api_token_create(actor=org.admin, name="script")
     client = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {raw}")
@@ -92,7 +95,7 @@ def test_a_json_body_over_the_limit_is_a_413_in_the_error_shape(org: Org, settin
     ("path", "json_body"), [("/questions/", False), ("/api/v1/questions", True)]
 )
 def test_a_request_that_waited_too_long_for_a_thread_is_shed_with_503(
-    org: Org, monkeypatch: pytest.MonkeyPatch, settings: Any, path: str, json_body: bool
+    org: Org, monkeypatch: pytest.MonkeyPatch, settings: Settings, path: str, json_body: bool
 ) -> None:
     settings.TRELLIS_SHED_AFTER_SECONDS = 1.0
     client = _client_for(org)

@@ -14,6 +14,7 @@ from django.test import Client
 from tests.imports import builders
 from tests.personas import Org
 from tests.shared_data import stackexchange_dump
+from tests.typing_helpers import ClientFor
 from trellis.communities.models import Community
 from trellis.imports.safety import ImportFileError
 from trellis.imports.stackexchange import import_stackexchange
@@ -125,7 +126,8 @@ def test_answer_counts_and_accepted_answers_point_inside_the_thread(db: None) ->
     for question in Post.objects.filter(kind=PostKind.QUESTION):
         assert question.answer_count == question.answers.count()
         if question.accepted_answer_id:
-            assert question.accepted_answer.question_id == question.pk  # type: ignore[union-attr]
+            accepted = question.accepted_answer
+            assert accepted is not None and accepted.question_id == question.pk
 
 
 def test_imported_people_are_identities_that_cannot_sign_in(db: None) -> None:
@@ -139,7 +141,7 @@ def test_imported_people_are_identities_that_cannot_sign_in(db: None) -> None:
     assert not Client().login(email=identity.person.email, password="")
 
 
-def test_imported_question_page_shows_the_attribution(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_imported_question_page_shows_the_attribution(org: Org, client_for: ClientFor) -> None:
     import_stackexchange(dump("devops-meta-2017"))
     question = Post.objects.filter(kind=PostKind.QUESTION, author__isnull=False).first()
     assert question is not None
@@ -293,7 +295,9 @@ def test_an_entity_in_a_utf16_or_utf32_posts_file_without_bom_stops_the_import(
     assert not Post.objects.filter(body_html__contains=builders.INJECTED).exists()
 
 
-def test_cli_prints_the_summary_and_refuses_a_broken_dump(tmp_path: Path, db: None, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_prints_the_summary_and_refuses_a_broken_dump(
+    tmp_path: Path, db: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     call_command("import", "stackexchange", str(dump("conlang-meta-2020")), "--quiet")
     out = capsys.readouterr().out
     assert "questions" in out and "created" in out

@@ -2,7 +2,7 @@
 signal: a sign-in indexes nothing, a bulk import and a single answer go through the same
 door, a question's answers follow its edits, and a rolled-back change reaches nothing."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from tests.imports.builders import write_slack_export
 from tests.personas import PASSWORD, Org, build_org
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def queued(settings):  # type: ignore[no-untyped-def]
+def queued(settings: Settings) -> Callable[..., int]:
     """Tasks go to the database queue (as in production) instead of running at once, so a
     test can count what was enqueued."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -37,7 +38,11 @@ def queued(settings):  # type: ignore[no-untyped-def]
     return count
 
 
-def test_signing_in_enqueues_nothing(org: Org, queued, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_signing_in_enqueues_nothing(
+    org: Org,
+    queued: Callable[..., int],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     """Signing in saves `last_login` on the person; the post_save signal indexed them again
     on every sign-in. Nothing searchable changed, so nothing is queued."""
     member = org.member
@@ -57,8 +62,11 @@ def test_signing_in_enqueues_nothing(org: Org, queued, django_capture_on_commit_
     assert any(member.pk in ids for ids in people)
 
 
-def test_a_bulk_import_and_a_single_answer_reach_search_through_the_same_call(  # type: ignore[no-untyped-def]
-    org: Org, tmp_path: Path, monkeypatch, django_capture_on_commit_callbacks
+def test_a_bulk_import_and_a_single_answer_reach_search_through_the_same_call(
+    org: Org,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     real = search_services.documents_index_after_commit
     calls: list[tuple[str | None, list[int]]] = []
@@ -99,8 +107,8 @@ def test_a_bulk_import_and_a_single_answer_reach_search_through_the_same_call(  
     assert (DocKind.ANSWER, answer.pk) in {(h.document.kind, h.document.object_id) for h in found}
 
 
-def test_editing_a_question_reindexes_its_answers(  # type: ignore[no-untyped-def]
-    org: Org, django_capture_on_commit_callbacks
+def test_editing_a_question_reindexes_its_answers(
+    org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         question = qa_services.question_ask(
@@ -137,8 +145,10 @@ def test_editing_a_question_reindexes_its_answers(  # type: ignore[no-untyped-de
     assert answer_doc.quality == quality + 1.0  # accepted answers rank first
 
 
-def test_a_rolled_back_transaction_indexes_nothing(  # type: ignore[no-untyped-def]
-    org: Org, queued, django_capture_on_commit_callbacks
+def test_a_rolled_back_transaction_indexes_nothing(
+    org: Org,
+    queued: Callable[..., int],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -161,8 +171,8 @@ def test_a_rolled_back_transaction_indexes_nothing(  # type: ignore[no-untyped-d
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_rolled_back_import_does_not_ride_along_with_the_next_commit(  # type: ignore[no-untyped-def]
-    tmp_path: Path, queued
+def test_a_rolled_back_import_does_not_ride_along_with_the_next_commit(
+    tmp_path: Path, queued: Callable[..., int]
 ) -> None:
     """The batch lives in the thread: one whose transaction rolled back is dropped, not
     flushed by the thread's next commit (which would rebuild every missing document and look

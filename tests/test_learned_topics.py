@@ -2,9 +2,13 @@
 evidence on it shows on their profile, in "who knows" and the API, only to people who may see
 it; an answer updates it as a relearn would; a failed relearn loses nothing."""
 
+from typing import NoReturn
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from tests.personas import Org, build_content
 from tests.test_search import WordHashEmbedder
@@ -12,6 +16,7 @@ from trellis.communities import services as community_services
 from trellis.expertise import selectors
 from trellis.expertise.models import LearnedTopic, LearnedTopicEvidence, QuestionTopic
 from trellis.expertise.services import evidence, topics
+from trellis.people.models import Person
 from trellis.qa import services as qa_services
 from trellis.qa.models import Post, PostKind
 from trellis.search import embeddings
@@ -33,7 +38,9 @@ def _embedder() -> WordHashEmbedder:
     return WordHashEmbedder(dim=256)
 
 
-def _questions(org: Org, subject: list[str], n: int, community: str, answerer) -> list[Post]:  # type: ignore[no-untyped-def]
+def _questions(
+    org: Org, subject: list[str], n: int, community: str, answerer: Person
+) -> list[Post]:
     asked = []
     for i in range(n):
         words = [subject[(i + j) % len(subject)] for j in range(4)]
@@ -50,8 +57,14 @@ def _questions(org: Org, subject: list[str], n: int, community: str, answerer) -
     return asked
 
 
+Learned = tuple[Org, dict[str, list[Post]]]
+"""The organisation, and the questions asked about each subject."""
+
+
 @pytest.fixture
-def learned(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def learned(
+    org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> Learned:
     with django_capture_on_commit_callbacks(execute=True):
         build_content(org)
         asked = {
@@ -73,7 +86,7 @@ def _topic_of(questions: list[Post]) -> set[int]:
 
 
 @pytest.mark.django_db
-def test_questions_about_one_subject_share_a_topic_named_by_its_words(learned) -> None:  # type: ignore[no-untyped-def]
+def test_questions_about_one_subject_share_a_topic_named_by_its_words(learned: Learned) -> None:
     org, asked = learned
     for name, questions in asked.items():
         found = _topic_of(questions)
@@ -91,7 +104,9 @@ def test_questions_about_one_subject_share_a_topic_named_by_its_words(learned) -
 
 
 @pytest.mark.django_db
-def test_a_profile_shows_learned_topics_with_their_evidence(learned, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_profile_shows_learned_topics_with_their_evidence(
+    learned: Learned, client: Client
+) -> None:
     org, _asked = learned
     lines = selectors.person_learned_topics(viewer=org.member, person=org.facilitator)
     helm = [line for line in lines if any(w in line.label for w in SUBJECTS["helm"])]
@@ -113,7 +128,9 @@ def test_a_profile_shows_learned_topics_with_their_evidence(learned, client) -> 
 
 
 @pytest.mark.django_db
-def test_a_private_communitys_topics_and_their_words_never_reach_outsiders(learned, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_private_communitys_topics_and_their_words_never_reach_outsiders(
+    learned: Learned, client: Client
+) -> None:
     org, _asked = learned
     private_labels = set(
         LearnedTopic.objects.filter(community=org.private).values_list("label", flat=True)
@@ -149,7 +166,7 @@ def test_a_private_communitys_topics_and_their_words_never_reach_outsiders(learn
 
 
 @pytest.mark.django_db
-def test_who_knows_names_the_learned_topic_in_its_reasons(learned) -> None:  # type: ignore[no-untyped-def]
+def test_who_knows_names_the_learned_topic_in_its_reasons(learned: Learned) -> None:
     org, _asked = learned
     with embeddings.using(_embedder()):
         experts = selectors.who_knows(viewer=org.member, text="pandas dataframe groupby merge")
@@ -160,8 +177,8 @@ def test_who_knows_names_the_learned_topic_in_its_reasons(learned) -> None:  # t
 
 
 @pytest.mark.django_db
-def test_an_answer_updates_learned_evidence_as_a_relearn_would(  # type: ignore[no-untyped-def]
-    learned, django_capture_on_commit_callbacks
+def test_an_answer_updates_learned_evidence_as_a_relearn_would(
+    learned: Learned, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     org, asked = learned
     # A kafka question the relearn put in a topic (a cluster under MIN_TOPIC_QUESTIONS is
@@ -189,11 +206,13 @@ def test_an_answer_updates_learned_evidence_as_a_relearn_would(  # type: ignore[
 
 
 @pytest.mark.django_db
-def test_a_failed_relearn_leaves_the_previous_topics(learned, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_relearn_leaves_the_previous_topics(
+    learned: Learned, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = sorted(LearnedTopic.objects.values_list("pk", "label"))
     evidence_before = LearnedTopicEvidence.objects.count()
 
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args: object, **kwargs: object) -> NoReturn:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(topics, "fast_insert", broken)
@@ -207,8 +226,8 @@ def test_a_failed_relearn_leaves_the_previous_topics(learned, monkeypatch) -> No
 
 
 @pytest.mark.django_db
-def test_a_community_turning_private_takes_its_words_out_of_everyones_topics_at_once(  # type: ignore[no-untyped-def]
-    learned, django_capture_on_commit_callbacks
+def test_a_community_turning_private_takes_its_words_out_of_everyones_topics_at_once(
+    learned: Learned, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     org, asked = learned
     helm = _topic_of(asked["helm"])
@@ -223,7 +242,7 @@ def test_a_community_turning_private_takes_its_words_out_of_everyones_topics_at_
 
 
 @pytest.mark.django_db
-def test_a_question_deleted_since_it_was_indexed_does_not_stop_learning(learned) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_deleted_since_it_was_indexed_does_not_stop_learning(learned: Learned) -> None:
     _org, asked = learned
     gone = asked["helm"][0]
     Post.objects.filter(pk=gone.pk).delete()  # its search document is left behind, stale

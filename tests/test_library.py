@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.personas import PRIVATE_RESOURCE, Org, build_content
+from tests.typing_helpers import ClientFor
 from trellis.core.errors import Forbidden, Invalid
 from trellis.library import selectors, services
 from trellis.library.models import Freshness, Resource
@@ -14,7 +15,7 @@ from trellis.notifications.models import Kind, Notification
 from trellis.qa import services as qa_services
 
 
-def test_edits_make_versions_and_count_as_verification(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_edits_make_versions_and_count_as_verification(org: Org, client_for: ClientFor) -> None:
     content = build_content(org)
     resource = content.public_resource
     Resource.objects.filter(pk=resource.pk).update(verify_by=timezone.now() - timedelta(days=1))
@@ -60,7 +61,7 @@ def test_owners_are_reminded_once_when_due(org: Org) -> None:
     assert Resource.objects.get(pk=content.public_resource.pk).reminded_at is None
 
 
-def test_a_duplicate_redirects_to_its_canonical_resource(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_duplicate_redirects_to_its_canonical_resource(org: Org, client_for: ClientFor) -> None:
     content = build_content(org)
     copy = services.resource_create(
         actor=org.member,
@@ -83,7 +84,9 @@ def test_a_duplicate_redirects_to_its_canonical_resource(org: Org, client_for) -
         )
 
 
-def test_promoting_a_thread_credits_its_authors_and_links_back(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_promoting_a_thread_credits_its_authors_and_links_back(
+    org: Org, client_for: ClientFor
+) -> None:
     content = build_content(org)
     qa_services.answer_accept(actor=org.member, answer=content.public_answer)
     with pytest.raises(Forbidden):
@@ -96,7 +99,7 @@ def test_promoting_a_thread_credits_its_authors_and_links_back(org: Org, client_
     assert org.facilitator.name in page and f"/questions/{content.public_question.pk}/" in page
 
 
-def test_the_outsider_never_sees_the_private_library(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_outsider_never_sees_the_private_library(org: Org, client_for: ClientFor) -> None:
     build_content(org)
     listed = selectors.resource_list(viewer=org.outsider)
     assert PRIVATE_RESOURCE not in {r.title for r in listed.items}
@@ -138,7 +141,7 @@ def test_a_public_resource_cannot_fold_into_a_private_one(org: Org) -> None:
         )
 
 
-def test_owners_can_hand_a_resource_to_colleagues(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_owners_can_hand_a_resource_to_colleagues(org: Org, client_for: ClientFor) -> None:
     content = build_content(org)
     resource = content.public_resource
     client = client_for(org.leader)

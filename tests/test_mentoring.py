@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 
 from tests.personas import PRIVATE_QUESTION, Org, build_content, person
+from tests.typing_helpers import ClientFor
 from trellis.core.errors import Forbidden, Invalid, NotFound
 from trellis.expertise.services import availability as expertise_availability
 from trellis.mentoring import matching, selectors, services
@@ -24,12 +27,12 @@ PRIVATE_TAG = "incident-response"
 
 
 @pytest.fixture
-def content(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def content(org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> Org:
     """The personas' content with evidence; the newcomer started ten days ago and is
     interested in helm and in the private community's topic; the sponsor lists Helm."""
     with django_capture_on_commit_callbacks(execute=True):
         build_content(org)
-        qa_services.answer_accept(actor=org.member, answer=org.content.public_answer)
+        qa_services.answer_accept(actor=org.member, answer=org.c.public_answer)
     today = timezone.localdate()
     Person.objects.filter(pk=org.newcomer.pk).update(
         start_date=today - timedelta(days=10),
@@ -440,14 +443,14 @@ def _newcomers_and_mentors(org: Org, n: int, batch: str) -> list[Person]:
     return made
 
 
-def _skill_scans(captured: Any) -> int:
+def _skill_scans(captured: CaptureQueriesContext) -> int:
     return sum('"skills"' in q["sql"] and "LIKE" in q["sql"] for q in captured.captured_queries)
 
 
 @pytest.mark.django_db
 def test_cohort_preview_and_confirm_cost_a_few_queries_per_pair_not_a_scan_each(
     content: Org,
-    django_assert_max_num_queries: Any,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     """Before: the preview cost ~4 queries per newcomer and the confirmation ~15 per pair (a
     new ranker, a skills scan and an evidence query per pair, under lock on the whole cohort)."""
@@ -507,7 +510,9 @@ def test_cohort_confirm_keeps_the_previews_reasons_and_counts_room_down(content:
 
 
 @pytest.mark.django_db
-def test_find_page_lists_suggestions_and_requests_a_mentor(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_find_page_lists_suggestions_and_requests_a_mentor(
+    content: Org, client_for: ClientFor
+) -> None:
     client = client_for(content.newcomer)
     page = client.get(reverse("mentor-find")).content.decode()
     assert "Welcome!" in page and content.leader.name in page
@@ -531,7 +536,7 @@ def test_find_page_lists_suggestions_and_requests_a_mentor(content: Org, client_
 
 
 @pytest.mark.django_db
-def test_mentorships_page_accepts_declines_and_ends(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_mentorships_page_accepts_declines_and_ends(content: Org, client_for: ClientFor) -> None:
     asked = services.mentorship_propose(
         actor=content.newcomer, mentor=content.leader, mentee=content.newcomer
     )
@@ -551,7 +556,7 @@ def test_mentorships_page_accepts_declines_and_ends(content: Org, client_for) ->
 
 
 @pytest.mark.django_db
-def test_offer_page_saves_and_names_bad_input(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_offer_page_saves_and_names_bad_input(content: Org, client_for: ClientFor) -> None:
     client = client_for(content.leader)
     bad = client.post(reverse("mentor-offer-edit"), {"capacity": "11", "note": "k8s"})
     body = bad.content.decode()
@@ -563,7 +568,7 @@ def test_offer_page_saves_and_names_bad_input(content: Org, client_for) -> None:
 
 
 @pytest.mark.django_db
-def test_cohort_page_previews_then_confirms(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_cohort_page_previews_then_confirms(content: Org, client_for: ClientFor) -> None:
     _cohort(content)
     assert client_for(content.leader).get(reverse("mentoring-cohort")).status_code == 404
     admin = client_for(content.admin)
@@ -595,8 +600,8 @@ def test_cohort_page_previews_then_confirms(content: Org, client_for) -> None:  
         ("+3:4", "is not a pair of ids"),
     ],
 )
-def test_cohort_page_names_odd_pair_ids_instead_of_failing(  # type: ignore[no-untyped-def]
-    content: Org, client_for, value: str, problem: str
+def test_cohort_page_names_odd_pair_ids_instead_of_failing(
+    content: Org, client_for: ClientFor, value: str, problem: str
 ) -> None:
     _cohort(content)
     admin = client_for(content.admin)
@@ -619,7 +624,7 @@ def test_cohort_confirm_refuses_ids_out_of_range(content: Org) -> None:
 
 
 @pytest.mark.django_db
-def test_profile_and_directory_link_to_mentoring(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_profile_and_directory_link_to_mentoring(content: Org, client_for: ClientFor) -> None:
     client = client_for(content.newcomer)
     profile = client.get(reverse("person-detail", args=[content.newcomer.pk])).content.decode()
     assert reverse("mentor-find") in profile and reverse("mentorship-list") in profile
@@ -728,7 +733,9 @@ def test_api_cohort_preview_and_confirm(content: Org) -> None:
 
 
 @pytest.mark.django_db
-def test_outsider_pages_never_show_the_private_community(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_outsider_pages_never_show_the_private_community(
+    content: Org, client_for: ClientFor
+) -> None:
     services.mentorship_propose(
         actor=content.outsider, mentor=content.leader, mentee=content.outsider
     )

@@ -6,18 +6,21 @@ from datetime import timedelta
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from tests.personas import PRIVATE_QUESTION, PRIVATE_RESOURCE, Org, build_content
+from tests.typing_helpers import ClientFor
 from trellis.communities import services as community_services
 from trellis.digests.tasks import send_digest, send_due_digests
 from trellis.notifications.models import Digest, Notification, Preference
 from trellis.notifications.selectors import unread_count
+from trellis.people.models import Person
 from trellis.qa import services as qa_services
 
 
 def test_answer_to_your_question_is_emailed_at_once_with_one_click_unsubscribe(
     org: Org,
-    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     mail.outbox.clear()
     question = qa_services.question_ask(
@@ -48,7 +51,7 @@ def test_a_forged_unsubscribe_link_is_refused(db: None) -> None:
     assert response.status_code == 400
 
 
-def test_the_bell_counts_only_what_you_may_still_see(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_bell_counts_only_what_you_may_still_see(org: Org, client_for: ClientFor) -> None:
     build_content(org)
     assert unread_count(org.member) == 2  # answers to both of the member's questions
     bell = client_for(org.member).get("/notifications/bell/", HTTP_HX_REQUEST="true")
@@ -59,7 +62,7 @@ def test_the_bell_counts_only_what_you_may_still_see(org: Org, client_for) -> No
     assert PRIVATE_QUESTION not in page
 
 
-def test_opening_a_notification_marks_it_read(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_opening_a_notification_marks_it_read(org: Org, client_for: ClientFor) -> None:
     content = build_content(org)
     client = client_for(org.member)
     notification = Notification.objects.filter(recipient=org.member).first()
@@ -72,11 +75,11 @@ def test_opening_a_notification_marks_it_read(org: Org, client_for) -> None:  # 
     assert content.public_question.pk
 
 
-def _digest_for(person) -> str:  # type: ignore[no-untyped-def]
+def _digest_for(person: Person) -> str:
     mail.outbox.clear()
     send_digest.call(person.pk)
     sent = [m for m in mail.outbox if m.to == [person.email]]
-    return sent[0].body if sent else ""
+    return str(sent[0].body) if sent else ""
 
 
 def test_digests_tell_members_about_their_communities_and_nobody_else(org: Org) -> None:

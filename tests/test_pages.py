@@ -3,9 +3,12 @@
 import re
 
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from tests.personas import Org
+from tests.typing_helpers import ClientFor
 from trellis.communities.models import (
     CommunityInvitation,
     InvitationStatus,
@@ -16,7 +19,7 @@ from trellis.communities.models import (
 )
 
 
-def test_home_lists_my_communities_and_suggestions(org: Org, client_for) -> None:
+def test_home_lists_my_communities_and_suggestions(org: Org, client_for: ClientFor) -> None:
     page = client_for(org.member).get(reverse("home")).content.decode()
     assert "Kubernetes Guild" in page and "Security Council" in page
     newcomer_page = client_for(org.newcomer).get(reverse("home")).content.decode()
@@ -25,12 +28,12 @@ def test_home_lists_my_communities_and_suggestions(org: Org, client_for) -> None
     assert "Security Council" not in newcomer_page
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client) -> None:
+def test_anonymous_visitors_are_sent_to_sign_in(client: Client) -> None:
     response = client.get(reverse("community-directory"))
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_directory_search_filters(org: Org, client_for) -> None:
+def test_directory_search_filters(org: Org, client_for: ClientFor) -> None:
     client = client_for(org.outsider)
     page = client.get(reverse("community-directory"), {"q": "containers"}).content.decode()
     assert "Kubernetes Guild" in page
@@ -38,7 +41,7 @@ def test_directory_search_filters(org: Org, client_for) -> None:
     assert "No community matches" in page
 
 
-def test_join_and_leave_with_htmx_returns_the_panel(org: Org, client_for) -> None:
+def test_join_and_leave_with_htmx_returns_the_panel(org: Org, client_for: ClientFor) -> None:
     client = client_for(org.newcomer)
     url = reverse("community-join", args=[org.public.slug])
     response = client.post(url, HTTP_HX_REQUEST="true")
@@ -61,7 +64,9 @@ def _without_secrets(html: str, slug: str) -> str:
     return html.replace(slug, "SLUG")
 
 
-def test_private_community_page_is_the_same_404_as_a_missing_one(org: Org, client_for) -> None:
+def test_private_community_page_is_the_same_404_as_a_missing_one(
+    org: Org, client_for: ClientFor
+) -> None:
     client = client_for(org.outsider)
     private = client.get(reverse("community-detail", args=[org.private.slug]))
     missing = client.get(reverse("community-detail", args=["no-such-community"]))
@@ -72,7 +77,7 @@ def test_private_community_page_is_the_same_404_as_a_missing_one(org: Org, clien
     )
 
 
-def test_request_to_join_private_then_leader_approves(org: Org, client_for) -> None:
+def test_request_to_join_private_then_leader_approves(org: Org, client_for: ClientFor) -> None:
     outsider = client_for(org.outsider)
     response = outsider.post(
         reverse("community-request", args=[org.private.slug]),
@@ -91,19 +96,21 @@ def test_request_to_join_private_then_leader_approves(org: Org, client_for) -> N
     assert page.status_code == 200 and "Security Council" in page.content.decode()
 
 
-def test_request_for_missing_slug_answers_the_same(org: Org, client_for) -> None:
+def test_request_for_missing_slug_answers_the_same(org: Org, client_for: ClientFor) -> None:
     response = client_for(org.outsider).post(reverse("community-request", args=["nope"]))
     assert response.status_code == 200 and "Request sent" in response.content.decode()
     assert not JoinRequest.objects.exists()
 
 
-def test_member_cannot_open_settings(org: Org, client_for) -> None:
+def test_member_cannot_open_settings(org: Org, client_for: ClientFor) -> None:
     response = client_for(org.member).get(reverse("community-settings", args=[org.public.slug]))
     assert response.status_code == 404
 
 
 def test_leader_invites_and_email_is_sent(
-    org: Org, client_for, django_capture_on_commit_callbacks
+    org: Org,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         client_for(org.leader).post(
@@ -116,19 +123,21 @@ def test_leader_invites_and_email_is_sent(
     assert "invited you to" in home
 
 
-def test_person_page_hides_private_membership_from_outsider(org: Org, client_for) -> None:
+def test_person_page_hides_private_membership_from_outsider(
+    org: Org, client_for: ClientFor
+) -> None:
     url = reverse("person-detail", args=[org.member.pk])
     assert "Security Council" not in client_for(org.outsider).get(url).content.decode()
     assert "Security Council" in client_for(org.leader).get(url).content.decode()
 
 
-def test_create_community_with_missing_fields_shows_errors(org: Org, client_for) -> None:
+def test_create_community_with_missing_fields_shows_errors(org: Org, client_for: ClientFor) -> None:
     response = client_for(org.member).post(reverse("community-create"), {"name": ""})
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
 
 
-def test_people_directory_shows_the_department_tree(org: Org, client_for) -> None:
+def test_people_directory_shows_the_department_tree(org: Org, client_for: ClientFor) -> None:
     from trellis.people.models import Department
 
     Department.objects.create(name="Platform", slug="platform", parent=org.engineering)
@@ -138,7 +147,7 @@ def test_people_directory_shows_the_department_tree(org: Org, client_for) -> Non
 
 
 def test_leaving_a_private_community_with_htmx_redirects_the_whole_page(
-    org: Org, client_for
+    org: Org, client_for: ClientFor
 ) -> None:
     response = client_for(org.member).post(
         reverse("community-leave", args=[org.private.slug]), HTTP_HX_REQUEST="true"
@@ -147,7 +156,7 @@ def test_leaving_a_private_community_with_htmx_redirects_the_whole_page(
 
 
 def test_asking_about_a_private_and_a_missing_address_leaves_the_same_trace(
-    org: Org, client_for
+    org: Org, client_for: ClientFor
 ) -> None:
     client = client_for(org.outsider)
     empty_home = client.get(reverse("home")).content.decode()
@@ -158,7 +167,7 @@ def test_asking_about_a_private_and_a_missing_address_leaves_the_same_trace(
     assert org.private.slug not in home
 
 
-def test_join_request_ids_say_nothing_to_non_leaders(org: Org, client_for) -> None:
+def test_join_request_ids_say_nothing_to_non_leaders(org: Org, client_for: ClientFor) -> None:
     request = JoinRequest.objects.create(community=org.private, person=org.newcomer)
     client = client_for(org.outsider)
     existing = client.post(
@@ -174,7 +183,7 @@ def test_join_request_ids_say_nothing_to_non_leaders(org: Org, client_for) -> No
     assert org.private.slug not in existing.content.decode()
 
 
-def test_a_leader_hands_over_the_lead_then_can_leave(org: Org, client_for) -> None:
+def test_a_leader_hands_over_the_lead_then_can_leave(org: Org, client_for: ClientFor) -> None:
     leader = client_for(org.leader)
     leader.post(
         reverse("community-invite", args=[org.public.slug]),
@@ -191,7 +200,9 @@ def test_a_leader_hands_over_the_lead_then_can_leave(org: Org, client_for) -> No
 
 
 def test_core_team_invites_from_the_community_page(
-    org: Org, client_for, django_capture_on_commit_callbacks
+    org: Org,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     """A facilitator (core team, not a leader) invites from the community page: the invitation
     is made by them, the invitee is emailed and can accept it from their home page."""
@@ -221,7 +232,7 @@ def test_core_team_invites_from_the_community_page(
     )
 
 
-def test_directory_pages_keep_the_filters(org: Org, client_for) -> None:
+def test_directory_pages_keep_the_filters(org: Org, client_for: ClientFor) -> None:
     from trellis.communities import services
 
     for i in range(30):

@@ -47,6 +47,16 @@ class Case:
     writes: dict[str, str] = field(default_factory=dict)  # persona -> allowed/denied
 
 
+def _after(setup: Callable[[Org], object], url: Callable[[Org], str]) -> Callable[[Org], str]:
+    """A case's URL, read once `setup` has made what the request needs."""
+
+    def read(org: Org) -> str:
+        setup(org)
+        return url(org)
+
+    return read
+
+
 def _private_cluster(org: Org, url: str) -> str:
     """Two copies of a guide in the private community, found as a duplicate cluster."""
     from trellis.library.services import resource_create
@@ -63,7 +73,7 @@ def _private_cluster(org: Org, url: str) -> str:
         )
     reindex_all()
     detect(org.private.pk)
-    org.cluster_key = open_clusters(org.private.pk)[0].key  # type: ignore[attr-defined]
+    org.cluster_key = open_clusters(org.private.pk)[0].key
     return url
 
 
@@ -589,14 +599,14 @@ CASES |= {
         Case(
             "GET",
             lambda o: _indexed(
-                reverse("search-related", args=["resource", o.content.private_resource.pk])
+                reverse("search-related", args=["resource", o.c.private_resource.pk])
             ),
             everyone(200),
         ),
         Case(
             "GET",
             lambda o: _indexed(
-                reverse("search-related", args=["question", o.content.public_question.pk])
+                reverse("search-related", args=["question", o.c.public_question.pk])
             ),
             everyone(200),
         ),
@@ -664,7 +674,7 @@ CASES |= {
     "routing-load": [
         Case(
             "GET",
-            lambda o: _leaders_request(o) and reverse("routing-load", args=[private(o)]),
+            _after(_leaders_request, lambda o: reverse("routing-load", args=[private(o)])),
             {
                 "anonymous": 302,
                 "outsider": 404,
@@ -687,7 +697,7 @@ CASES |= {
     "endorse-withdraw": [
         Case(
             "POST",
-            lambda o: _members_endorsement(o) and reverse("endorse-withdraw", args=[o.leader.pk]),
+            _after(_members_endorsement, lambda o: reverse("endorse-withdraw", args=[o.leader.pk])),
             everyone(302),
             data=lambda o: {"tag": "vault"},
             writes=denied_for_all_but("member"),  # only the endorser takes it back
@@ -860,13 +870,13 @@ MENTORSHIP_SIDE = everyone(404) | {"member": 302}
 
 CASES |= {
     "mentor-find": [
-        Case("GET", lambda o: (_mentoring(o), reverse("mentor-find"))[1], everyone(200))
+        Case("GET", _after(_mentoring, lambda o: reverse("mentor-find")), everyone(200))
     ],
     "mentorship-propose": [
         # Anyone may ask the leader; the leader asking themselves gets the form back.
         Case(
             "POST",
-            lambda o: (_mentoring(o), reverse("mentorship-propose"))[1],
+            _after(_mentoring, lambda o: reverse("mentorship-propose")),
             everyone(302) | {"leader": 200},
             data=lambda o: {"mentor": str(o.leader.pk), "message": "Helm, please"},
             writes=denied_for_all_but("outsider", "member", "sponsor", "admin"),
@@ -903,12 +913,12 @@ CASES |= {
     "mentoring-cohort": [
         Case(
             "GET",
-            lambda o: (_mentoring(o), reverse("mentoring-cohort"))[1],
+            _after(_mentoring, lambda o: reverse("mentoring-cohort")),
             everyone(404) | {"admin": 200},
         ),
         Case(
             "POST",
-            lambda o: (_mentoring(o), reverse("mentoring-cohort"))[1],
+            _after(_mentoring, lambda o: reverse("mentoring-cohort")),
             everyone(404) | {"admin": 302},
             data=lambda o: {"pair": f"{o.newcomer.pk}:{o.leader.pk}", "note": "Welcome"},
             writes=denied_for_all_but("admin"),

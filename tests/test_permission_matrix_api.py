@@ -16,6 +16,7 @@ from tests.test_permission_matrix import (
     ALLOWED,
     DENIED,
     PERSONAS,
+    _after,
     _fingerprint,
     _mentoring,
     _mentorship,
@@ -331,7 +332,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         writes=writes_by("leader"),
     ),
     ("GET", "/questions/{question_id}/routing"): Op(
-        lambda o: _leaders_request(o) and _question(o, "/routing"), CONTRIBUTORS
+        _after(_leaders_request, lambda o: _question(o, "/routing")), CONTRIBUTORS
     ),
     ("POST", "/questions/{question_id}/connect"): Op(
         lambda o: _question(o, "/connect"),
@@ -340,14 +341,14 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         writes=writes_by("leader", "admin"),
     ),
     ("GET", "/routing/load"): Op(
-        lambda o: _leaders_request(o) and "/routing/load?community=security-council",
+        _after(_leaders_request, lambda o: "/routing/load?community=security-council"),
         CURATORS,
     ),
     ("GET", "/people/{person_id}/expertise"): Op(
         lambda o: f"/people/{o.leader.pk}/expertise", everyone(200)
     ),
     ("GET", "/people/{person_id}/endorsements"): Op(
-        lambda o: _members_endorsement(o) and f"/people/{o.leader.pk}/endorsements", everyone(200)
+        _after(_members_endorsement, lambda o: f"/people/{o.leader.pk}/endorsements"), everyone(200)
     ),
     ("POST", "/people/{person_id}/endorsements"): Op(
         lambda o: f"/people/{o.leader.pk}/endorsements",
@@ -356,7 +357,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         writes=writes_by("outsider", "member", "sponsor", "admin"),
     ),
     ("DELETE", "/people/{person_id}/endorsements/{tag}"): Op(
-        lambda o: _members_endorsement(o) and f"/people/{o.leader.pk}/endorsements/vault",
+        _after(_members_endorsement, lambda o: f"/people/{o.leader.pk}/endorsements/vault"),
         only({"member": 200}, 404),  # only the endorser's own
         writes=writes_by("member"),
     ),
@@ -386,12 +387,12 @@ MENTOR_SIDE = only({"member": 200}, 404)
 
 OPERATIONS |= {
     ("GET", "/mentoring/suggestions"): Op(
-        lambda o: (_mentoring(o), "/mentoring/suggestions")[1], everyone(200)
+        _after(_mentoring, lambda o: "/mentoring/suggestions"), everyone(200)
     ),
     ("GET", "/mentorships"): Op(lambda o: (_mentorship(o), "/mentorships")[1], everyone(200)),
     ("POST", "/mentorships"): Op(
         # Anyone may ask the leader to mentor them; nobody mentors themselves.
-        lambda o: (_mentoring(o), "/mentorships")[1],
+        _after(_mentoring, lambda o: "/mentorships"),
         everyone(201) | {"leader": 409},
         body=lambda o: {"mentor_id": o.leader.pk, "message": "Helm, please"},
         writes=writes_by("outsider", "member", "sponsor", "admin"),
@@ -420,10 +421,10 @@ OPERATIONS |= {
         writes=writes_by(*PERSONAS[1:]),
     ),
     ("GET", "/mentoring/cohort"): Op(
-        lambda o: (_mentoring(o), "/mentoring/cohort")[1], only({"admin": 200}, 403)
+        _after(_mentoring, lambda o: "/mentoring/cohort"), only({"admin": 200}, 403)
     ),
     ("POST", "/mentoring/cohorts"): Op(
-        lambda o: (_mentoring(o), "/mentoring/cohorts")[1],
+        _after(_mentoring, lambda o: "/mentoring/cohorts"),
         only({"admin": 201}, 403),
         body=lambda o: {"pairs": [{"mentee_id": o.newcomer.pk, "mentor_id": o.leader.pk}]},
         writes=writes_by("admin"),

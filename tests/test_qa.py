@@ -7,13 +7,15 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.personas import PRIVATE_QUESTION, Org, build_content
+from tests.typing_helpers import ClientFor
 from trellis.core.errors import Forbidden, Invalid
 from trellis.notifications.models import Kind, Notification
+from trellis.people.models import Person
 from trellis.qa import selectors, services
 from trellis.qa.models import LinkKind, Post, PostLink, Revision
 
 
-def kinds_for(person) -> list[str]:  # type: ignore[no-untyped-def]
+def kinds_for(person: Person) -> list[str]:
     return list(
         Notification.objects.filter(recipient=person).order_by("pk").values_list("kind", flat=True)
     )
@@ -78,7 +80,7 @@ def test_votes_are_one_per_person_and_can_be_taken_back(org: Org) -> None:
         services.post_vote(actor=org.member, post=answer, value=5)
 
 
-def test_edits_keep_every_revision(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_edits_keep_every_revision(org: Org, client_for: ClientFor) -> None:
     content = build_content(org)
     question = content.public_question
     services.post_edit(
@@ -96,7 +98,9 @@ def test_edits_keep_every_revision(org: Org, client_for) -> None:  # type: ignor
         services.post_edit(actor=org.outsider, post=question, body="vandalism")
 
 
-def test_closing_as_duplicate_links_both_ways_without_leaking(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_closing_as_duplicate_links_both_ways_without_leaking(
+    org: Org, client_for: ClientFor
+) -> None:
     content = build_content(org)
     original = content.public_question
     services.question_close_duplicate(
@@ -152,10 +156,10 @@ def test_lists_sort_filter_and_hide_private_questions(org: Org) -> None:
 )
 def test_bad_questions_get_a_message_naming_the_field(
     org: Org,
-    client_for,
+    client_for: ClientFor,
     title: str,
     tags: str,
-    field: str,  # type: ignore[no-untyped-def]
+    field: str,
 ) -> None:
     with pytest.raises(Invalid) as error:
         services.question_ask(
@@ -169,7 +173,7 @@ def test_bad_questions_get_a_message_naming_the_field(
     assert Post.objects.count() == 0
 
 
-def test_reading_counts_once_per_person_per_day(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_reading_counts_once_per_person_per_day(org: Org, client_for: ClientFor) -> None:
     content = build_content(org)
     url = f"/questions/{content.public_question.pk}/"
     member, leader = client_for(org.member), client_for(org.leader)
@@ -198,7 +202,9 @@ def test_the_question_page_works_for_reading_without_javascript(org: Org) -> Non
     assert 'name="value" value="1"' in page  # the vote buttons are plain forms
 
 
-def test_a_public_question_cannot_point_at_a_private_original(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_public_question_cannot_point_at_a_private_original(
+    org: Org, client_for: ClientFor
+) -> None:
     content = build_content(org)
     with pytest.raises(Invalid) as error:
         services.question_close_duplicate(
@@ -232,7 +238,7 @@ def test_editing_only_the_title_of_an_imported_post_keeps_its_html(org: Org) -> 
     assert question.title == "A clearer imported title"
 
 
-def test_home_asks_members_to_help_with_waiting_questions(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_home_asks_members_to_help_with_waiting_questions(org: Org, client_for: ClientFor) -> None:
     build_content(org)
     waiting = services.question_ask(
         actor=org.leader, community=org.private, title="Who can review the drill plan?", body=""

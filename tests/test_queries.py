@@ -1,16 +1,18 @@
 """No N+1: the number of queries of the busiest pages does not grow with the rows shown."""
 
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.personas import Org
+from tests.typing_helpers import ClientFor
 from trellis.communities import services
 from trellis.communities.models import Role
 from trellis.people.models import Person
 
 
-def _queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
+def _queries(client: Client, url: str) -> int:
     from django.core.cache import cache
 
     cache.clear()  # the same cold start for both sizes
@@ -38,7 +40,9 @@ def _grow(org: Org, n: int, start: int) -> None:
             )
 
 
-def test_directory_community_and_person_pages_query_count_is_flat(org: Org, client_for) -> None:
+def test_directory_community_and_person_pages_query_count_is_flat(
+    org: Org, client_for: ClientFor
+) -> None:
     client = client_for(org.member)
     urls = [
         reverse("community-directory"),

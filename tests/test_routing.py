@@ -1,12 +1,15 @@
 """Question routing: who is asked, why, never past their say or their cap, and escalation."""
 
 from datetime import timedelta
+from typing import TypedDict
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from tests.personas import Org, build_content
+from tests.typing_helpers import ClientFor
 from trellis.communities import services as community_services
 from trellis.communities.models import Role
 from trellis.core.errors import Forbidden, Invalid, NotFound
@@ -14,12 +17,13 @@ from trellis.expertise import selectors
 from trellis.expertise.models import RoutedQuestion, RoutingDecision, RoutingStage
 from trellis.expertise.services import availability, routing
 from trellis.notifications.models import Kind, Notification
+from trellis.people.models import Person
 from trellis.qa import services as qa_services
 from trellis.qa.models import Post
 
 
 @pytest.fixture
-def content(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def content(org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> Org:
     """The personas' content with evidence current; routing of those questions undone."""
     with django_capture_on_commit_callbacks(execute=True):
         build_content(org)
@@ -29,7 +33,16 @@ def content(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-un
     return org
 
 
-def ask(org: Org, captured, *, actor=None, community="public", title, body="", tags=""):  # type: ignore[no-untyped-def]
+def ask(
+    org: Org,
+    captured: DjangoCaptureOnCommitCallbacks,
+    *,
+    actor: Person | None = None,
+    community: str | None = "public",
+    title: str,
+    body: str = "",
+    tags: str = "",
+) -> Post:
     """Ask through the service; routing runs as the task its commit queues."""
     with captured(execute=True):
         return qa_services.question_ask(
@@ -45,13 +58,20 @@ def routed(question: Post) -> dict[int, RoutingDecision]:
     return {d.person_id: d for d in RoutingDecision.objects.filter(question=question)}
 
 
-HELM = {"title": "Helm rollback left a release half upgraded", "tags": "helm",
+class Asked(TypedDict):
+    title: str
+    tags: str
+    body: str
+
+
+HELM: Asked = {"title":
+ "Helm rollback left a release half upgraded", "tags": "helm",
         "body": "How do I roll back a helm release when the upgrade failed?"}  # fmt: skip
 
 
 @pytest.mark.django_db
 def test_a_new_question_reaches_the_person_who_answered_a_similar_one_with_the_reason(
-    content: Org, django_capture_on_commit_callbacks
+    content: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     question = ask(content, django_capture_on_commit_callbacks, **HELM)
     decisions = routed(question)
@@ -69,7 +89,7 @@ def test_a_new_question_reaches_the_person_who_answered_a_similar_one_with_the_r
 
 @pytest.mark.django_db
 def test_opted_out_and_away_people_are_never_routed(
-    content: Org, django_capture_on_commit_callbacks
+    content: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     availability.availability_set(actor=content.facilitator, person=content.facilitator,
                               opted_out=True, away_until=None, weekly_cap=3)  # fmt: skip
@@ -89,11 +109,13 @@ def test_opted_out_and_away_people_are_never_routed(
 
 
 @pytest.mark.django_db
-def test_the_weekly_cap_is_never_exceeded(content: Org, django_capture_on_commit_callbacks) -> None:
+def test_the_weekly_cap_is_never_exceeded(
+    content: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     availability.availability_set(actor=content.facilitator, person=content.facilitator,
                               opted_out=False, away_until=None, weekly_cap=1)  # fmt: skip
     first = ask(content, django_capture_on_commit_callbacks, **HELM)
-    other = {**HELM, "title": "Helm rollback hangs on a failed hook"}
+    other: Asked = {**HELM, "title": "Helm rollback hangs on a failed hook"}
     second = ask(content, django_capture_on_commit_callbacks, **other)
     assert content.facilitator.pk in routed(first)
     assert content.facilitator.pk not in routed(second)
@@ -108,7 +130,7 @@ def test_the_weekly_cap_is_never_exceeded(content: Org, django_capture_on_commit
 
 @pytest.mark.django_db
 def test_a_private_question_is_routed_only_to_people_who_can_see_it(
-    content: Org, django_capture_on_commit_callbacks
+    content: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     question = ask(content, django_capture_on_commit_callbacks, actor=content.member,
                    community="private", title="Breach drill keys rotation schedule",
@@ -126,7 +148,7 @@ def test_a_private_question_is_routed_only_to_people_who_can_see_it(
 
 @pytest.mark.django_db
 def test_evidence_from_a_private_community_never_routes_or_explains_an_open_question(
-    content: Org, django_capture_on_commit_callbacks
+    content: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     """The leader's only evidence on the vault question is in the private community."""
     question = ask(content, django_capture_on_commit_callbacks, community=None,
@@ -147,7 +169,9 @@ def test_evidence_from_a_private_community_never_routes_or_explains_an_open_ques
 
 @pytest.mark.django_db
 def test_escalation_fires_after_the_delay_to_the_next_people_then_the_leaders(
-    content: Org, django_capture_on_commit_callbacks, settings
+    content: Org,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    settings: Settings,
 ) -> None:
     settings.TRELLIS_ROUTING_K = 1
     settings.TRELLIS_ROUTING_ESCALATE_HOURS = 24
@@ -174,7 +198,7 @@ def test_escalation_fires_after_the_delay_to_the_next_people_then_the_leaders(
 
 @pytest.mark.django_db
 def test_an_answer_is_recorded_on_the_decision_and_stops_escalation(
-    content: Org, django_capture_on_commit_callbacks
+    content: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     question = ask(content, django_capture_on_commit_callbacks, **HELM)
     with django_capture_on_commit_callbacks(execute=True):
@@ -189,7 +213,7 @@ def test_an_answer_is_recorded_on_the_decision_and_stops_escalation(
 
 @pytest.mark.django_db
 def test_leaders_connect_by_hand_and_others_cannot(
-    content: Org, django_capture_on_commit_callbacks
+    content: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     question = ask(content, django_capture_on_commit_callbacks, **HELM)
     with pytest.raises(Forbidden):
@@ -210,7 +234,9 @@ def test_leaders_connect_by_hand_and_others_cannot(
 
 @pytest.mark.django_db
 def test_passing_asks_someone_else(
-    content: Org, django_capture_on_commit_callbacks, settings
+    content: Org,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    settings: Settings,
 ) -> None:
     settings.TRELLIS_ROUTING_K = 1
     question = ask(content, django_capture_on_commit_callbacks, **HELM)
@@ -229,7 +255,9 @@ def test_passing_asks_someone_else(
 
 @pytest.mark.django_db
 def test_pages_requests_panel_connect_and_routed_load(
-    content: Org, django_capture_on_commit_callbacks, client_for
+    content: Org,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    client_for: ClientFor,
 ) -> None:
     question = ask(content, django_capture_on_commit_callbacks, **HELM)
     expert = client_for(content.facilitator)
@@ -274,7 +302,9 @@ def test_pages_requests_panel_connect_and_routed_load(
 
 
 @pytest.mark.django_db
-def test_routed_load_counts_per_person(content: Org, django_capture_on_commit_callbacks) -> None:
+def test_routed_load_counts_per_person(
+    content: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     question = ask(content, django_capture_on_commit_callbacks, **HELM)
     with django_capture_on_commit_callbacks(execute=True):
         qa_services.answer_post(actor=content.facilitator, question=question, body="rollback")
@@ -291,7 +321,7 @@ def test_routed_load_counts_per_person(content: Org, django_capture_on_commit_ca
 
 @pytest.mark.django_db
 def test_api_requests_pass_routing_connect_and_load_with_named_errors(
-    content: Org, django_capture_on_commit_callbacks
+    content: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     from tests.test_api import Api, error, locs, ok
 

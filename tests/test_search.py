@@ -3,13 +3,19 @@ person types breaks it."""
 
 import re
 import zlib
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from tests.personas import PRIVATE_QUESTION, PRIVATE_RESOURCE, Org, build_content
+from tests.typing_helpers import ClientFor
 from trellis.qa import services as qa_services
 from trellis.search import embeddings, selectors
 from trellis.search.lexical import Filters
@@ -69,21 +75,21 @@ class WordHashEmbedder:
 
 
 @pytest.fixture
-def content(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def content(org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> Org:
     with django_capture_on_commit_callbacks(execute=True):
         build_content(org)
     return org
 
 
 @pytest.fixture
-def semantic(content: Org):  # type: ignore[no-untyped-def]
+def semantic(content: Org) -> Iterator[WordHashEmbedder]:
     """Semantic search on, with the word-hash embedder, over the content's vectors."""
     model = WordHashEmbedder()
     with embeddings.using(model):
         embeddings.embed_pending()
         CACHE.refresh(model.name, force=True)
         yield model
-    CACHE.__init__()  # type: ignore[misc]
+    CACHE.__init__()  # type: ignore[misc]  # mypy refuses calls to __init__: this empties the cache
 
 
 def titles(hits: list[selectors.Hit]) -> list[str]:
@@ -91,11 +97,13 @@ def titles(hits: list[selectors.Hit]) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_documents_follow_the_content(content: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
-    question = content.content.public_question
+def test_documents_follow_the_content(
+    content: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    question = content.c.public_question
     question_id = question.pk
     assert Document.objects.filter(kind=DocKind.QUESTION, object_id=question.pk).exists()
-    answer = content.content.public_answer
+    answer = content.c.public_answer
     answer_doc = Document.objects.get(kind=DocKind.ANSWER, object_id=answer.pk)
     assert answer_doc.title == question.title and answer_doc.parent_id == question.pk
     with django_capture_on_commit_callbacks(execute=True):
@@ -124,8 +132,8 @@ def test_documents_follow_the_content(content: Org, django_capture_on_commit_cal
 
 
 @pytest.mark.django_db
-def test_a_rolled_back_change_is_not_indexed_and_the_next_one_is(  # type: ignore[no-untyped-def]
-    org: Org, django_capture_on_commit_callbacks
+def test_a_rolled_back_change_is_not_indexed_and_the_next_one_is(
+    org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     from django.db import transaction
 
@@ -164,7 +172,9 @@ def test_words_find_their_other_forms(content: Org) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("mode", ["lexical", "hybrid", "semantic"])
-def test_outsider_never_finds_or_counts_private_content(content: Org, semantic, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_outsider_never_finds_or_counts_private_content(
+    content: Org, semantic: WordHashEmbedder, mode: str
+) -> None:
     words = "breach drill vault keys runbook rotate"
     leader = selectors.search(viewer=content.leader, text=words, mode=mode)
     assert {PRIVATE_QUESTION, PRIVATE_RESOURCE} <= set(titles(leader.hits))
@@ -180,7 +190,9 @@ def test_outsider_never_finds_or_counts_private_content(content: Org, semantic, 
 
 
 @pytest.mark.django_db
-def test_search_page_and_panel_for_the_outsider(content: Org, client_for, semantic) -> None:  # type: ignore[no-untyped-def]
+def test_search_page_and_panel_for_the_outsider(
+    content: Org, client_for: ClientFor, semantic: WordHashEmbedder
+) -> None:
     outsider = client_for(content.outsider)
     page = outsider.get(reverse("search"), {"q": "breach drill vault"})
     body = page.content.decode()
@@ -198,22 +210,20 @@ def test_search_page_and_panel_for_the_outsider(content: Org, client_for, semant
 
 
 @pytest.mark.django_db
-def test_anonymous_search_is_sent_to_sign_in(client, content: Org) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_search_is_sent_to_sign_in(client: Client, content: Org) -> None:
     response = client.get(reverse("search"), {"q": "helm"})
     assert response.status_code == 302 and reverse("login") in response["Location"]
     assert selectors.search(viewer=_anonymous(), text="helm").hits == []
 
 
-def _anonymous():  # type: ignore[no-untyped-def]
-    from django.contrib.auth.models import AnonymousUser
-
+def _anonymous() -> AnonymousUser:
     return AnonymousUser()
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("query", HOSTILE_QUERIES)
-def test_hostile_queries_get_results_or_a_message_never_an_error(  # type: ignore[no-untyped-def]
-    content: Org, client_for, query: str
+def test_hostile_queries_get_results_or_a_message_never_an_error(
+    content: Org, client_for: ClientFor, query: str
 ) -> None:
     response = client_for(content.member).get(reverse("search"), {"q": query, "tag": query[:50]})
     assert response.status_code == 200
@@ -224,7 +234,7 @@ def test_hostile_queries_get_results_or_a_message_never_an_error(  # type: ignor
 
 
 @pytest.mark.django_db
-def test_malformed_filters_are_named(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_filters_are_named(content: Org, client_for: ClientFor) -> None:
     response = client_for(content.member).get(
         reverse("search"), {"q": "helm", "since": "2024-99-01", "kind": "secrets", "q2": "x"}
     )
@@ -257,7 +267,9 @@ def test_filters_by_type_community_tag_and_date(content: Org) -> None:
 
 
 @pytest.mark.django_db
-def test_snippets_are_escaped_and_highlighted(org: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_snippets_are_escaped_and_highlighted(
+    org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         qa_services.question_ask(
             actor=org.member,
@@ -274,20 +286,22 @@ def test_snippets_are_escaped_and_highlighted(org: Org, django_capture_on_commit
 
 
 @pytest.mark.django_db
-def test_semantic_search_finds_by_meaning_when_words_differ(content: Org, semantic) -> None:  # type: ignore[no-untyped-def]
+def test_semantic_search_finds_by_meaning_when_words_differ(
+    content: Org, semantic: WordHashEmbedder
+) -> None:
     # No stemmed word in common with the answer's text but shared vocabulary in the vector.
     hybrid = selectors.search(viewer=content.member, text="helm history revision", mode="semantic")
     assert hybrid.hits and hybrid.semantic_on
 
 
 @pytest.mark.django_db
-def test_the_page_says_when_semantic_search_is_off(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_says_when_semantic_search_is_off(content: Org, client_for: ClientFor) -> None:
     body = client_for(content.member).get(reverse("search"), {"q": "helm"}).content.decode()
     assert 'data-testid="semantic-off"' in body and "Helm release checklist" in body
 
 
 @pytest.mark.django_db
-def test_ask_form_suggests_what_exists(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_ask_form_suggests_what_exists(content: Org, client_for: ClientFor) -> None:
     panel = client_for(content.newcomer).get(
         reverse("search-similar"), {"title": "roll back a helm release", "body": ""}
     )
@@ -297,18 +311,20 @@ def test_ask_form_suggests_what_exists(content: Org, client_for) -> None:  # typ
 
 
 @pytest.mark.django_db
-def test_related_items_for_a_question_and_a_resource(content: Org, client_for, semantic) -> None:  # type: ignore[no-untyped-def]
-    question = content.content.public_question
+def test_related_items_for_a_question_and_a_resource(
+    content: Org, client_for: ClientFor, semantic: WordHashEmbedder
+) -> None:
+    question = content.c.public_question
     member = client_for(content.member)
     panel = member.get(reverse("search-related", args=["question", question.pk]))
     text = panel.content.decode()
     assert "Helm release checklist" in text
     assert question.title not in text  # not itself, nor its own answers
-    resource = content.content.public_resource
+    resource = content.c.public_resource
     panel = member.get(reverse("search-related", args=["resource", resource.pk]))
     assert question.title in panel.content.decode()
     # The private resource's panel is empty for the outsider, and says nothing.
-    private = content.content.private_resource
+    private = content.c.private_resource
     outsider = client_for(content.outsider)
     panel = outsider.get(reverse("search-related", args=["resource", private.pk]))
     assert panel.status_code == 200 and panel.content.decode().strip() == ""
@@ -319,7 +335,7 @@ def test_related_items_for_a_question_and_a_resource(content: Org, client_for, s
 def test_date_bounds_are_exact(content: Org) -> None:
     """`until` excludes the instant itself and `since` includes it (SQLite compares the stored
     text: a parameter with "+00:00" once let a question find itself as its own duplicate)."""
-    question = content.content.public_question
+    question = content.c.public_question
     document = Document.objects.get(kind=DocKind.QUESTION, object_id=question.pk)
     before = Filters(kinds=("question",), until=document.created_at)
     assert question.title not in titles(
@@ -331,7 +347,7 @@ def test_date_bounds_are_exact(content: Org) -> None:
     )
 
 
-def test_the_approximate_index_agrees_with_the_exact_scan(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_approximate_index_agrees_with_the_exact_scan(monkeypatch: pytest.MonkeyPatch) -> None:
     from trellis.search import semantic
 
     # Clustered, as embeddings of texts on a few dozen topics are.
@@ -364,9 +380,12 @@ def test_the_approximate_index_agrees_with_the_exact_scan(monkeypatch) -> None: 
     # Re-reading unchanged vectors (the cache's look-back) never touches the index.
     removed: list[int] = []
     real_remove = approximate.ann.remove_ids
-    monkeypatch.setattr(
-        approximate.ann, "remove_ids", lambda ids: removed.append(len(ids)) or real_remove(ids)
-    )
+
+    def counting_remove(ids: Any) -> Any:
+        removed.append(len(ids))
+        return real_remove(ids)
+
+    monkeypatch.setattr(approximate.ann, "remove_ids", counting_remove)
     approximate.put_many(list(range(3, 1003)), kinds[2:1002], vectors[2:1002])
     assert removed == []
     approximate.put(3, 0, vectors[500])
@@ -383,7 +402,7 @@ def test_the_approximate_index_agrees_with_the_exact_scan(monkeypatch) -> None: 
 
 
 @pytest.mark.django_db
-def test_the_vector_cache_picks_up_what_was_embedded_since(content: Org) -> None:  # type: ignore[no-untyped-def]
+def test_the_vector_cache_picks_up_what_was_embedded_since(content: Org) -> None:
     """Vectors written in one instant (a bulk load) are all read once, and later ones too."""
     from django.utils import timezone
 
@@ -404,7 +423,7 @@ def test_the_vector_cache_picks_up_what_was_embedded_since(content: Org) -> None
     Document.objects.filter(pk=first.pk).update(embedded_at=stamp)  # same stamp, nothing new
     cache.refresh(model.name, force=True)
     assert len(cache.where) == len(documents)
-    later = stamp + timezone.timedelta(seconds=5)
+    later = stamp + timedelta(seconds=5)
     moved = documents[-1]
     Document.objects.filter(pk=moved.pk).update(community=content.private, embedded_at=later)
     cache.refresh(model.name, force=True)
@@ -412,7 +431,9 @@ def test_the_vector_cache_picks_up_what_was_embedded_since(content: Org) -> None
 
 
 @pytest.mark.django_db
-def test_bulk_loads_are_indexed_then_embedded_in_slices(org: Org, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_loads_are_indexed_then_embedded_in_slices(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """After an import (raw SQL, no signals) the index catches up, and embedding goes in small
     tasks so that the worker's other jobs are not held back for hours."""
     from trellis.search import tasks

@@ -10,9 +10,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 from lxml import etree
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from tests.personas import Org, build_content
 from tests.shared_data import stackexchange_dump
+from tests.typing_helpers import ClientFor
 from trellis.core import access
 from trellis.search import lexical, selectors, vocabulary
 from trellis.search.lexical import Filters
@@ -48,14 +50,14 @@ def _common(**documents: int) -> None:
 
 
 @pytest.fixture
-def content(org: Org, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def content(org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> Org:
     with django_capture_on_commit_callbacks(execute=True):
         build_content(org)
     return org
 
 
 @pytest.mark.django_db
-def test_refresh_counts_the_documents_of_each_common_stem(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_refresh_counts_the_documents_of_each_common_stem(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(vocabulary, "TRACKED_FROM", 2)
     _documents(["Rolling back a release", "Rolled back twice", "Roll back", "Quantum"])
     assert vocabulary.refresh() == 2  # "roll" and "back"; "quantum" and "twice" once each
@@ -66,7 +68,7 @@ def test_refresh_counts_the_documents_of_each_common_stem(monkeypatch) -> None: 
 
 
 @pytest.mark.django_db
-def test_query_words_are_stemmed_as_the_index_stems_them(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_query_words_are_stemmed_as_the_index_stems_them(monkeypatch: pytest.MonkeyPatch) -> None:
     """On real titles: a word's count must be found under the stem the index stored, or a
     common word would pass for a rare one (and be ranked at full cost)."""
     posts = stackexchange_dump("quantumcomputing-2018") / "Posts.xml"  # skips if missing
@@ -145,7 +147,7 @@ def test_only_common_words_bring_the_newest_matches_the_viewer_may_see(org: Org)
 
 
 @pytest.mark.django_db
-def test_hostile_queries_with_common_words_never_break(content: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_queries_with_common_words_never_break(content: Org, client_for: ClientFor) -> None:
     _common(helm=800_000, release=600_000, a=900_000)
     client = client_for(content.member)
     for query in ['helm* "release', "helm:* & release", "a* OR helm", "helm " * 500, "kub*"]:
@@ -156,7 +158,9 @@ def test_hostile_queries_with_common_words_never_break(content: Org, client_for)
 
 
 @pytest.mark.django_db
-def test_only_documents_everyone_may_see_are_counted(org: Org, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_only_documents_everyone_may_see_are_counted(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A word common only inside a private community is never left out for anyone: which
     words are matched must not tell an outsider what private documents hold."""
     monkeypatch.setattr(vocabulary, "TRACKED_FROM", 2)

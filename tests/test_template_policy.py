@@ -36,7 +36,7 @@ ROLE_LITERALS = {f'"{role}"' for role in Role.values} | {f"'{role}'" for role in
 
 @dataclass(frozen=True)
 class Finding:
-    line: int
+    line: int | None  # the lexer's token.lineno
     tag: str  # the tag's or the variable's contents
     problem: str
     variable: bool = False

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from pytest_django import Settings
 
 from tests import worker_tasks
 from trellis.core.models import WorkerHeartbeat
@@ -21,7 +22,7 @@ DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": 
 
 
 @pytest.fixture
-def db_tasks(settings: Any, transactional_db: None) -> None:
+def db_tasks(settings: Settings, transactional_db: None) -> None:
     settings.TASKS = DB_TASKS
     cache.delete("flaky-calls")
 

@@ -5,8 +5,10 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import pytest
+from django.test import Client
 
 from tests.personas import Org
+from tests.typing_helpers import ClientFor
 from tests.xss_payloads import PAYLOADS, assert_inert
 from trellis.core.errors import Invalid
 from trellis.imports.stackexchange import import_stackexchange
@@ -19,7 +21,7 @@ def _title(payload: str) -> str:
     return f"Q: {payload}"[:200].ljust(12, ".")
 
 
-def _check(client, url: str, payload: str) -> None:  # type: ignore[no-untyped-def]
+def _check(client: Client, url: str, payload: str) -> None:
     response = client.get(url, follow=True)
     assert response.status_code == 200, url
     try:
@@ -29,8 +31,8 @@ def _check(client, url: str, payload: str) -> None:  # type: ignore[no-untyped-d
 
 
 def test_payloads_in_questions_answers_comments_and_resources_render_inert(
-    org: Org, client_for
-) -> None:  # type: ignore[no-untyped-def]
+    org: Org, client_for: ClientFor
+) -> None:
     reader = client_for(org.member)
     refused = 0
     for payload in PAYLOADS:
@@ -118,7 +120,9 @@ def _dump_with_payloads(folder: Path) -> Path:
     return folder
 
 
-def test_imported_posts_with_payloads_render_inert(org: Org, client_for, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_imported_posts_with_payloads_render_inert(
+    org: Org, client_for: ClientFor, tmp_path: Path
+) -> None:
     import_stackexchange(_dump_with_payloads(tmp_path / "xss-2020"))
     reader = client_for(org.outsider)
     questions = list(Post.objects.filter(kind=PostKind.QUESTION).values_list("pk", "body"))

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from tests.personas import PASSWORD, Org, build_org
 
@@ -27,9 +28,9 @@ def sign_in(page: Page, base: str, email: str) -> None:
 
 def test_join_a_community_and_request_the_private_one(
     browser: Browser,
-    live_server,
+    live_server: LiveServer,
     org: Org,
-    screenshots: Path,  # type: ignore[no-untyped-def]
+    screenshots: Path,
 ) -> None:
     base = live_server.url
     errors: list[str] = []

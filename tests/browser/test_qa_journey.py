@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.test_membership_journey import sign_in
 from tests.personas import Org, build_org
@@ -33,9 +34,9 @@ def open_as(
 
 def test_ask_answer_accept_and_promote_to_a_guide(
     browser: Browser,
-    live_server,
+    live_server: LiveServer,
     org: Org,
-    screenshots: Path,  # type: ignore[no-untyped-def]
+    screenshots: Path,
 ) -> None:
     base = live_server.url
     errors: list[str] = []

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
+from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.test_qa_journey import open_as
 from tests.personas import Org, build_org
@@ -32,9 +33,9 @@ def org(transactional_db: None) -> Org:
 
 def test_a_question_reaches_the_expert_who_answers_and_the_leader_sees_the_load(
     browser: Browser,
-    live_server,
+    live_server: LiveServer,
     org: Org,
-    screenshots: Path,  # type: ignore[no-untyped-def]
+    screenshots: Path,
 ) -> None:
     base = live_server.url
     errors: list[str] = []

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
+from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.test_qa_journey import open_as
 from tests.personas import Org, build_content, build_org
@@ -30,9 +31,9 @@ def org(transactional_db: None) -> Org:
 
 def test_typing_a_question_that_exists_shows_it_before_posting(
     browser: Browser,
-    live_server,
+    live_server: LiveServer,
     org: Org,
-    screenshots: Path,  # type: ignore[no-untyped-def]
+    screenshots: Path,
 ) -> None:
     errors: list[str] = []
     context, page = open_as(browser, live_server.url, org.newcomer.email, errors)
@@ -53,9 +54,9 @@ def test_typing_a_question_that_exists_shows_it_before_posting(
 
 def test_leader_merges_a_duplicate_cluster_and_old_urls_redirect(
     browser: Browser,
-    live_server,
+    live_server: LiveServer,
     org: Org,
-    screenshots: Path,  # type: ignore[no-untyped-def]
+    screenshots: Path,
 ) -> None:
     titles = ["Production deploy checklist", "Deploying to prod: checklist", "Deploy checklist (B)"]
     bodies = [GUIDE, GUIDE.replace("thirty minutes", "half an hour"), GUIDE + " Ask in #deploys."]

@@ -173,7 +173,9 @@ def test_a_broken_zulip_topic_file_stops_the_import_and_changes_nothing(
     assert snapshot() == before and not Conversation.objects.exists()
 
 
-def test_the_cli_imports_slack_and_zulip(org: Org, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_imports_slack_and_zulip(
+    org: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from django.core.management import call_command
 
     call_command("import", "slack", str(write_slack_export(tmp_path / "s")), "--quiet")

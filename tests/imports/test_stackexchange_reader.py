@@ -93,7 +93,8 @@ def test_records_are_frozen(dump: StackExchangeDump) -> None:
     assert type(post) is SEPost
     assert post == SEPost(**{f.name: getattr(post, f.name) for f in fields(SEPost)})
     with pytest.raises(AttributeError):
-        post.score = 99  # type: ignore[misc]
+        post.score = 99  # type: ignore[misc]  # the frozen dataclass refusing it is the point
+
     assert hash(post) == hash(next(dump.posts()))
 
 
