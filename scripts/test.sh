@@ -5,7 +5,7 @@
 #
 # To finish in minutes on two cores the three parts run at the same time, each into its own log
 # (printed at the end, whole for a part that failed, its last lines otherwise):
-#   - lint: ruff, ruff format --check, mypy, lint-imports, makemigrations --check;
+#   - lint: ruff, ruff format --check, mypy (trellis and tests), lint-imports, makemigrations --check;
 #   - pytest on SQLite: every test;
 #   - pytest on PostgreSQL: every test except the database-independent ones (pure functions and
 #     commands run as subprocesses on their own SQLite file: DB_INDEPENDENT_MODULES in
@@ -56,7 +56,7 @@ workers() { # pytest-xdist options for N workers
 lint() {
   set -e
   echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
-  echo "== mypy"; .venv/bin/mypy trellis
+  echo "== mypy"; .venv/bin/mypy trellis tests
   echo "== lint-imports (the layers in .importlinter)"; .venv/bin/lint-imports --no-cache
   echo "== makemigrations --check"
   DJANGO_SETTINGS_MODULE=trellis.settings TRELLIS_DATA_DIR="$(mktemp -d)" \
