@@ -14,8 +14,8 @@ from gunicorn.glogging import Logger
 
 REDACTED = "[redacted]"
 
-# The path segment after these is a secret: accounts/urls.py (invite/<token>/,
-# password-reset/<uidb64>/<token>/) and notifications/urls.py (unsubscribe/<token>/).
+# The path segment after these is a secret: web/accounts/urls.py (invite/<token>/,
+# password-reset/<uidb64>/<token>/) and web/notifications/urls.py (unsubscribe/<token>/).
 # password-reset/<uidb64>/set-password/ is Django's next step, the token then in the session.
 _SECRET_SEGMENT = re.compile(
     r"^(?P<keep>/(?:invite|unsubscribe)/|/password-reset/[^/]+/)(?!set-password(?:/|$))[^/]+",

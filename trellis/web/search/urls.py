@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trellis.search import views
+from trellis.web.search import views
 
 urlpatterns = [
     path("search/", views.search_page, name="search"),

@@ -12,10 +12,10 @@ from trellis.core import access
 from trellis.core.errors import Forbidden, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors
 from trellis.expertise import selectors
-from trellis.expertise.forms import AvailabilityForm, ConnectForm, EndorseForm, WhoKnowsForm
 from trellis.expertise.services import availability, endorsements, routing
 from trellis.people.models import Person
 from trellis.qa.models import Post, PostKind
+from trellis.web.expertise.forms import AvailabilityForm, ConnectForm, EndorseForm, WhoKnowsForm
 
 
 @require_GET

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trellis.mentoring import views
+from trellis.web.mentoring import views
 
 urlpatterns = [
     path("mentoring/", views.mentor_find, name="mentor-find"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trellis.communities import views
+from trellis.web.communities import views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trellis.expertise import views
+from trellis.web.expertise import views
 
 urlpatterns = [
     path("people/who-knows/", views.who_knows, name="who-knows"),

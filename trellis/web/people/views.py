@@ -20,8 +20,8 @@ from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_e
 from trellis.expertise import selectors as expertise
 from trellis.people import selectors, services
 from trellis.people.directory_import import people_import_csv
-from trellis.people.forms import ImportForm, PeopleFilterForm, PersonForm, ProfileForm
 from trellis.people.models import Person
+from trellis.web.people.forms import ImportForm, PeopleFilterForm, PersonForm, ProfileForm
 
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trellis.notifications import views
+from trellis.web.notifications import views
 
 urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trellis.library import views
+from trellis.web.library import views
 
 urlpatterns = [
     path("library/", views.library, name="library"),

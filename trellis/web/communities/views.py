@@ -9,14 +9,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trellis.communities import selectors, services
-from trellis.communities.forms import (
-    CommunityFilterForm,
-    CommunityForm,
-    InviteForm,
-    JoinRequestForm,
-    RoleForm,
-    SponsorForm,
-)
 from trellis.communities.models import Community
 from trellis.core import access
 from trellis.core.activity import activity_record
@@ -26,6 +18,14 @@ from trellis.library.selectors import library_size
 from trellis.people import selectors as people_selectors
 from trellis.people.models import Person
 from trellis.qa.selectors import knowledge_counts, waiting_in_my_communities
+from trellis.web.communities.forms import (
+    CommunityFilterForm,
+    CommunityForm,
+    InviteForm,
+    JoinRequestForm,
+    RoleForm,
+    SponsorForm,
+)
 
 
 @require_GET

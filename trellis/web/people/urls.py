@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trellis.people import views
+from trellis.web.people import views
 
 urlpatterns = [
     path("people/", views.person_directory, name="person-directory"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trellis.imports import views
+from trellis.web.imports import views
 
 urlpatterns = [
     path("admin/imports/", views.import_list, name="import-list"),

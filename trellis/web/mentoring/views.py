@@ -11,9 +11,9 @@ from trellis.core import access
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, report_error
 from trellis.mentoring import matching, selectors, services
-from trellis.mentoring.forms import CohortForm, MentorOfferForm, MentorRequestForm, RespondForm
 from trellis.mentoring.models import MentorshipStatus
 from trellis.people.selectors import person_by_id
+from trellis.web.mentoring.forms import CohortForm, MentorOfferForm, MentorRequestForm, RespondForm
 
 
 def _find_context(request: AuthedRequest, form: MentorRequestForm | None = None) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from trellis.accounts import views
+from trellis.web.accounts import views
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),

@@ -14,10 +14,10 @@ from trellis.core.activity import view_record
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.library import selectors, services
-from trellis.library.forms import DuplicateForm, LibraryFilterForm, PromoteForm, ResourceForm
 from trellis.library.models import Resource
 from trellis.qa import selectors as qa_selectors
 from trellis.qa.models import PostKind
+from trellis.web.library.forms import DuplicateForm, LibraryFilterForm, PromoteForm, ResourceForm
 
 
 def _resource(request: AuthedRequest, pk: int) -> Resource:

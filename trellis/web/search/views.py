@@ -14,9 +14,9 @@ from trellis.core import access
 from trellis.core.errors import Forbidden, ServiceError
 from trellis.core.web import AuthedRequest, int_param, report_error
 from trellis.search import duplicates, embeddings, selectors, services
-from trellis.search.forms import ClusterForm, SearchForm, SimilarForm
 from trellis.search.lexical import Filters
 from trellis.search.models import DocKind
+from trellis.web.search.forms import ClusterForm, SearchForm, SimilarForm
 
 
 def _visible_community(request: AuthedRequest, slug: str) -> Community | None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trellis.qa import views
+from trellis.web.qa import views
 
 urlpatterns = [
     path("questions/", views.question_list, name="question-list"),

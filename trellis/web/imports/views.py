@@ -9,9 +9,9 @@ from trellis.core import access
 from trellis.core.errors import Invalid, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors
 from trellis.imports import selectors, services
-from trellis.imports.forms import ImportForm
 from trellis.imports.models import RunStatus
 from trellis.imports.summary import KINDS, OUTCOMES
+from trellis.web.imports.forms import ImportForm
 
 
 def _require_admin(request: AuthedRequest) -> None:

@@ -15,13 +15,13 @@ from trellis.core.activity import view_record
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.text import html_to_text
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
-from trellis.expertise.forms import ConnectForm
 from trellis.expertise.selectors import routing_lines
 from trellis.library.selectors import promoted_from
 from trellis.qa import selectors, services
-from trellis.qa.forms import AnswerForm, AskForm, CloseForm, CommentForm, EditForm, VoteForm
 from trellis.qa.links import question_url
 from trellis.qa.models import BodyFormat, Post, PostKind
+from trellis.web.expertise.forms import ConnectForm
+from trellis.web.qa.forms import AnswerForm, AskForm, CloseForm, CommentForm, EditForm, VoteForm
 
 ORG_WIDE = "_org"
 
