@@ -70,12 +70,12 @@ pids[lint]=$!
 mkdir -p "$data_dir/sqlite" "$data_dir/postgres"
 # shellcheck disable=SC2046  # the worker options are words on purpose
 env -u DATABASE_URL TRELLIS_DATA_DIR="$data_dir/sqlite" \
-  .venv/bin/pytest $(workers "${TRELLIS_TEST_WORKERS_SQLITE:-2}") "$@" >"$logs/sqlite.log" 2>&1 &
+  .venv/bin/pytest $(workers "${TRELLIS_TEST_WORKERS_SQLITE:-2}") --durations=15 "$@" >"$logs/sqlite.log" 2>&1 &
 pids[sqlite]=$!
 if $pg_reachable; then
   # shellcheck disable=SC2046
   DATABASE_URL="$pg_url" TRELLIS_DATA_DIR="$data_dir/postgres" TRELLIS_TEST_SKIP_DB_INDEPENDENT=1 \
-    .venv/bin/pytest $(workers "${TRELLIS_TEST_WORKERS_POSTGRES:-2}") "$@" >"$logs/postgres.log" 2>&1 &
+    .venv/bin/pytest $(workers "${TRELLIS_TEST_WORKERS_POSTGRES:-2}") --durations=15 "$@" >"$logs/postgres.log" 2>&1 &
   pids[postgres]=$!
 fi
 
