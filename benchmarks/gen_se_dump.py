@@ -2,7 +2,7 @@
 
     python benchmarks/gen_se_dump.py OUTDIR --posts 1000000 --seed 1
 
-The shape follows the real dumps (see /work/shared/data/stackexchange): ~35% questions, each
+The shape follows the real dumps (see ../shared/data/stackexchange): ~35% questions, each
 followed by its answers (so parents come earlier), some accepted; tags in the `|a|b|` form of
 the 2023+ dumps; HTML bodies of ~600 characters; ~1 comment and ~2 votes per post, votes mostly
 without UserId (dumps keep it only for favourites and bounties: 2% favourites here); PostLinks
