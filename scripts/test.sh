@@ -50,7 +50,7 @@ fi
 data_dir="${TRELLIS_DATA_DIR:-$(mktemp -d)}"
 logs="$(mktemp -d -t trellis-test-logs.XXXXXX)"
 workers() { # pytest-xdist options for N workers
-  if [ "${1:-0}" = 0 ]; then echo "-p no:xdist"; else echo "-p xdist -n $1 --dist load"; fi
+  if [ "${1:-0}" = 0 ]; then echo "-p no:xdist"; else echo "-p xdist -n $1 --dist worksteal"; fi
 }
 
 lint() {
