@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from trellis.communities.models import Community
-from trellis.communities.selectors import community_by_slug
+from trellis.communities.selectors import community_get
 from trellis.core import access
-from trellis.core.errors import Forbidden, ServiceError
+from trellis.core.errors import Forbidden, NotFound, ServiceError
 from trellis.core.web import AuthedRequest, int_param, report_error
 from trellis.search import duplicates, embeddings, selectors, services
 from trellis.search.lexical import Filters
@@ -23,10 +23,10 @@ def _visible_community(request: AuthedRequest, slug: str) -> Community | None:
     """The community filter, only if the viewer may see it (else as if it did not exist)."""
     if not slug:
         return None
-    community = community_by_slug(slug=slug)
-    if community is None or not access.can_view_community(request.user, community):
+    try:
+        return community_get(viewer=request.user, slug=slug)
+    except NotFound:
         return None
-    return community
 
 
 def _day_start(day: Any) -> datetime | None:
@@ -97,10 +97,10 @@ def related_panel(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
 
 
 def _curated_community(request: AuthedRequest, slug: str) -> Community:
-    community = community_by_slug(slug=slug)
-    if community is None or not access.can_view_community(request.user, community):
-        raise Http404("No such community, or it is private.")
-    return community
+    try:
+        return community_get(viewer=request.user, slug=slug)
+    except NotFound as error:
+        raise Http404(error.message) from error
 
 
 @require_GET
