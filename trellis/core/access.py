@@ -333,11 +333,8 @@ def post_rights(viewer: Viewer, community: Any) -> PostRights:
 
 
 def can_react_to(viewer: Viewer, author_id: int | None, community: Any) -> bool:
-    return post_rights(viewer, community).can_react(author_id)
-
-
-def can_edit_post(viewer: Viewer, author_id: int | None, community: Any) -> bool:
-    return post_rights(viewer, community).can_edit(author_id)
+    """One post's `PostRights.can_react`, without deciding the curation it does not need."""
+    return can_contribute_in(viewer, community) and not is_self(viewer, author_id)
 
 
 def can_add_resource(viewer: Viewer, community: Community | None) -> bool:
