@@ -472,7 +472,7 @@ MAIN_COMMUNITIES: tuple[CommunitySpec, ...] = (
         ("incident response", "threat modelling", "SIEM", "penetration testing", "IAM",
          "SOC 2", "cryptography"),
         ("security", "privacy", "incident response"),
-        share=0.014, status=Status.THRIVING, visibility=Visibility.PRIVATE,
+        share=0.03, status=Status.THRIVING, visibility=Visibility.PRIVATE,
         founded_years_ago=6.0),
 )
 
@@ -1100,28 +1100,41 @@ def _plan_memberships(
         while len(members) < target:  # the rest from anywhere: communities cross departments
             members.setdefault(rand.index(everyone))
 
-        # Roles: the most senior, skilled, tenured members lead; CEO and heads sponsor instead.
+        # Roles: members of the departments closest to the domain lead, the more senior and
+        # tenured first (an engineering manager does not lead the designers' community for
+        # seniority alone); the CEO and heads sponsor instead of leading.
+        fit = {i: affinity[people[i].dept][c] for i in members}
         scores = {
-            i: (0.5 if people[i].is_exec else min(people[i].seniority, 4.0))
-            + tenure[i] * 0.4
-            + weights.get(i, 0.2) * 0.15
-            + random_() * 2
+            i: fit[i] * 4.0
+            + min(people[i].seniority, 4.0) * 0.5
+            + tenure[i] * 0.3
+            + weights.get(i, 0.2) * 0.1
+            + random_()
+            - (10.0 if people[i].is_exec else 0.0)
+            - (3.0 if newcomer[i] else 0.0)  # a week in, nobody facilitates yet
             for i in members
         }
         ranked = sorted(members, key=lambda i: (-scores[i], i))
-        # The founder (first leader) must have worked here when the community started.
+        # The founder (first leader) comes from the department closest to the domain and
+        # worked here when the community started: when none of them did, the best of them is a
+        # long-timer (their start moves to before the founding).
         founded = community.created_at
-        founder = next((i for i in ranked if started[i] <= founded), -1)
-        if founder < 0:  # nobody here yet: bring in a long-serving expert, else move the date
-            old_hands = [i for i in weights if started[i] <= founded and not people[i].is_exec]
-            founder = max(old_hands, key=lambda i: (weights[i], -i), default=ranked[0])
-            if founder not in members:
-                members[founder] = None
-                ranked.append(founder)
-        if started[founder] > founded:
-            community.created_at = min(
-                started[founder] + timedelta(days=rand.between(7, 60)), now - timedelta(days=1)
+        best_fit = max(fit.values(), default=0.0)
+        fitting = [i for i in ranked if fit[i] >= best_fit * 0.9 and not people[i].is_exec]
+        founder = next((i for i in fitting if started[i] <= founded), -1)
+        if founder < 0:
+            founder = fitting[0] if fitting else ranked[0]
+            person = people[founder]
+            old_start = person.start_date
+            person.start_date = founded.date() - timedelta(days=rand.between(30, 400))
+            person.bio = person.bio.replace(
+                f"{MONTHS[old_start.month - 1]} {old_start.year}",
+                f"{MONTHS[person.start_date.month - 1]} {person.start_date.year}",
             )
+            started[founder] = datetime(
+                person.start_date.year, person.start_date.month, person.start_date.day, 9,
+                tzinfo=UTC,
+            )  # fmt: skip
         ranked.remove(founder)
         ranked.insert(0, founder)
         n = len(ranked)
