@@ -20,10 +20,12 @@ from typing import Any
 
 import pytest
 
+from tests.first_contact import FirstContact, build_first_contact
 from tests.personas import Org, build_content, build_org
 
 ORG = "org"
 ORG_WITH_CONTENT = "org_with_content"
+FIRST_CONTACT = "first_contact"  # the default demo organisation (tests/first_contact.py)
 TRANSACTIONAL_FIXTURES = {
     "transactional_db",
     "live_server",
@@ -65,6 +67,8 @@ def wanted_build(item: pytest.Item) -> str | None:
     names = set(getattr(item, "fixturenames", ()))
     if is_transactional(item):
         return None
+    if FIRST_CONTACT in names:
+        return FIRST_CONTACT
     if ORG_WITH_CONTENT in names:
         return ORG_WITH_CONTENT
     if ORG in names:
@@ -81,6 +85,7 @@ class SharedBuild:
         self._atomics: list[tuple[str, Any]] = []
         self.key: str | None = None
         self._org: Org | None = None
+        self.first_contact: FirstContact | None = None
         self._index_batch: object = None
         self.builds = 0
 
@@ -102,9 +107,13 @@ class SharedBuild:
 
                     atomic.__enter__()
                     self._atomics.append((alias, atomic))
-                org = build_org()
-                if key == ORG_WITH_CONTENT:
-                    build_content(org)
+                if key == FIRST_CONTACT:
+                    org = None
+                    self.first_contact = build_first_contact(self._data_dir)
+                else:
+                    org = build_org()
+                    if key == ORG_WITH_CONTENT:
+                        build_content(org)
             except BaseException:
                 self.release()
                 raise
@@ -116,13 +125,17 @@ class SharedBuild:
         """Roll the database back to empty (the state before the build)."""
         if not self._atomics:
             return
-        from django.db import transaction
+        from django.db import connections, transaction
 
         with self._blocker.unblock():
             for alias, atomic in reversed(self._atomics):
+                if not connections[alias].in_atomic_block:
+                    # The connection was closed under it (seen once, at the end of a session):
+                    # its uncommitted build went with it, so there is nothing to roll back.
+                    continue
                 transaction.set_rollback(True, using=alias)
                 atomic.__exit__(None, None, None)
-        self._atomics, self.key, self._org = [], None, None
+        self._atomics, self.key, self._org, self.first_contact = [], None, None, None
 
     def copy(self) -> Org:
         """A test's own copy, with the state outside the database as the build left it."""

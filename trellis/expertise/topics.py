@@ -28,13 +28,42 @@ from trellis.search.query import STOPWORDS
 
 MIN_QUESTIONS = 20  # a scope with fewer has too little to learn from: its tags say enough
 MAX_TOPICS = 100
+TOPICS_PER_ROOT = 2.0
 MIN_TOPIC_QUESTIONS = 3  # smaller clusters are noise, not topics
 LABEL_WORDS = 3
+MIN_LABEL_SHARE = 0.2  # a label word is in at least this share of the topic's questions (and 2)
+MIN_TAG_SHARE = 0.3  # the topic's most common tag leads its label when this many carry it
+MIN_COHERENCE = 0.3  # a topic whose first label word is in fewer of its questions is not kept
 TERMS_KEPT = 10
 KMEANS_ITERATIONS = 25
 KMEANS_RESTARTS = 5  # one start lands in a poor local optimum for ~1 in 10 orders of the rows
 SEED = 1234
 _WORD = re.compile(r"[^\W\d_][\w+#.-]*[\w+#]|[^\W\d_]")
+# Words that say how people ask, not what about: common in question titles whatever the
+# subject, so a cluster's most distinctive words can still be these (seen: "data · grows ·
+# million", "wants", "belongs", "gives"). Search keeps them; topic labels do not.
+FILLER_WORDS = frozenset(
+    """
+    able across actually add added adding advice almost already also always another anyone
+    anything around ask asked asking away back bad best better big bit break breaks broke
+    broken call called calls case cases change changed changes check come comes correct
+    current day days different does done each easy else end enough even every everyone
+    everything example fail failed failing fails feel fine find finds first fix fixed fixes
+    get gets getting give given gives go goes going good got great grows guess hard help
+    helps here however idea instead issue issues just keep keeps kind know last later least
+    let like likely live long look looking looks lot lots make makes making many may maybe
+    mean means might million more most much must need needed needs never new next nice
+    nothing now number numbers old once one ones only other others out over part people per
+    place point possible pretty probably problem problems put question questions quite
+    rather real really reason right run running runs same say says see seem seems set sets
+    setting should show shows since small some someone something sometimes still stuff sure
+    take takes team teams tell than thanks thing things think though thought time times
+    today tried tries try trying turn two under until up use used useful uses using usual
+    usually want wanted wants way ways week weeks well went whole why will without work
+    worked working works would wrong year years yet belongs three four five six seven eight
+    nine ten half twice
+    """.split()  # noqa: SIM905
+)
 
 
 @dataclass(frozen=True)
@@ -48,16 +77,18 @@ class Learned:
 
 
 def topic_count(questions: int) -> int:
-    """About the square root of the questions: a few topics for a small community, at most
-    MAX_TOPICS for a large one, each big enough to say something about a person."""
-    return max(2, min(MAX_TOPICS, round(math.sqrt(questions))))
+    """About twice the square root of the questions: a few topics for a small community, at
+    most MAX_TOPICS for a large one. Once the square root alone, which on the demo's 324
+    questions in twelve communities mixed subjects ("kubernetes · prometheus · django") that
+    twice as many clusters keep apart; clusters too small or too mixed are dropped anyway."""
+    return max(2, min(MAX_TOPICS, round(TOPICS_PER_ROOT * math.sqrt(questions))))
 
 
 def words_of(text: str) -> list[str]:
     """The label vocabulary: words of two letters or more that are not stop words, tag-shaped
     ones ("c++", "ci-cd") kept whole."""
     found = [w.lower() for w in _WORD.findall(text)]
-    return [w for w in found if len(w) > 1 and w not in STOPWORDS]
+    return [w for w in found if len(w) > 1 and w not in STOPWORDS and w not in FILLER_WORDS]
 
 
 def distinctive_terms(clusters: list[list[str]], keep: int = TERMS_KEPT) -> list[list[str]]:
@@ -96,7 +127,8 @@ def _cluster(vectors: np.ndarray, k: int) -> np.ndarray:
 
 def learn_scope(community_id: int | None, rows: list[tuple[Any, ...]]) -> list[Learned]:
     """The topics of one scope from its questions' (id, title, tags, vector) rows, in id order
-    (`selectors.topic_documents`): none when there are too few to learn from."""
+    (`selectors.topic_documents`): none when there are too few to learn from. Incoherent
+    clusters (see `label_terms`) are not kept: their questions keep their tags alone."""
     if len(rows) < MIN_QUESTIONS:
         return []
     vectors = np.stack([embeddings.from_blob(bytes(r[3] or b"")) for r in rows]).astype(np.float32)
@@ -105,9 +137,14 @@ def learn_scope(community_id: int | None, rows: list[tuple[Any, ...]]) -> list[L
     for row_index, cluster in enumerate(nearest.tolist()):
         members[cluster].append(row_index)
     kept = sorted(c for c, m in members.items() if len(m) >= MIN_TOPIC_QUESTIONS)
+    _join_the_nearest(members, kept, vectors)
     words = [[w for i in members[c] for w in words_of(f"{rows[i][1]} {rows[i][2]}")] for c in kept]
     learned = []
-    for cluster, terms in zip(kept, distinctive_terms(words), strict=True):
+    for cluster, ranked in zip(kept, distinctive_terms(words), strict=True):
+        questions = [
+            (set(words_of(f"{rows[i][1]} {rows[i][2]}")), rows[i][2]) for i in members[cluster]
+        ]
+        terms = label_terms(ranked, questions)
         if not terms:
             continue
         learned.append(
@@ -119,3 +156,36 @@ def learn_scope(community_id: int | None, rows: list[tuple[Any, ...]]) -> list[L
             )
         )
     return learned
+
+
+def _join_the_nearest(members: dict[int, list[int]], kept: list[int], vectors: np.ndarray) -> None:
+    """The questions of clusters too small to be topics join the nearest kept cluster (by
+    its centroid), so splitting a subject in two does not leave part of it without a topic."""
+    if not kept:
+        return
+    centroids = np.stack([vectors[members[c]].mean(axis=0) for c in kept])
+    for cluster in [c for c in members if c not in kept]:
+        for row in members.pop(cluster):
+            members[kept[int(np.argmax(centroids @ vectors[row]))]].append(row)
+
+
+def label_terms(ranked: list[str], questions: list[tuple[set[str], str]]) -> list[str]:
+    """A topic's words, most telling first, from its distinctive words (`ranked`) and its
+    questions' (words, tags) — or none when the topic is incoherent.
+
+    A word names the topic only when at least MIN_LABEL_SHARE of its questions (and two) use
+    it: one long question repeating a word does not name a topic. The most common tag comes
+    first when enough questions carry it, since people chose it. The topic is incoherent
+    when its first word is in fewer than MIN_COHERENCE of its questions."""
+    size = len(questions)
+    share = Counter(w for words, _ in questions for w in words)
+    needed = max(2, math.ceil(MIN_LABEL_SHARE * size))
+    terms = [w for w in ranked if share[w] >= needed]
+    tags = Counter(t for _, tagged in questions for t in set(str(tagged).split()))
+    if tags:
+        tag, carried = max(tags.items(), key=lambda item: (item[1], -len(item[0]), item[0]))
+        if carried >= max(2, MIN_TAG_SHARE * size) and tag in share:
+            terms = [tag, *(w for w in terms if w != tag)]
+    if not terms or share[terms[0]] < MIN_COHERENCE * size:
+        return []
+    return terms

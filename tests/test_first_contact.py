@@ -1,0 +1,115 @@
+"""First contact: the default demo organisation as an evaluator meets it (issue 15). Its
+knowledge is the written corpus, each community has the life it is meant to have, and "who
+knows" finds a fitting person for the questions a first-time user types."""
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from statistics import median
+
+import pytest
+from django.db.models import Min
+from django.utils import timezone
+
+from tests.first_contact import FirstContact
+from tests.first_contact_queries import WHO_KNOWS_QUERIES, WhoKnowsQuery
+from tests.shared_org import SharedBuild
+from trellis.communities.models import Membership
+from trellis.expertise import selectors
+from trellis.expertise.models import LearnedTopic, QuestionTopic
+from trellis.library.models import Resource
+from trellis.ops import demo_corpus
+from trellis.people.models import Person
+from trellis.qa.models import Post, PostKind, PostTag
+from trellis.search import embeddings
+from trellis.search.query import STOPWORDS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def first_contact(db: None, _shared_build: SharedBuild) -> Iterator[FirstContact]:
+    built = _shared_build.first_contact
+    assert built is not None
+    with embeddings.using(built.model):
+        yield built
+
+
+def test_the_default_demo_is_the_written_corpus(first_contact: FirstContact) -> None:
+    corpus = demo_corpus.load_corpus()
+    written = {q.title for c in corpus.values() for q in c.questions}
+    questions = set(Post.objects.filter(kind=PostKind.QUESTION).values_list("title", flat=True))
+    assert questions == written and len(written) >= 300
+    assert Post.objects.filter(kind=PostKind.ANSWER).count() >= 600
+    assert Resource.objects.count() >= 60
+    # every community of the default demo has its own file
+    assert set(corpus) == set(Membership.objects.values_list("community__slug", flat=True))
+
+
+def _first_answer_hours(slug: str) -> float:
+    rows = (
+        Post.objects.filter(kind=PostKind.QUESTION, community__slug=slug, answer_count__gt=0)
+        .annotate(first=Min("answers__created_at"))
+        .values_list("created_at", "first")
+    )
+    return float(median((first - asked).total_seconds() / 3600 for asked, first in rows))
+
+
+def test_each_community_has_the_life_it_is_meant_to_have(first_contact: FirstContact) -> None:
+    # thriving communities answer within hours, the stagnating one takes days
+    assert _first_answer_hours("kubernetes") < 12 < _first_answer_hours("ways-of-working")
+    # the stagnating one asked most of its questions long ago and leaves recent ones waiting
+    old = timezone.now() - timedelta(days=270)
+    stagnating = Post.objects.filter(kind=PostKind.QUESTION, community__slug="ways-of-working")
+    assert stagnating.filter(created_at__lt=old).count() > stagnating.count() / 2
+    latest = stagnating.order_by("-created_at")[:5]
+    assert all(q.answer_count == 0 for q in latest)
+    # in the community its leader carries, the leader wrote most answers
+    leader = Membership.objects.get(community__slug="ux-design", role="leader").person_id
+    answers = Post.objects.filter(kind=PostKind.ANSWER, community__slug="ux-design")
+    assert answers.filter(author_id=leader).count() > answers.count() / 2
+    # the new communities have all their history in their few months
+    for slug in ("accessibility", "docs-writing"):
+        first = Post.objects.filter(community__slug=slug).aggregate(Min("created_at"))
+        assert first["created_at__min"] > timezone.now() - timedelta(days=150)
+
+
+def _fits(person: Person, query: WhoKnowsQuery, communities: dict[int, set[str]]) -> bool:
+    department = person.department.slug if person.department else ""
+    return department in query.departments or bool(
+        communities.get(person.pk, set()) & query.communities
+    )
+
+
+def test_who_knows_puts_a_fitting_person_in_the_top_three(first_contact: FirstContact) -> None:
+    viewer = Person.objects.get(email=first_contact.demo.sample_email)
+    communities: dict[int, set[str]] = {}
+    for person, slug in Membership.objects.filter(left_at__isnull=True).values_list(
+        "person_id", "community__slug"
+    ):
+        communities.setdefault(person, set()).add(slug)
+    misses = []
+    for query in WHO_KNOWS_QUERIES:
+        top = selectors.who_knows(viewer=viewer, text=query.text)[:3]
+        if not any(_fits(e.person, query, communities) for e in top):
+            misses.append(
+                f"{query.text!r}: "
+                + "; ".join(f"{e.person.title} ({e.person.department})" for e in top)
+            )
+    assert len(misses) <= 3, "\n".join(misses)
+
+
+def test_learned_topic_labels_name_their_questions_subject(first_contact: FirstContact) -> None:
+    topics = list(LearnedTopic.objects.all())
+    assert len(topics) >= 12  # the twelve communities' subjects, at least
+    named_by_a_tag = 0
+    for topic in topics:
+        questions = QuestionTopic.objects.filter(topic=topic).values_list("question_id")
+        tags = Counter(
+            PostTag.objects.filter(post_id__in=questions).values_list("tag__name", flat=True)
+        )
+        common = [name for name, _ in tags.most_common(3)]
+        words = topic.label.split(" · ")
+        assert not set(words) & STOPWORDS, topic.label
+        named_by_a_tag += any(w in common for w in words)
+    assert named_by_a_tag >= 0.8 * len(topics)
