@@ -28,7 +28,7 @@ from trellis.search.query import STOPWORDS
 
 MIN_QUESTIONS = 20  # a scope with fewer has too little to learn from: its tags say enough
 MAX_TOPICS = 100
-TOPICS_PER_ROOT = 2.0
+TOPICS_PER_ROOT = (1.0, 1.5, 2.0)
 MIN_TOPIC_QUESTIONS = 3  # smaller clusters are noise, not topics
 LABEL_WORDS = 3
 MIN_LABEL_SHARE = 0.2  # a label word is in at least this share of the topic's questions (and 2)
@@ -76,12 +76,14 @@ class Learned:
     question_ids: list[int]
 
 
-def topic_count(questions: int) -> int:
-    """About twice the square root of the questions: a few topics for a small community, at
-    most MAX_TOPICS for a large one. Once the square root alone, which on the demo's 324
-    questions in twelve communities mixed subjects ("kubernetes · prometheus · django") that
-    twice as many clusters keep apart; clusters too small or too mixed are dropped anyway."""
-    return max(2, min(MAX_TOPICS, round(TOPICS_PER_ROOT * math.sqrt(questions))))
+def topic_counts(questions: int) -> list[int]:
+    """The numbers of topics tried: from the square root of the questions to twice it, at
+    most MAX_TOPICS. The square root alone mixed subjects on the demo's 324 questions in twelve
+    communities ("kubernetes · prometheus · django"); twice it split a community with three
+    subjects into scraps. `learn_scope` keeps the one that puts most questions in a topic
+    worth naming."""
+    root = math.sqrt(questions)
+    return sorted({max(2, min(MAX_TOPICS, round(f * root))) for f in TOPICS_PER_ROOT})
 
 
 def words_of(text: str) -> list[str]:
@@ -127,14 +129,21 @@ def _cluster(vectors: np.ndarray, k: int) -> np.ndarray:
 
 def learn_scope(community_id: int | None, rows: list[tuple[Any, ...]]) -> list[Learned]:
     """The topics of one scope from its questions' (id, title, tags, vector) rows, in id order
-    (`selectors.topic_documents`): none when there are too few to learn from. Incoherent
-    clusters (see `label_terms`) are not kept: their questions keep their tags alone."""
+    (`selectors.topic_documents`): none when there are too few to learn from. Of the numbers
+    of topics tried (`topic_counts`), the one that leaves the most questions in a coherent,
+    nameable topic (see `label_terms`); the fewer topics on a tie."""
     if len(rows) < MIN_QUESTIONS:
         return []
     vectors = np.stack([embeddings.from_blob(bytes(r[3] or b"")) for r in rows]).astype(np.float32)
-    nearest = _cluster(vectors, topic_count(len(rows)))
+    tried = [_topics(community_id, rows, vectors, k) for k in topic_counts(len(rows))]
+    return max(tried, key=lambda learned: sum(len(t.question_ids) for t in learned))
+
+
+def _topics(
+    community_id: int | None, rows: list[tuple[Any, ...]], vectors: np.ndarray, k: int
+) -> list[Learned]:
     members: dict[int, list[int]] = defaultdict(list)
-    for row_index, cluster in enumerate(nearest.tolist()):
+    for row_index, cluster in enumerate(_cluster(vectors, k).tolist()):
         members[cluster].append(row_index)
     kept = sorted(c for c, m in members.items() if len(m) >= MIN_TOPIC_QUESTIONS)
     _join_the_nearest(members, kept, vectors)
@@ -152,21 +161,27 @@ def learn_scope(community_id: int | None, rows: list[tuple[Any, ...]]) -> list[L
                 community_id=community_id,
                 label=" · ".join(terms[:LABEL_WORDS])[:200],
                 terms=terms,
-                question_ids=[int(rows[i][0]) for i in members[cluster]],
+                question_ids=[int(rows[i][0]) for i in sorted(members[cluster])],
             )
         )
     return learned
 
 
 def _join_the_nearest(members: dict[int, list[int]], kept: list[int], vectors: np.ndarray) -> None:
-    """The questions of clusters too small to be topics join the nearest kept cluster (by
-    its centroid), so splitting a subject in two does not leave part of it without a topic."""
+    """The questions of clusters too small to be topics join the nearest kept cluster when
+    they lie within it (no farther from its centre than its own farthest question), so that
+    splitting a subject in two does not leave part of it without a topic; the rest stay out."""
     if not kept:
         return
-    centroids = np.stack([vectors[members[c]].mean(axis=0) for c in kept])
+    centres = np.stack([vectors[members[c]].mean(axis=0) for c in kept])
+    centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-9)
+    radius = [float((vectors[members[c]] @ centres[k]).min()) for k, c in enumerate(kept)]
     for cluster in [c for c in members if c not in kept]:
         for row in members.pop(cluster):
-            members[kept[int(np.argmax(centroids @ vectors[row]))]].append(row)
+            closeness = centres @ vectors[row]
+            nearest = int(np.argmax(closeness))
+            if closeness[nearest] >= radius[nearest]:
+                members[kept[nearest]].append(row)
 
 
 def label_terms(ranked: list[str], questions: list[tuple[set[str], str]]) -> list[str]:
