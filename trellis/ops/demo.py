@@ -1538,6 +1538,7 @@ def demo_generate(
         knowledge = demo_knowledge_generate(
             seed=seed,
             now=plan.now,
+            share=min(1.0, size / DEFAULT_SIZE),
             skills_by_slug={c.slug: c.skills for c in (*MAIN_COMMUNITIES, *EXTRA_COMMUNITIES)},
         )
 

@@ -18,7 +18,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -155,9 +155,15 @@ class People:
 
 
 def demo_knowledge_generate(
-    *, seed: int, now: datetime, skills_by_slug: dict[str, tuple[str, ...]]
+    *,
+    seed: int,
+    now: datetime,
+    skills_by_slug: dict[str, tuple[str, ...]],
+    share: float = 1.0,
 ) -> KnowledgeResult:
-    corpus = demo_corpus.load_corpus()
+    """`share` < 1 writes that share of each community's corpus, evenly spread over its
+    history (small organisations, and the tests' quick demos)."""
+    corpus = {slug: _sample(c, share) for slug, c in demo_corpus.load_corpus().items()}
     rand = random.Random(seed)
     questions = answers = resources = 0
     for community in Community.objects.order_by("pk"):
@@ -172,6 +178,29 @@ def demo_knowledge_generate(
         answers += made.answers
         resources += made.resources
     return KnowledgeResult(questions, answers, resources)
+
+
+def _sample(corpus: demo_corpus.CommunityCorpus, share: float) -> demo_corpus.CommunityCorpus:
+    """Every 1/share-th question, with its answers, and the resources; links to questions left
+    out are dropped with them."""
+    if share >= 1.0:
+        return corpus
+    n = len(corpus.questions)
+    picked = [q for i, q in enumerate(corpus.questions) if int((i + 1) * share) > int(i * share)]
+    keys = {q.key for q in picked} if n else set()
+    questions = tuple(
+        replace(
+            q,
+            related=tuple(k for k in q.related if k in keys),
+            duplicate_of=q.duplicate_of if q.duplicate_of in keys else "",
+        )
+        for q in picked
+    )
+    resources = tuple(
+        replace(r, from_question=r.from_question if r.from_question in keys else "")
+        for r in corpus.resources
+    )
+    return replace(corpus, questions=questions, resources=resources)
 
 
 def _log_uniform(rand: random.Random, low: float, high: float) -> float:
