@@ -14,7 +14,10 @@ link type: MAP@100, MRR, nDCG@10, R@10 and R@100 for
 - lexical: Trellis's database retrieval (FTS5 BM25 on SQLite, ts_rank on PostgreSQL), with
   its common-word pruning (`lexical.plan`), and lexical_every_word without it: the quality
   cost of the pruning;
-- semantic and hybrid: per embedding variant (`--variants`; model, precision, tokens).
+- semantic and hybrid: per embedding variant (`--variants`; model, precision, tokens; a
+  "+nofloor" suffix turns the model's relevance floor off, for a comparison in one run);
+- ask: the ask form's "already asked?" panel (hybrid, close in meaning only, five shown): its
+  r@10 is the share of queries whose linked earlier question it still shows.
 
 Targets: hybrid nDCG@10 ≥ 1.2 x bm25 on related links and ≥ bm25 on duplicates.
 
@@ -44,6 +47,7 @@ from scratch import DEFAULT_POSTGRES, ROOT, in_scratch_database, setup_django_ch
 REAL_DUMPS = ROOT.parent / "shared" / "data" / "stackexchange"
 LINK_TYPES = {3: "duplicate", 1: "related"}
 DEPTH = 100
+ASK_SHOWN = 5  # the ask form's panel shows five; its r@10 is then the share still shown
 TARGET_RELATED = 1.2
 TARGET_DUPLICATE = 1.0
 _WORDS = re.compile(r"\w+")
@@ -83,7 +87,14 @@ def mean(rows: list[dict[str, float]]) -> dict[str, float]:
 
 
 def variant_embedder(spec: str, cache: Path) -> Any:
+    """A variant's model; "+nofloor" after it turns its relevance floor off (the same model
+    and vectors, every nearest neighbour shown), for a comparison in the same run."""
     from trellis.search.embeddings.local import LocalMiniLM
+
+    if spec.endswith("+nofloor"):
+        model = variant_embedder(spec.removesuffix("+nofloor"), cache)
+        model.relevance_floor = 0.0
+        return model
 
     if spec == "static":
         from trellis.search.embeddings.static import StaticMiniLM
@@ -160,6 +171,10 @@ class DumpQueries:
             kinds=(DocKind.QUESTION, DocKind.ANSWER), community_id=community, until=created
         )
         scope = SearchScope(True, True, frozenset())
+        if mode == "ask":  # the ask form's panel: close in meaning only, five threads shown
+            ranked, _ = ranked_ids(self.text_of(q), scope, filters, 20, close_only=True)
+            thread = self.thread
+            return list(dict.fromkeys(thread[pk] for pk, _ in ranked if pk in thread))[:ASK_SHOWN]
         ranked, _ = ranked_ids(self.text_of(q), scope, filters, DEPTH * 3, mode=mode)
         thread = self.thread
         return list(dict.fromkeys(thread[pk] for pk, _ in ranked if pk in thread))[:DEPTH]
@@ -211,7 +226,7 @@ def evaluate_dump(dump_dir: Path, variants: list[str], cache: Path) -> dict[str,
             started = time.perf_counter()
             embedded = embeddings.embed_pending()
             seconds = time.perf_counter() - started
-            for mode in ("semantic", "hybrid"):
+            for mode in ("semantic", "hybrid", "ask"):
                 results[f"{mode}[{spec}]"] = dump.run(
                     lambda q, mode=mode: dump.trellis_ranking(q, mode)
                 )

@@ -247,6 +247,9 @@ TRELLIS_EMBEDDING_URL = os.environ.get("TRELLIS_EMBEDDING_URL", "")
 TRELLIS_EMBEDDING_MODEL = os.environ.get("TRELLIS_EMBEDDING_MODEL", "")
 TRELLIS_EMBEDDING_DIM = int(os.environ.get("TRELLIS_EMBEDDING_DIM", "384"))
 TRELLIS_EMBEDDING_API_KEY = os.environ.get("TRELLIS_EMBEDDING_API_KEY", "")
+# The endpoint model's relevance floor (benchmarks/calibrate_relevance_floor.py measures one):
+# semantic hits below this cosine are not shown. 0 shows every nearest neighbour.
+TRELLIS_EMBEDDING_FLOOR = float(os.environ.get("TRELLIS_EMBEDDING_FLOOR", "0"))
 # Background tasks (trellis/core/worker.py): a transient failure is retried after 5 s, 10 s,
 # 20 s ... (at most an hour apart) until this many attempts; a worker beats every few seconds
 # and one silent for TRELLIS_WORKER_STALE_SECONDS on another machine is presumed dead.

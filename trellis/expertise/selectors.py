@@ -46,6 +46,7 @@ from trellis.expertise.models import (
 from trellis.library.models import ResourceOwner, ResourceTag
 from trellis.people.models import Person
 from trellis.qa.models import Post, PostKind, PostTag
+from trellis.search import lexical
 from trellis.search.lexical import Filters
 from trellis.search.models import DocKind, Document
 from trellis.search.query import parse
@@ -54,6 +55,9 @@ TOPIC_WEIGHT = 0.05  # one unit of decayed topic score against one top-ranked an
 ENDORSEMENT_WEIGHT = 0.5  # a colleague's endorsement, in units of topic score (a guide is 3)
 TOPIC_VOTERS = 20  # best retrieved answers whose questions' learned topics are counted
 TOPIC_QUORUM = 3  # of them a learned topic needs to be what the text is about
+SKILL_WEIGHT = 0.02  # a declared skill the text names: about one top-ranked answer (1/61)
+ROLE_WEIGHT = 0.02  # on the core team of a community where questions like it are answered
+SKILL_CANDIDATES = 50  # people documents searched for declared skills
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ class Expert:
     similar_answers: int = 0
     similar_accepted: int = 0
     topics: list[TopicTally] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list)  # declared skills the text names
+    roles: list[tuple[str, str]] = field(default_factory=list)  # (role, community name)
 
     @property
     def reasons(self) -> list[str]:
@@ -94,7 +100,20 @@ class Expert:
                 parts.append(f"endorsed by {n} colleague{'s' if n != 1 else ''}")
             subject = f"questions about {topic.tag}" if topic.kind == "learned" else topic.tag
             said.append(f"on {subject}: " + ", ".join(parts))
+        for role, community in self.roles[:2]:
+            said.append(
+                f"{ROLE_WORDS.get(role, role)} {community}, where questions like this are answered"
+            )
+        if self.skills:
+            said.append("lists " + " and ".join(self.skills[:2]) + " among their skills")
         return said
+
+
+ROLE_WORDS: dict[str, str] = {
+    Role.LEADER: "leads",
+    Role.FACILITATOR: "facilitates",
+    Role.CORE: "is on the core team of",
+}
 
 
 TAG_LIKE = re.compile(r"[\w][\w.+#-]*")
@@ -162,6 +181,13 @@ def who_knows(
                 label, summed_row["a"], summed_row["c"], kind="learned"
             )
 
+    skills = declared_skills(text, names, scope)
+    for who, named in skills.items():
+        scores[who] += SKILL_WEIGHT * len(named)
+    roles = _team_roles(viewer, votes.questions)
+    for who, held in roles.items():
+        scores[who] += ROLE_WEIGHT * len(held)
+
     candidates = set(scores) - {access.viewer_id(viewer)}
     candidates -= unavailable_ids(candidates, timezone.localdate())
     people = Person.objects.filter(pk__in=candidates, is_active=True).select_related("department")
@@ -176,8 +202,63 @@ def who_knows(
                 topics.get(person.pk, {}).values(),
                 key=lambda t: (-t.answers - 3 * t.guides - t.endorsements / 2, t.tag),
             ),
+            skills=skills.get(person.pk, []),
+            roles=roles.get(person.pk, []),
         )
     return sorted(experts.values(), key=lambda e: (-e.score, e.person.name))[:limit]
+
+
+def declared_skills(text: str, names: set[str], scope: access.SearchScope) -> dict[int, list[str]]:
+    """Active people who list, among their skills, one the text names (as words or as a
+    tag-shaped word): found through search's person documents, whose tags are their skills
+    and interests, then checked against the skills themselves."""
+    terms = parse(text)
+    if not terms.words:
+        return {}
+    ranked = lexical.search(terms, scope, Filters(kinds=(DocKind.PERSON,)), SKILL_CANDIDATES)
+    people = Document.objects.filter(pk__in=[pk for pk, _ in ranked]).values("object_id")
+    lowered = f" {' '.join(parse(text).words)} "
+    found: dict[int, list[str]] = {}
+    for pk, listed in Person.objects.filter(pk__in=people, is_active=True).values_list(
+        "pk", "skills"
+    ):
+        named = [
+            skill
+            for skill in listed or []
+            if "-".join(str(skill).lower().split()) in names
+            or f" {' '.join(parse(str(skill)).words)} " in lowered
+        ]
+        if named:
+            found[pk] = named
+    return found
+
+
+def _team_roles(viewer: access.Viewer, questions: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """The core teams (leaders, facilitators, core members) of the communities where most of
+    the best retrieved answers were given (TOPIC_QUORUM of the TOPIC_VOTERS best), when the
+    viewer may see those communities."""
+    best = questions[:TOPIC_VOTERS]
+    if not best:
+        return {}
+    where = Counter(
+        Post.objects.filter(pk__in=best).values_list("community_id", flat=True)
+    )  # per question, not per answer: enough to say where such questions live
+    places = [c for c, n in where.items() if c is not None and n >= TOPIC_QUORUM]
+    if not places:
+        return {}
+    held: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for person, role, name in (
+        Membership.objects.filter(
+            access.visible_community_filter(viewer),
+            community_id__in=places,
+            role__in=access.TEAM_ROLES,
+            left_at__isnull=True,
+        )
+        .order_by("community__name")
+        .values_list("person_id", "role", "community__name")
+    ):
+        held[person].append((role, name))
+    return held
 
 
 def _learned_topics_about(viewer: access.Viewer, questions: list[int]) -> dict[int, str]:

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from trellis.communities.models import Community
 from trellis.core import access
+from trellis.qa.models import Post
 from trellis.search import embeddings, lexical, semantic
 from trellis.search.fusion import reciprocal_rank
 from trellis.search.lexical import Filters
@@ -23,6 +24,8 @@ class Hit:
     url: str
     snippet: str
     score: float
+    answers: int | None = None  # a question thread's answers (None: not a question)
+    accepted: bool = False  # the thread has an accepted answer
 
 
 @dataclass
@@ -84,10 +87,15 @@ def ranked_ids(
     vector: np.ndarray | None = None,
     chosen: lexical.Plan | None = None,
     lexical_total: list[int] | None = None,
+    close_only: bool = False,
 ) -> tuple[list[tuple[int, float]], bool]:
     """Document ids best first, and whether semantic retrieval took part. `vector` stands in
     for the text's embedding when it is already known (a stored document's); `chosen`, for
-    the lexical plan of the text when the caller made it already."""
+    the lexical plan of the text when the caller made it already.
+
+    Semantic hits below the model's relevance floor are dropped: the nearest neighbour of a
+    nonsense query is still nonsense. With `close_only` (offering what already exists), a hit
+    must also be close in meaning when the model is on: one shared word is not enough."""
     terms = parse(text, prefix_last=prefix_last)
     rankings: list[list[tuple[int, float]]] = []
     if mode in ("hybrid", "lexical"):
@@ -103,11 +111,15 @@ def ranked_ids(
                 4 if (filters.community_id or filters.tag or filters.since or filters.until) else 1
             )
             found = semantic.search(vector, model.name, scope, filters.kinds, limit * extra)
-            rankings.append(_apply_filters(found, scope, filters)[:limit])
+            floor = embeddings.relevance_floor(model)
+            close = [hit for hit in found if hit[1] >= floor]
+            rankings.append(_apply_filters(close, scope, filters)[:limit])
             used_semantic = True
-    if len(rankings) == 1:
-        return rankings[0], used_semantic
-    return reciprocal_rank(rankings)[:limit], used_semantic
+    fused = rankings[0] if len(rankings) == 1 else reciprocal_rank(rankings)[:limit]
+    if close_only and used_semantic:
+        near = {pk for pk, _ in rankings[-1]}
+        fused = [hit for hit in fused if hit[0] in near]
+    return fused, used_semantic
 
 
 def _apply_filters(
@@ -195,15 +207,28 @@ def similar(
     text: str,
     kinds: tuple[str, ...] = (DocKind.QUESTION, DocKind.ANSWER, DocKind.RESOURCE),
     community_id: int | None = None,
+    favour_community_id: int | None = None,
     exclude: tuple[tuple[str, int], ...] = (),
     limit: int = 5,
 ) -> list[Hit]:
     """What already exists about this text: questions (an answer stands for its question) and
-    resources, best first, for the ask form and for related items."""
+    resources, best first, for the ask form and for related items. Only what is close in
+    meaning (see `ranked_ids`); what is in the community the asker chose counts a little
+    more (FAVOUR), so its own answer comes before a neighbour's of the same strength."""
     scope = access.search_scope(viewer)
     filters = Filters(kinds=kinds, community_id=community_id)
-    ranked, _ = ranked_ids(text, scope, filters, limit * 4, prefix_last=True)
+    ranked, _ = ranked_ids(text, scope, filters, limit * 4, prefix_last=True, close_only=True)
+    if favour_community_id is not None and ranked:
+        home = set(
+            Document.objects.filter(
+                pk__in=[pk for pk, _ in ranked], community_id=favour_community_id
+            ).values_list("pk", flat=True)
+        )
+        ranked = sorted(ranked, key=lambda hit: -hit[1] * (FAVOUR if hit[0] in home else 1.0))
     return _distinct_threads(ranked, limit, exclude=set(exclude))
+
+
+FAVOUR = 1.5  # the chosen community's weight in the ask form's "already asked?" panel
 
 
 def _thread_key(document: Document) -> tuple[str, Any]:
@@ -259,4 +284,22 @@ def _distinct_threads(
         hits.append(Hit(document, urls[pk], _plain_snippet(document.body), score))
         if len(hits) == limit:
             break
+    _mark_answered(hits)
     return hits
+
+
+def _mark_answered(hits: list[Hit]) -> None:
+    """Each question thread's answers and whether one is accepted, for the badges that tell
+    an asker which existing question already has its answer."""
+    threads = {
+        _thread_key(h.document)[1]: h
+        for h in hits
+        if _thread_key(h.document)[0] == DocKind.QUESTION
+    }
+    if not threads:
+        return
+    for pk, answers, accepted in Post.objects.filter(pk__in=threads).values_list(
+        "pk", "answer_count", "accepted_answer_id"
+    ):
+        threads[pk].answers = answers
+        threads[pk].accepted = accepted is not None

@@ -49,6 +49,7 @@ def _configured() -> tuple[Embedder | None, str]:
                 settings.TRELLIS_EMBEDDING_MODEL,
                 settings.TRELLIS_EMBEDDING_DIM,
                 settings.TRELLIS_EMBEDDING_API_KEY,
+                relevance_floor=settings.TRELLIS_EMBEDDING_FLOOR,
             ), ""
         from trellis.search.embeddings.local import LocalMiniLM
 
@@ -80,6 +81,13 @@ def using(model: Embedder | None, reason: str = "Semantic search is off.") -> It
 
 def embedder() -> Embedder | None:
     return (_override[-1] if _override else _configured())[0]
+
+
+def relevance_floor(model: Embedder) -> float:
+    """The cosine below which this model's nearest neighbours are not about the same thing
+    (calibrated per model by benchmarks/calibrate_relevance_floor.py; 0 for a model nobody
+    calibrated, which then shows its nearest neighbours however far)."""
+    return float(getattr(model, "relevance_floor", 0.0))
 
 
 def semantic_off_reason() -> str:

@@ -11,6 +11,9 @@ class EmbeddingUnavailable(RuntimeError):
 
 
 class Embedder(Protocol):
+    """A text embedder. It may also declare `relevance_floor`, the cosine below which its
+    neighbours are unrelated (see `embeddings.relevance_floor`)."""
+
     name: str
     dim: int
 

@@ -37,6 +37,9 @@ class LocalMiniLM:
     sentence-transformers' Transformer → Pooling → Normalize modules do for this model)."""
 
     dim = 384
+    # Calibrated by benchmarks/calibrate_relevance_floor.py on the Stack Exchange dumps' links
+    # (int8, 128 tokens; see benchmarks/README.md): hits below it are not about the same thing.
+    relevance_floor = 0.247
 
     def __init__(
         self,

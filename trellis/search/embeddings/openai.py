@@ -11,7 +11,15 @@ from trellis.search.embeddings.base import EmbeddingUnavailable
 
 
 class OpenAICompatible:
-    def __init__(self, base_url: str, model: str, dim: int, api_key: str = "", timeout: float = 30):
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        dim: int,
+        api_key: str = "",
+        timeout: float = 30,
+        relevance_floor: float = 0.0,
+    ):
         if not base_url or not model:
             raise EmbeddingUnavailable(
                 "Set TRELLIS_EMBEDDING_URL and TRELLIS_EMBEDDING_MODEL for the embeddings endpoint."
@@ -22,6 +30,7 @@ class OpenAICompatible:
         self.name = f"api:{model}"[:60]
         self.api_key = api_key
         self.timeout = timeout
+        self.relevance_floor = relevance_floor
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

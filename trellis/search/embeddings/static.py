@@ -23,6 +23,7 @@ TOKENS_PER_BATCH = 512
 
 class StaticMiniLM:
     dim = 384
+    relevance_floor = 0.76  # calibrated as LocalMiniLM's, on these vectors
 
     def __init__(self, model_dir: Path | None = None, *, cache_dir: Path | None = None) -> None:
         self._teacher = LocalMiniLM(model_dir or default_model_dir(), cache_dir=cache_dir,

@@ -29,6 +29,7 @@ class SearchForm(forms.Form):
 class SimilarForm(forms.Form):
     title = forms.CharField(required=False, max_length=300)
     body = forms.CharField(required=False, max_length=20_000)
+    community = forms.CharField(required=False, max_length=100)
 
 
 class ClusterForm(forms.Form):

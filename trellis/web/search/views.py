@@ -79,11 +79,27 @@ def similar_panel(request: AuthedRequest) -> HttpResponse:
     """As the asker types: what already exists, before they post."""
     form = SimilarForm(request.GET)
     hits: list[selectors.Hit] = []
+    asked = False
+    chosen = None
     if form.is_valid():
         text = f"{form.cleaned_data['title']}\n{form.cleaned_data['body'][:1000]}".strip()
+        chosen = _visible_community_id(request, form.cleaned_data["community"])
         if len(text) >= 8:
-            hits = selectors.similar(viewer=request.user, text=text)
-    return render(request, "search/_similar.html", {"hits": hits})
+            asked = True
+            hits = selectors.similar(viewer=request.user, text=text, favour_community_id=chosen)
+    context = {"hits": hits, "asked": asked, "chosen_community_id": chosen}
+    return render(request, "search/_similar.html", context)
+
+
+def _visible_community_id(request: AuthedRequest, slug: str) -> int | None:
+    """The community chosen on the ask form, if the asker may see it (else none, silently: a
+    private community's slug typed by an outsider changes nothing)."""
+    if not slug:
+        return None
+    try:
+        return community_get(viewer=request.user, slug=slug).pk
+    except NotFound:
+        return None
 
 
 @require_GET
