@@ -16,8 +16,9 @@ from tests.first_contact_queries import WHO_KNOWS_QUERIES, WhoKnowsQuery
 from tests.shared_org import SharedBuild
 from trellis.communities.models import Membership
 from trellis.expertise import selectors
-from trellis.expertise.models import LearnedTopic, QuestionTopic
+from trellis.expertise.models import LearnedTopic, QuestionTopic, TopicEvidence
 from trellis.library.models import Resource
+from trellis.mentoring import selectors as mentoring
 from trellis.ops import demo_corpus
 from trellis.people.models import Person
 from trellis.qa.models import Post, PostKind, PostTag
@@ -113,3 +114,28 @@ def test_learned_topic_labels_name_their_questions_subject(first_contact: FirstC
         assert not set(words) & STOPWORDS, topic.label
         named_by_a_tag += any(w in common for w in words)
     assert named_by_a_tag >= 0.8 * len(topics)
+
+
+def test_every_newcomers_first_mentor_shares_a_skill_a_subject_or_a_community(
+    first_contact: FirstContact,
+) -> None:
+    newcomers = list(mentoring.newcomers())
+    assert len(newcomers) >= 5
+    for newcomer in newcomers:
+        suggested = mentoring.suggestions(viewer=newcomer, limit=1)
+        assert suggested, f"{newcomer.title}: no mentor suggested"
+        mentor = suggested[0].mentor
+        skills = {s.lower() for s in newcomer.skills} & {s.lower() for s in mentor.skills}
+        subjects = mentoring.mentee_terms(newcomer) & set(
+            TopicEvidence.objects.filter(person=mentor).values_list("tag__name", flat=True)
+        )
+        places = set(
+            Membership.objects.filter(person=newcomer, left_at__isnull=True).values_list(
+                "community_id", flat=True
+            )
+        ) & set(
+            Membership.objects.filter(person=mentor, left_at__isnull=True).values_list(
+                "community_id", flat=True
+            )
+        )
+        assert skills or subjects or places, f"{newcomer.title} -> {mentor.title}"
