@@ -16,6 +16,7 @@ from trellis.notifications.models import Digest, Notification, Preference
 from trellis.notifications.selectors import unread_count
 from trellis.people.models import Person
 from trellis.qa import services as qa_services
+from trellis.qa.models import Post
 
 
 def test_answer_to_your_question_is_emailed_at_once_with_one_click_unsubscribe(
@@ -99,6 +100,11 @@ def test_digests_tell_members_about_their_communities_and_nobody_else(org: Org) 
 def test_digests_go_out_once_per_period_and_respect_the_choice(org: Org) -> None:
     build_content(org)
     mail.outbox.clear()
+    # a fresh installation emails nobody at its first hour: the clocks start instead
+    send_due_digests.call()
+    assert mail.outbox == []
+    assert not Preference.objects.filter(last_digest_at__isnull=True).exists()
+    Preference.objects.update(last_digest_at=timezone.now() - timedelta(days=7, minutes=1))
     send_due_digests.call()
     first = len(mail.outbox)
     assert first >= 2
@@ -118,3 +124,23 @@ def test_digests_go_out_once_per_period_and_respect_the_choice(org: Org) -> None
     send_due_digests.call()
     assert [m.to for m in mail.outbox] == [[org.member.email]]
     assert "List-Unsubscribe" in mail.outbox[0].extra_headers
+
+
+def test_a_digest_lists_each_question_once(org: Org) -> None:
+    build_content(org)
+    waiting = qa_services.question_ask(
+        actor=org.facilitator, community=org.public, title="Who owns the staging cluster?",
+        body="",
+    )  # fmt: skip
+    body = _digest_for(org.member)
+    # new and still unanswered: under "New questions", not again under "Waiting"
+    assert body.count(waiting.title) == 1
+    Post.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(days=10))
+    Preference.objects.filter(person=org.member).update(
+        last_digest_at=timezone.now() - timedelta(days=7, minutes=1)
+    )
+    mail.outbox.clear()
+    later = _digest_for(org.member)
+    # older than the period and still waiting: once, under "Waiting for an answer"
+    assert later.count(waiting.title) == 1
+    assert later.index("Waiting for an answer") < later.index(waiting.title)

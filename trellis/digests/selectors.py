@@ -5,7 +5,7 @@ questions), so a private community's content reaches only its members.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q
 
@@ -40,7 +40,13 @@ class DigestContent:
         return all(n.empty for n in self.news) and not self.due_resources
 
 
+WAITING_DAYS = 30  # how far back "waiting for an answer" looks
+
+
 def digest_content(person: Person, since: datetime, limit: int = 5) -> DigestContent:
+    """Per community: the new questions, the questions still waiting for an answer that are
+    not among them (asked in the last WAITING_DAYS), and the new library resources. No item
+    is listed twice."""
     communities = list(
         Community.objects.filter(pk__in=access.joined_community_ids(person)).order_by("name")
     )
@@ -48,21 +54,23 @@ def digest_content(person: Person, since: datetime, limit: int = 5) -> DigestCon
     for community in [None, *communities]:
         where = Q(community=community) if community else Q(community__isnull=True)
         questions = Post.objects.filter(where, kind=PostKind.QUESTION)
+        new_questions = list(
+            questions.filter(created_at__gte=since).order_by("-score", "-created_at")[:limit]
+        )
+        waiting = (
+            questions.filter(
+                answer_count=0,
+                closed_at__isnull=True,
+                created_at__gte=since - timedelta(days=WAITING_DAYS),
+            )
+            .exclude(pk__in=[q.pk for q in new_questions])
+            .order_by("created_at")[:limit]
+        )
         news.append(
             CommunityNews(
                 community=community,
-                new_questions=list(
-                    questions.filter(created_at__gte=since).order_by("-score", "-created_at")[
-                        :limit
-                    ]
-                ),
-                unanswered=list(
-                    questions.filter(
-                        answer_count=0, closed_at__isnull=True, created_at__gte=since
-                    ).order_by("created_at")[:limit]
-                )
-                if community
-                else [],
+                new_questions=new_questions,
+                unanswered=list(waiting) if community else [],
                 new_resources=list(
                     Resource.objects.filter(
                         where, created_at__gte=since, canonical__isnull=True

@@ -62,8 +62,13 @@ def send_digest(person_id: int) -> bool:
 
 @task()
 def send_due_digests() -> int:
-    """Enqueue the digests that are due: people in at least one community, digest not off."""
+    """Enqueue the digests that are due: people in at least one community, digest not off.
+
+    Someone never sent a digest starts their clock instead (a new installation, a demo, an
+    import, a new member): their first digest goes one period later, so a fresh install does
+    not email everyone at its first hour."""
     now = timezone.now()
+    _start_the_clocks(now)
     people = (
         Person.objects.filter(
             is_active=True,
@@ -73,8 +78,25 @@ def send_due_digests() -> int:
         .select_related("notification_preference")
     )
     count = 0
-    for person in people.iterator(chunk_size=1000):
+    for person in people.filter(notification_preference__last_digest_at__isnull=False).iterator(
+        chunk_size=1000
+    ):
         if digest_due(preference_for(person), now):
             send_digest.enqueue(person.pk)
             count += 1
     return count
+
+
+def _start_the_clocks(now: datetime) -> None:
+    """Members with no digest sent yet get `last_digest_at = now` (a preference with the
+    defaults when they have none)."""
+    members = Membership.objects.filter(left_at__isnull=True).values("person_id")
+    missing = Person.objects.filter(is_active=True, pk__in=members, notification_preference=None)
+    Preference.objects.bulk_create(
+        [
+            Preference(person_id=pk, last_digest_at=now)
+            for pk in missing.values_list("pk", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
+    Preference.objects.filter(last_digest_at__isnull=True).update(last_digest_at=now)
