@@ -123,3 +123,16 @@ def test_community_invitation_email_names_a_team_role_only(org: Org) -> None:
     bodies = {m.to[0]: m.body for m in mail.outbox}
     assert f"on Trellis as {Role.CORE.label.lower()}." in bodies[org.outsider.email]
     assert f"{org.public.name} on Trellis." in bodies[org.newcomer.email]
+
+
+def test_a_charter_is_rendered_as_markdown_and_sanitised(org: Org, client_for: ClientFor) -> None:
+    services.community_update(
+        actor=org.leader,
+        community=org.public,
+        charter="We **ship safely**.\n\n- Blameless reviews\n- Office hours\n\n"
+        "<script>alert(1)</script>[x](javascript:alert(2))",
+    )
+    page = client_for(org.member).get(f"/c/{org.public.slug}/").content.decode()
+    charter = page[page.index('class="charter') :]
+    assert "<strong>ship safely</strong>" in charter and "<li>Blameless reviews</li>" in charter
+    assert "<script>alert" not in charter and 'href="javascript:' not in charter
