@@ -34,11 +34,15 @@ from trellis.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 MAX_ID = 2**63 - 1
 MAX_PAGE = 1_000_000
 
-# Patterns are unanchored in JSON Schema, hence ^...$. The sets agree between Python's `re`
-# (schemathesis, jsonschema) and pydantic's Rust engine: Rust's \s is Unicode White_Space,
-# Python's is str.isspace(), which adds only \x1c-\x1f, listed explicitly.
+# Patterns are unanchored in JSON Schema, hence ^...$. Whitespace is spelled out, not \s:
+# the engines disagree on \s (Rust's is Unicode White_Space, Python's str.isspace() adds
+# \x1c-\x1f, and ECMA-262's, which JSON Schema and schemathesis use, lacks \x85 and has
+# \ufeff), and schemathesis found "https://…\x85…" valid by ECMA and refused by the server.
+# WHITESPACE is what str.strip() removes (the services strip); \ufeff is neither space nor
+# text for the patterns, so every engine refuses it where a space or a character must be.
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NO_NUL = r"^[^\x00]*$"
-NOT_BLANK = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"
+NOT_BLANK = rf"^[^\x00]*[^{WHITESPACE}\x00\ufeff][^\x00]*$"
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_FILTER = r"^[-a-zA-Z0-9_]*$"
 
@@ -198,8 +202,8 @@ class Paged[T](Schema):
 JSON_INTEGER = BeforeValidator(_json_integer)
 
 # Whitespace as both regex engines read it (see the note on NOT_BLANK above).
-SPACE = r"[\s\x1c-\x1f]"
-NOT_SPACE = r"[^\s\x00\x1c-\x1f]"
+SPACE = rf"[{WHITESPACE}]"
+NOT_SPACE = rf"[^{WHITESPACE}\x00\ufeff]"
 
 
 def stripped_at_least(characters: int) -> str:
