@@ -1,10 +1,12 @@
 """The HTML pages a member relies on, rendered through the real URL conf."""
 
 import re
+from datetime import timedelta
 
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from tests.personas import Org
@@ -17,6 +19,7 @@ from trellis.communities.models import (
     RequestStatus,
     Role,
 )
+from trellis.people.models import Person
 
 
 def test_home_lists_my_communities_and_suggestions(org: Org, client_for: ClientFor) -> None:
@@ -244,3 +247,18 @@ def test_directory_pages_keep_the_filters(org: Org, client_for: ClientFor) -> No
     )
     assert "Page 1 of 2" in page
     assert 'href="?q=guild&amp;status=seed&amp;page=2"' in page
+
+
+def test_asking_who_knows_and_mentors_are_one_click_away(org: Org, client_for: ClientFor) -> None:
+    Person.objects.filter(pk=org.newcomer.pk).update(
+        start_date=timezone.localdate() - timedelta(days=10)
+    )
+    newcomer = client_for(org.newcomer)
+    home = newcomer.get(reverse("home")).content.decode()
+    assert f'href="{reverse("question-ask")}"' in home
+    assert f'href="{reverse("who-knows")}"' in home and f'href="{reverse("mentor-find")}"' in home
+    assert 'data-testid="newcomer-mentoring"' in home  # the newcomer's home points to mentoring
+    veteran = client_for(org.leader).get(reverse("home")).content.decode()
+    assert 'data-testid="newcomer-mentoring"' not in veteran
+    page = newcomer.get(reverse("community-detail", args=[org.public.slug])).content.decode()
+    assert f"{reverse('question-ask')}?community={org.public.slug}" in page

@@ -15,6 +15,7 @@ from trellis.core.activity import activity_record
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.library.selectors import library_size
+from trellis.mentoring.selectors import is_newcomer
 from trellis.people import selectors as people_selectors
 from trellis.people.models import Person
 from trellis.qa.selectors import knowledge_counts, waiting_in_my_communities
@@ -38,6 +39,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         "invitations": selectors.my_pending_invitations(viewer=viewer),
         "requests": selectors.my_pending_requests(viewer=viewer),
         "waiting": waiting_in_my_communities(viewer=viewer),
+        "is_newcomer": is_newcomer(viewer),
     }
     return render(request, "communities/home.html", context)
 
@@ -91,6 +93,7 @@ def _detail_context(request: AuthedRequest, community: Community) -> dict[str, A
         "nav": "communities",
         "can_manage": access.can_manage_community(viewer, community),
         "can_curate": access.can_curate_in(viewer, community),
+        "can_ask": access.can_contribute_in(viewer, community),
         "can_invite": access.can_invite_to_community(viewer, community),
         "invite_form": InviteForm(),
         "groups": selectors.members_by_role(viewer=viewer, community=community),

@@ -35,7 +35,7 @@ def who_knows(request: AuthedRequest) -> HttpResponse:
                 viewer=request.user, text=query, community_id=community.pk if community else None
             )
     context = {
-        "nav": "people", "form": form, "experts": experts, "query": query,
+        "nav": "who-knows", "form": form, "experts": experts, "query": query,
         "communities": communities,
     }  # fmt: skip
     template = "expertise/_experts.html" if request.htmx else "expertise/who_knows.html"

@@ -23,7 +23,7 @@ def _find_context(request: AuthedRequest, form: MentorRequestForm | None = None)
     if failed not in {str(s.mentor.pk) for s in found}:
         failed = None  # the errors show above the list, not on one suggestion
     return {
-        "nav": "people",
+        "nav": "mentoring",
         "suggestions": found,
         "is_newcomer": selectors.is_newcomer(person),
         "window": selectors.newcomer_days(),
@@ -71,7 +71,7 @@ def mentorship_list(request: AuthedRequest) -> HttpResponse:
     person = request.user
     mine = selectors.mentorships_seen(viewer=person)
     context = {
-        "nav": "people",
+        "nav": "mentoring",
         "open": [seen for seen in mine if seen.mentorship.is_open],
         "past": [seen for seen in mine if not seen.mentorship.is_open],
         "offer": selectors.offer_of(person),
