@@ -93,20 +93,22 @@ class Candidate:
     weight: float
 
 
+Staff = list[tuple[int, str | None, str]]
+"""Every active person's (id, department slug, title), in id order: read once per demo."""
+
+
 class People:
     """Who may write in one community, and how to pick the one who fits an entry."""
 
-    def __init__(self, community: Community, rand: random.Random) -> None:
+    def __init__(self, community: Community, everyone: Staff, rand: random.Random) -> None:
         self.rand = rand
         roles = dict(
             Membership.objects.filter(community=community, left_at__isnull=True).values_list(
                 "person_id", "role"
             )
         )
-        people = Person.objects.filter(is_active=True).order_by("pk")
-        if community.visibility == Visibility.PRIVATE:
-            people = people.filter(pk__in=roles)
-        rows = list(people.values_list("pk", "department__slug", "title"))
+        private = community.visibility == Visibility.PRIVATE
+        rows = [row for row in everyone if row[0] in roles] if private else everyone
         order = list(range(len(rows)))
         rand.shuffle(order)  # a few people write much, most a little: Zipf over a shuffle
         rank = {rows[i][0]: r for r, i in enumerate(order)}
@@ -164,6 +166,11 @@ def demo_knowledge_generate(
     """`share` < 1 writes that share of each community's corpus, evenly spread over its
     history (small organisations, and the tests' quick demos)."""
     corpus = {slug: _sample(c, share) for slug, c in demo_corpus.load_corpus().items()}
+    everyone: Staff = list(
+        Person.objects.filter(is_active=True)
+        .order_by("pk")
+        .values_list("pk", "department__slug", "title")
+    )
     rand = random.Random(seed)
     questions = answers = resources = 0
     for community in Community.objects.order_by("pk"):
@@ -173,7 +180,7 @@ def demo_knowledge_generate(
                 community, rand, list(skills_by_slug.get(community.slug, ())), now
             )
         else:
-            made = _write_community(community, written, rand, now)
+            made = _write_community(community, written, everyone, rand, now)
         questions += made.questions
         answers += made.answers
         resources += made.resources
@@ -228,11 +235,12 @@ def _tag_ids(names: set[str]) -> dict[str, int]:
 def _write_community(
     community: Community,
     corpus: demo_corpus.CommunityCorpus,
+    everyone: Staff,
     rand: random.Random,
     now: datetime,
 ) -> KnowledgeResult:
     life = LIVES.get(community.slug, DEFAULT_LIFE)
-    people = People(community, rand)
+    people = People(community, everyone, rand)
     if not people.members:
         return KnowledgeResult(0, 0, 0)
     if life.leader_carries and people.leader is not None:
