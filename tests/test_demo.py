@@ -13,7 +13,14 @@ from pytest_django import Settings
 
 from trellis.communities.models import Community, Membership, Role, Sponsorship, Status, Visibility
 from trellis.core.models import Activity
-from trellis.ops.demo import ADMIN_EMAIL, DEMO_PASSWORD, community_count, plan_org
+from trellis.ops.demo import (
+    ADMIN_EMAIL,
+    DEMO_PASSWORD,
+    DEPARTMENTS,
+    community_count,
+    plan_org,
+)
+from trellis.ops.demo_corpus import DEPARTMENT_SLUGS
 from trellis.people.models import Department, Person
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -190,3 +197,9 @@ def test_the_demo_has_knowledge_to_show() -> None:
     page = client.get(f"/questions/{answered.pk}/")
 
     assert page.status_code == 200 and "answers" in page.content.decode()
+
+
+def test_the_corpus_knows_the_demos_departments() -> None:
+    # demo_corpus checks writers against its own list (demo.py imports it, so it cannot import
+    # demo.py back): the two lists must stay the same
+    assert {spec.slug for spec in DEPARTMENTS} == DEPARTMENT_SLUGS
