@@ -329,6 +329,20 @@ def _author_name(post: Post) -> str:
     return post.author.name if post.author else (post.source_author or "someone")
 
 
+def thread_attribution(*, question: Post, answers: list[Post]) -> list[dict[str, object]]:
+    """Whom a guide made from a thread credits: the asker and the answers it is made of."""
+    return [
+        {
+            "name": _author_name(post),
+            "person_id": post.author_id,
+            "role": "asked" if post.is_question else "answered",
+            "source_url": post.source_url,
+            "license": post.license,
+        }
+        for post in [question, *answers]
+    ]
+
+
 @transaction.atomic
 def resource_promote_question(
     *, actor: Person, question: Post, title: str = "", kind: str = ResourceKind.GUIDE
@@ -349,16 +363,7 @@ def resource_promote_question(
     for answer in chosen:
         accepted = " (accepted)" if answer.pk == question.accepted_answer_id else ""
         parts += [f"## Answer{accepted} by {_author_name(answer)}", "", _post_markdown(answer), ""]
-    attribution: list[dict[str, object]] = [
-        {
-            "name": _author_name(post),
-            "person_id": post.author_id,
-            "role": "asked" if post.is_question else "answered",
-            "source_url": post.source_url,
-            "license": post.license,
-        }
-        for post in [question, *chosen]
-    ]
+    attribution = thread_attribution(question=question, answers=chosen)
     return resource_create(
         actor=actor,
         community=question.community,

@@ -32,6 +32,7 @@ from trellis.library.models import (
     ResourceTag,
     ResourceVersion,
 )
+from trellis.library.services import thread_attribution
 from trellis.ops import demo_corpus
 from trellis.ops.demo_filler import KnowledgeResult, filler_community
 from trellis.people.models import Person
@@ -531,15 +532,11 @@ def _resources(
 
 
 def _attribution(source: Post | None) -> list[dict[str, object]]:
-    """Who a promoted guide credits: the asker and the thread's best answerers, as promoting
-    a thread does."""
+    """Whom a promoted guide credits, as promoting the thread does: the asker and its three
+    best answers."""
     if source is None:
         return []
-    answers = list(Post.objects.filter(question=source).order_by("-score", "pk")[:3])
-    credited = [(source.author_id, "asked"), *((a.author_id, "answered") for a in answers)]
-    names = dict(Person.objects.filter(pk__in=[pk for pk, _ in credited]).values_list("pk", "name"))
-    return [
-        {"name": names.get(pk or 0, ""), "person_id": pk, "role": role, "source_url": "",
-         "license": ""}
-        for pk, role in credited
-    ]  # fmt: skip
+    answers = list(
+        Post.objects.filter(question=source).select_related("author").order_by("-score", "pk")[:3]
+    )
+    return thread_attribution(question=source, answers=answers)
