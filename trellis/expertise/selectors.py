@@ -217,7 +217,7 @@ def declared_skills(text: str, names: set[str], scope: access.SearchScope) -> di
         return {}
     ranked = lexical.search(terms, scope, Filters(kinds=(DocKind.PERSON,)), SKILL_CANDIDATES)
     people = Document.objects.filter(pk__in=[pk for pk, _ in ranked]).values("object_id")
-    lowered = f" {' '.join(parse(text).words)} "
+    lowered = f" {' '.join(terms.words)} "
     found: dict[int, list[str]] = {}
     for pk, listed in Person.objects.filter(pk__in=people, is_active=True).values_list(
         "pk", "skills"
