@@ -263,3 +263,72 @@ def my_invitation_get(*, viewer: access.Viewer, invitation_id: int) -> Community
     if invitation is None:
         raise NotFound("No such invitation.")
     return invitation
+
+
+def community_team(*, community: Community) -> list[Person]:
+    """The active people of its core team (leaders, facilitators, core): those told when
+    someone asks to join. Not for display: the caller is a service acting for the community."""
+    team = Membership.objects.filter(
+        community=community, left_at__isnull=True, role__in=access.TEAM_ROLES
+    ).values("person_id")
+    return list(Person.objects.filter(pk__in=team, is_active=True).order_by("pk"))
+
+
+def pending_request_count(*, viewer: access.Viewer, community: Community) -> int:
+    """How many requests to join wait, for the core team; to anyone else there are none."""
+    if not access.can_see_join_requests(viewer, community):
+        return 0
+    return JoinRequest.objects.filter(community=community, status=RequestStatus.PENDING).count()
+
+
+def requests_waiting_for_me(*, viewer: access.Viewer) -> list[Community]:
+    """The communities the viewer leads that have requests to join waiting, each with
+    `waiting` (their number), in one query: the home page's reminder."""
+    if not access.is_signed_in(viewer):
+        return []
+    led = Membership.objects.filter(
+        person_id=access.viewer_id(viewer), left_at__isnull=True, role__in=access.MANAGING_ROLES
+    ).values("community_id")
+    pending = Q(join_requests__status=RequestStatus.PENDING)
+    return list(
+        Community.objects.filter(pk__in=led)
+        .annotate(waiting=Count("join_requests", filter=pending))
+        .filter(waiting__gt=0)
+        .order_by("name")
+    )
+
+
+def sponsored_communities(*, viewer: access.Viewer) -> list[Community]:
+    """The communities the viewer backs as a sponsor (they may see each, private or not)."""
+    if not access.is_signed_in(viewer):
+        return []
+    backed = Sponsorship.objects.filter(person_id=access.viewer_id(viewer)).values("community_id")
+    return list(
+        access.visible_communities(viewer)
+        .filter(pk__in=backed)
+        .exclude(status=Status.ARCHIVED)
+        .order_by("name")
+    )
+
+
+MEMBER_PAGE_SIZE = 24
+
+
+def member_page(
+    *,
+    viewer: access.Viewer,
+    community: Community,
+    query: str = "",
+    page: int = 1,
+    page_size: int = MEMBER_PAGE_SIZE,
+) -> Page[Membership]:
+    """A page of the community's members, leaders first, found by name, job title or
+    department (every word must match one of them)."""
+    members = community_members(viewer=viewer, community=community)
+    for word in query.split()[:8]:
+        members = members.filter(
+            Q(person__name__icontains=word)
+            | Q(person__title__icontains=word)
+            | Q(person__department__name__icontains=word)
+        )
+    return paginate(members, page=page, page_size=page_size)

@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
+from trellis.communities import hooks as community_hooks
 from trellis.communities.models import (
     Community,
     CommunityInvitation,
@@ -232,13 +233,15 @@ def membership_set_role(
 def join_request_create(*, actor: Person, community: Community, message: str = "") -> JoinRequest:
     if not access.can_request_to_join(actor, community):
         raise Invalid("You can join this community directly, or you are already a member.")
-    request, _ = JoinRequest.objects.get_or_create(
+    request, created = JoinRequest.objects.get_or_create(
         community=community,
         person=actor,
         status=RequestStatus.PENDING,
         defaults={"message": message.strip()[:2000]},
     )
     activity_record(actor=actor, verb="join_request.create", obj=request, community_id=community.pk)
+    if created:  # asking twice tells the team once
+        community_hooks.join_requested(join_request=request)
     return request
 
 
@@ -256,10 +259,44 @@ def join_request_decide(*, actor: Person, join_request: JoinRequest, approve: bo
     locked.save(update_fields=["status", "decided_at", "decided_by"])
     if approve:
         _open_membership(community, locked.person, Role.MEMBER)
+        locked.person.__dict__.pop("_trellis_roles", None)
     activity_record(
         actor=actor, verb=f"join_request.{locked.status}", obj=locked, community_id=community.pk
     )
+    locked.community = community
+    community_hooks.join_request_decided(join_request=locked)
     return locked
+
+
+@transaction.atomic
+def membership_remove(*, actor: Person, community: Community, person: Person) -> None:
+    """A leader takes someone out of the community: from this moment they see no more of a
+    private community than an outsider does. A community keeps at least one leader."""
+    if not access.can_remove_member(actor, community, person.pk):
+        raise Forbidden("Only the community's leaders can remove members.")
+    _lock_roster(community)
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(community=community, person=person, left_at__isnull=True)
+        .first()
+    )
+    if membership is None:
+        raise NotFound(f"{person.name} is not a member of {community.name}.")
+    if membership.role == Role.LEADER:
+        leaders = Membership.objects.filter(
+            community=community, role=Role.LEADER, left_at__isnull=True
+        ).count()
+        if leaders == 1:
+            raise Invalid(
+                f"{person.name} is the only leader: appoint another leader before removing them."
+            )
+    membership.left_at = timezone.now()
+    membership.save(update_fields=["left_at"])
+    Community.objects.filter(pk=community.pk).update(member_count=F("member_count") - 1)
+    person.__dict__.pop("_trellis_roles", None)
+    activity_record(
+        actor=actor, verb="membership.remove", obj=membership, community_id=community.pk
+    )
 
 
 @transaction.atomic

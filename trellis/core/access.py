@@ -390,3 +390,15 @@ def readable_wherever(target: Community | None, source: Community | None) -> boo
     if target is None or (source is not None and target.pk == source.pk):
         return True
     return everyone_may_see(target)
+
+
+def can_remove_member(viewer: Viewer, community: Community, person_id: int) -> bool:
+    """Leaders (and org admins) take someone out of their community; nobody removes themselves
+    this way: they leave, which keeps the rule that the last leader hands over first."""
+    return can_manage_community(viewer, community) and not is_self(viewer, person_id)
+
+
+def can_see_join_requests(viewer: Viewer, community: Community) -> bool:
+    """Hear of and count the requests to join: the core team (leaders, facilitators, core),
+    though only those who manage the community decide them."""
+    return is_org_admin(viewer) or active_role(viewer, community) in TEAM_ROLES

@@ -16,10 +16,37 @@ class Kind(models.TextChoices):
     VERIFY = "verify", "asks you to verify a resource you own"
     ROUTED = "routed", "asks for your help with a question"
     MENTORING = "mentoring", "proposes a mentorship"
+    JOIN_REQUEST = "join_request", "asked to join"
+    JOIN_APPROVED = "join_approved", "approved your request to join"
+    JOIN_DECLINED = "join_declined", "declined your request to join"
 
 
 # Kinds worth an email at once; the rest wait for the bell and the digest.
-IMMEDIATE_KINDS = frozenset({Kind.ANSWER, Kind.MENTION, Kind.VERIFY, Kind.ROUTED})
+IMMEDIATE_KINDS = frozenset(
+    {
+        Kind.ANSWER,
+        Kind.MENTION,
+        Kind.VERIFY,
+        Kind.ROUTED,
+        Kind.JOIN_REQUEST,
+        Kind.JOIN_APPROVED,
+        Kind.JOIN_DECLINED,
+    }
+)
+
+# How a notification reads: "Ana Ruiz answered your question: Title" for most kinds; the title
+# finishes the sentence for these ("Ana Ruiz asked to join Platform Security") ...
+TITLE_COMPLETES_KINDS = frozenset({Kind.JOIN_REQUEST})
+# ... and is the whole sentence for these ("Your request to join Platform Security was approved").
+TITLE_IS_SENTENCE_KINDS = frozenset({Kind.JOIN_APPROVED, Kind.JOIN_DECLINED})
+
+# Why someone got an email at once, said at its foot.
+EMAIL_REASONS: dict[str, str] = {
+    Kind.JOIN_REQUEST: "You get these emails about requests to join communities you help run.",
+    Kind.JOIN_APPROVED: "You get these emails about communities you asked to join.",
+    Kind.JOIN_DECLINED: "You get these emails about communities you asked to join.",
+}
+DEFAULT_EMAIL_REASON = "You get these emails for mentions and answers to your questions."
 
 
 class Notification(models.Model):
@@ -32,7 +59,7 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -64,6 +91,32 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.kind} {self.target_type}:{self.target_id}"
+
+    @property
+    def names_actor(self) -> bool:
+        """Whether the sentence starts with who did it (read `actor` with select_related)."""
+        return self.kind not in TITLE_IS_SENTENCE_KINDS
+
+    @property
+    def phrase(self) -> str:
+        """The sentence after the actor's name, or all of it when it names nobody."""
+        if self.kind in TITLE_IS_SENTENCE_KINDS:
+            return self.title
+        if self.kind in TITLE_COMPLETES_KINDS:
+            return f"{self.get_kind_display()} {self.title}"
+        return f"{self.get_kind_display()}: {self.title}"
+
+    @property
+    def headline(self) -> str:
+        """The whole sentence, as an email's subject says it."""
+        if not self.names_actor:
+            return self.phrase
+        who = self.actor.name if self.actor else "Someone"
+        return f"{who} {self.phrase}"
+
+    @property
+    def email_reason(self) -> str:
+        return EMAIL_REASONS.get(self.kind, DEFAULT_EMAIL_REASON)
 
 
 class Digest(models.TextChoices):

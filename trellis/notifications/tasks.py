@@ -49,9 +49,8 @@ def send_notification_email(notification_id: int) -> bool:
             "site_url": settings.SITE_URL,
             "unsubscribe_url": unsubscribe_url,
         }
-        actor = notification.actor.name if notification.actor else "Someone"
         EmailMessage(
-            subject=f"{actor} {notification.get_kind_display()}: {notification.title}"[:200],
+            subject=notification.headline[:200],
             body=render_to_string("notifications/email/notification.txt", context),
             to=[person.email],
             headers=headers,

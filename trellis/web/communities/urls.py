@@ -15,6 +15,11 @@ urlpatterns = [
     path(
         "c/<slug:slug>/members/<int:person_id>/role/", views.membership_role, name="membership-role"
     ),
+    path(
+        "c/<slug:slug>/members/<int:person_id>/remove/",
+        views.membership_remove,
+        name="membership-remove",
+    ),
     path("c/<slug:slug>/sponsors/", views.sponsor_add, name="sponsor-add"),
     path(
         "c/<slug:slug>/sponsors/<int:person_id>/remove/",

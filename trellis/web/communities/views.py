@@ -18,6 +18,7 @@ from trellis.library.selectors import library_size
 from trellis.mentoring.selectors import is_newcomer
 from trellis.people import selectors as people_selectors
 from trellis.people.models import Person
+from trellis.qa.community_figures import community_figures
 from trellis.qa.selectors import knowledge_counts, waiting_in_my_communities
 from trellis.web.communities.forms import (
     CommunityFilterForm,
@@ -40,6 +41,10 @@ def home(request: AuthedRequest) -> HttpResponse:
         "requests": selectors.my_pending_requests(viewer=viewer),
         "waiting": waiting_in_my_communities(viewer=viewer),
         "is_newcomer": is_newcomer(viewer),
+        "requests_to_decide": selectors.requests_waiting_for_me(viewer=viewer),
+        "sponsored": community_figures(
+            viewer=viewer, communities=selectors.sponsored_communities(viewer=viewer)
+        ),
     }
     return render(request, "communities/home.html", context)
 
@@ -81,6 +86,7 @@ def _membership_context(request: AuthedRequest, community: Community) -> dict[st
         # Not permissions: wording ("You are leader", "... as an org admin").
         "in_team": access.is_team_role(role),
         "sees_as_org_admin": access.is_org_admin(viewer),
+        "is_sponsor": access.is_sponsor(viewer, community),
         "can_join": access.can_join(viewer, community),
         "can_request": access.can_request_to_join(viewer, community),
         "pending": selectors.viewer_pending_request(viewer=viewer, community=community),
@@ -96,12 +102,27 @@ def _detail_context(request: AuthedRequest, community: Community) -> dict[str, A
         "can_ask": access.can_contribute_in(viewer, community),
         "can_invite": access.can_invite_to_community(viewer, community),
         "invite_form": InviteForm(),
-        "groups": selectors.members_by_role(viewer=viewer, community=community),
         "sponsors": selectors.community_sponsors(viewer=viewer, community=community),
         "requests": selectors.pending_join_requests(viewer=viewer, community=community),
+        "request_count": selectors.pending_request_count(viewer=viewer, community=community),
         "knowledge": knowledge_counts(viewer=viewer, community=community),
         "library_size": library_size(viewer=viewer, community=community),
     }
+
+
+def _members_context(request: AuthedRequest, community: Community) -> dict[str, Any]:
+    """The member list and its search: the part htmx swaps as the viewer types."""
+    viewer = request.user
+    query = request.GET.get("q", "").strip()[:200]
+    page = selectors.member_page(
+        viewer=viewer, community=community, query=query, page=int_param(request, "page")
+    )
+    for membership in page.items:
+        membership.removable = access.can_remove_member(  # type: ignore[attr-defined]
+            viewer, community, membership.person_id
+        )
+        membership.names_role = access.is_team_role(membership.role)  # type: ignore[attr-defined]
+    return {"community": community, "members": page, "page": page, "member_query": query}
 
 
 @require_GET
@@ -110,13 +131,16 @@ def community_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         community = selectors.community_get(viewer=request.user, slug=slug)
     except NotFound:
         return _not_found(request, slug)
+    if request.htmx and request.htmx.target == "members":  # searching the member list
+        return render(request, "communities/_members.html", _members_context(request, community))
     activity_record(
         actor=request.user,
         verb="community.view",
         obj=community,
         community_id=community.pk,
     )
-    return render(request, "communities/detail.html", _detail_context(request, community))
+    context = _detail_context(request, community) | _members_context(request, community)
+    return render(request, "communities/detail.html", context)
 
 
 def _membership_panel(request: AuthedRequest, slug: str) -> HttpResponse:
@@ -220,6 +244,7 @@ def community_settings(request: AuthedRequest, slug: str) -> HttpResponse:
             messages.success(request, "Settings saved.")
             return redirect("community-settings", slug=community.slug)
     context = _detail_context(request, community) | {
+        "groups": selectors.members_by_role(viewer=request.user, community=community),
         "form": form,
         "invite_form": InviteForm(),
         "sponsor_form": SponsorForm(),
@@ -295,6 +320,23 @@ def membership_role(request: AuthedRequest, slug: str, person_id: int) -> HttpRe
 
 
 @require_POST
+def membership_remove(request: AuthedRequest, slug: str, person_id: int) -> HttpResponse:
+    """A leader takes someone out of the community (the button asks to confirm first)."""
+    community = get_object_or_404(access.visible_communities(request.user), slug=slug)
+    person = _person(person_id)
+    try:
+        services.membership_remove(actor=request.user, community=community, person=person)
+        messages.success(
+            request,
+            f"{person.name} is no longer a member of {community.name}"
+            + (" and can no longer see it." if community.is_private else "."),
+        )
+    except ServiceError as error:
+        report_error(request, error)
+    return redirect(reverse("community-detail", args=[slug]) + "#members")
+
+
+@require_POST
 def sponsor_add(request: AuthedRequest, slug: str) -> HttpResponse:
     community = get_object_or_404(access.visible_communities(request.user), slug=slug)
     form = SponsorForm(request.POST)
@@ -343,7 +385,8 @@ def join_request_decide(request: AuthedRequest, request_id: int) -> HttpResponse
         return render(request, "communities/_join_request.html", {"join_request": decided})
     verb = "approved" if approve else "declined"
     messages.success(request, f"Request from {join_request.person.name} {verb}.")
-    return redirect("community-settings", slug=community.slug)
+    back = "community-detail" if request.POST.get("back") == "community" else "community-settings"
+    return redirect(back, slug=community.slug)
 
 
 @require_POST
