@@ -57,6 +57,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
     interests = models.JSONField(default=list, blank=True)
     bio = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    # Set when an org admin deactivates someone who had an account (they left, say): unlike a
+    # person known only from an import, they stay on their profile and on their posts.
+    deactivated_at = models.DateTimeField(null=True, blank=True)
     is_staff = models.BooleanField(default=False)
     is_org_admin = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -78,6 +81,16 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+    @property
+    def is_former_member(self) -> bool:
+        """Deactivated by an org admin: what they wrote stays, credited to them."""
+        return not self.is_active and self.deactivated_at is not None
+
+    @property
+    def display_name(self) -> str:
+        """The name as pages credit it: a former member's says so."""
+        return f"{self.name} (former member)" if self.is_former_member else self.name
 
     def get_full_name(self) -> str:
         return self.name

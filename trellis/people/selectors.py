@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, TextChoices
 
 from trellis.core import access
 from trellis.core.errors import Forbidden, NotFound
@@ -16,12 +16,32 @@ if TYPE_CHECKING:  # memberships are read through core.access; communities sit a
 
 DEPARTMENT_COUNTS_KEY = "trellis:department-counts"
 DEPARTMENT_COUNTS_SECONDS = 300
+# Everyone who has had an account: not those known only from imported posts (inactive, never
+# deactivated), who have no profile.
+_ACTIVE_OR_FORMER = Q(is_active=True) | Q(deactivated_at__isnull=False)
+
+
+class AccountState(TextChoices):
+    """Which people the org admin's list shows."""
+
+    EVERYONE = "all", "Everyone"
+    ACTIVE = "active", "Active"
+    DEACTIVATED = "deactivated", "Deactivated"
 
 
 def people_queryset(*, viewer: access.Viewer) -> QuerySet[Person]:
     if not access.can_view_people(viewer):
         raise Forbidden("Sign in to see the directory.")
     return Person.objects.filter(is_active=True).select_related("department", "manager")
+
+
+def _matching(people: QuerySet[Person], query: str) -> QuerySet[Person]:
+    """People whose name, title or email has every word of the query."""
+    for word in query.split()[:8]:
+        people = people.filter(
+            Q(name__icontains=word) | Q(title__icontains=word) | Q(email__istartswith=word)
+        )
+    return people
 
 
 def person_directory(
@@ -33,12 +53,29 @@ def person_directory(
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> Page[Person]:
     people = people_queryset(viewer=viewer)
-    for word in query.split()[:8]:
-        people = people.filter(
-            Q(name__icontains=word) | Q(title__icontains=word) | Q(email__istartswith=word)
-        )
+    people = _matching(people, query)
     if department:
         people = people.filter(department__slug=department)
+    return paginate(people.order_by("name", "pk"), page=page, page_size=page_size)
+
+
+def people_for_admin(
+    *,
+    viewer: access.Viewer,
+    query: str = "",
+    state: str = AccountState.EVERYONE,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> Page[Person]:
+    """The org admin's list: the directory plus the people they deactivated."""
+    if not access.can_manage_people(viewer):
+        raise Forbidden("Only org admins manage people.")
+    people = Person.objects.filter(_ACTIVE_OR_FORMER).select_related("department", "manager")
+    if state == AccountState.ACTIVE:
+        people = people.filter(is_active=True)
+    elif state == AccountState.DEACTIVATED:
+        people = people.filter(is_active=False)
+    people = _matching(people, query)
     return paginate(people.order_by("name", "pk"), page=page, page_size=page_size)
 
 
@@ -51,7 +88,14 @@ class Profile:
 
 
 def person_profile(*, viewer: access.Viewer, person_id: int) -> Profile:
-    person = people_queryset(viewer=viewer).filter(pk=person_id).first()
+    """A colleague's profile; a former member's too, as their posts still link to it."""
+    if not access.can_view_people(viewer):
+        raise Forbidden("Sign in to see the directory.")
+    person = (
+        Person.objects.filter(_ACTIVE_OR_FORMER, pk=person_id)
+        .select_related("department", "manager")
+        .first()
+    )
     if person is None:
         raise NotFound("No such person.")
     memberships = list(

@@ -3,7 +3,9 @@
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from trellis.core import access, hooks
@@ -12,6 +14,7 @@ from trellis.core.errors import Forbidden, Invalid
 from trellis.core.text import clean_name
 from trellis.people.emails import normalise_email
 from trellis.people.models import Department, Person
+from trellis.people.selectors import DEPARTMENT_COUNTS_KEY
 
 ADMIN_ONLY_FIELDS = frozenset({"email", "department", "manager", "title", "start_date"})
 SELF_FIELDS = frozenset({"name", "location", "skills", "interests", "bio"})
@@ -142,4 +145,47 @@ def person_update(*, actor: Person, person: Person, **changes: Any) -> Person:
         raise Invalid("Email taken.", field_errors={"email": "Another person uses it."}) from error
     hooks.content_changed(kind=hooks.ContentKind.PERSON, ids=[person.pk])
     activity_record(actor=actor, verb="person.update", obj=person)
+    return person
+
+
+def _unchanged_reason(person: Person, *, active: bool) -> str:
+    current = Person.objects.filter(pk=person.pk).values_list("is_active", flat=True).first()
+    if current is None:
+        return "That person is no longer in the directory."
+    if current == active:
+        return f"{person.name} is already {'active' if active else 'deactivated'}."
+    return (  # reactivating someone known only from imported posts
+        f"{person.name} is known here only from imported posts and has no account to reactivate."
+    )
+
+
+@transaction.atomic
+def person_set_active(*, actor: Person, person: Person, active: bool) -> Person:
+    """Deactivate someone (they can no longer sign in, by password, session or API token; what
+    they wrote stays, credited to them) or let a deactivated person back in.
+
+    Leadership is not this app's to hand over: deactivating a community leader goes through
+    `communities.handover.person_deactivate`, which calls this once the roles have passed on.
+    """
+    if not access.can_manage_people(actor):
+        raise Forbidden("Only org admins deactivate or reactivate people.")
+    if access.is_self(actor, person.pk):
+        raise Invalid("You can't deactivate or reactivate your own account: ask another org admin.")
+    now = timezone.now()
+    if active:  # only a deactivated person: someone known only from an import is linked instead
+        changed = Person.objects.filter(
+            pk=person.pk, is_active=False, deactivated_at__isnull=False
+        ).update(is_active=True, deactivated_at=None)
+    else:
+        changed = Person.objects.filter(pk=person.pk, is_active=True).update(
+            is_active=False, deactivated_at=now
+        )
+    if not changed:
+        raise Invalid(_unchanged_reason(person, active=active))
+    person.is_active, person.deactivated_at = active, None if active else now
+    cache.delete(DEPARTMENT_COUNTS_KEY)  # the directory's head counts change
+    hooks.content_changed(kind=hooks.ContentKind.PERSON, ids=[person.pk])  # in or out of search
+    activity_record(
+        actor=actor, verb="person.reactivate" if active else "person.deactivate", obj=person
+    )
     return person

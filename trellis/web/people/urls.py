@@ -10,4 +10,15 @@ urlpatterns = [
     path("admin/people/<int:pk>/invite/", views.admin_invite, name="admin-invite"),
     path("admin/people/<int:pk>/unlock/", views.admin_unlock_signin, name="admin-unlock-signin"),
     path("admin/people/import/", views.admin_import, name="admin-import"),
+    path("admin/people/<int:pk>/edit/", views.admin_person_edit, name="admin-person-edit"),
+    path(
+        "admin/people/<int:pk>/deactivate/",
+        views.admin_person_deactivate,
+        name="admin-person-deactivate",
+    ),
+    path(
+        "admin/people/<int:pk>/reactivate/",
+        views.admin_person_reactivate,
+        name="admin-person-reactivate",
+    ),
 ]
