@@ -158,3 +158,23 @@ class ResourceVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_id} v{self.number}"
+
+
+class QuestionGuide(models.Model):
+    """A question that a library resource answers: a curator found them to be the same
+    knowledge in the duplicate queue and kept both, the question pointing at the resource."""
+
+    question = models.ForeignKey("qa.Post", on_delete=models.CASCADE, related_name="+")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "resource"], name="question_guide_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} answered by {self.resource_id}"

@@ -1,7 +1,9 @@
 """Every write to the knowledge library: checked, versioned, recorded."""
 
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +16,7 @@ from trellis.core.models import Tag
 from trellis.core.text import html_to_text, render_markdown
 from trellis.library.models import (
     URL_KINDS,
+    QuestionGuide,
     Resource,
     ResourceKind,
     ResourceOwner,
@@ -292,17 +295,56 @@ def resource_mark_duplicate(
     return resource
 
 
+@dataclass(frozen=True)
+class MergeTrace:
+    """What `resource_merge` changed, as plain data (kept in the merge's record), so that
+    `resource_merge_undo` can put back exactly the state before."""
+
+    canonical_id: int
+    version_before: int
+    version_after: int
+    attribution_before: list[dict[str, object]]
+    # Each merged duplicate: (id, its canonical before, its canonical after).
+    duplicates: list[tuple[int, int | None, int | None]] = field(default_factory=list)
+    # Resources that pointed at a merged duplicate and were moved on: (id, duplicate, after).
+    repointed: list[tuple[int, int, int | None]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "MergeTrace":
+        return cls(
+            canonical_id=data["canonical_id"],
+            version_before=data["version_before"],
+            version_after=data["version_after"],
+            attribution_before=data["attribution_before"],
+            duplicates=[(d[0], d[1], d[2]) for d in data["duplicates"]],
+            repointed=[(r[0], r[1], r[2]) for r in data["repointed"]],
+        )
+
+
 @transaction.atomic
-def resource_merge(*, actor: Person, canonical: Resource, duplicates: list[Resource]) -> Resource:
+def resource_merge(*, actor: Person, canonical: Resource, duplicates: list[Resource]) -> MergeTrace:
     """Fold duplicates into one canonical resource: their addresses redirect to it, their
     own versions stay in their history, and their authors are credited on it."""
     if not access.can_curate_in(actor, canonical.community):
         raise Forbidden("Only the community's core team can merge resources.")
+    trace = MergeTrace(
+        canonical_id=canonical.pk,
+        version_before=canonical.version,
+        version_after=canonical.version,
+        attribution_before=list(canonical.attribution),
+    )
     merged = []
     for duplicate in duplicates:
         if duplicate.pk == canonical.pk:
             continue
+        before = duplicate.canonical_id
+        pointing = list(Resource.objects.filter(canonical=duplicate).values_list("pk", flat=True))
         resource_mark_duplicate(actor=actor, resource=duplicate, canonical=canonical)
+        trace.duplicates.append((duplicate.pk, before, duplicate.canonical_id))
+        trace.repointed.extend((pk, duplicate.pk, duplicate.canonical_id) for pk in pointing)
         owners = list(duplicate.owners.all())
         credited = owners or ([duplicate.created_by] if duplicate.created_by else [])
         for person in credited:
@@ -316,7 +358,69 @@ def resource_merge(*, actor: Person, canonical: Resource, duplicates: list[Resou
         canonical.version += 1
         canonical.save(update_fields=["attribution", "version"])
         _version_add(canonical, actor, f"Merged {len(merged)} duplicate(s): " + "; ".join(merged))
+    return replace(trace, version_after=canonical.version)
+
+
+@transaction.atomic
+def resource_merge_undo(*, actor: Person, trace: MergeTrace) -> Resource:
+    """Put back what `resource_merge` changed, exactly: the duplicates point where they did,
+    the canonical resource loses the merge's version and credits. Refused when any of them
+    changed since (an edit of the canonical one, a duplicate pointed elsewhere or restored):
+    undoing then would overwrite someone's later work."""
+    ids = [trace.canonical_id, *(d[0] for d in trace.duplicates), *(r[0] for r in trace.repointed)]
+    resources = Resource.objects.select_for_update(of=("self",)).select_related("community")
+    locked = resources.in_bulk(ids)
+    canonical = locked.get(trace.canonical_id)
+    if canonical is None:
+        raise Invalid("The kept resource was deleted after the merge: there is nothing to undo.")
+    if not access.can_curate_in(actor, canonical.community):
+        raise Forbidden("Only the community's core team can undo a merge.")
+    expected = {pk: after for pk, _, after in [*trace.duplicates, *trace.repointed]}
+    changed = [
+        pk for pk, after in expected.items() if getattr(locked.get(pk), "canonical_id", -1) != after
+    ]
+    if canonical.version != trace.version_after:
+        changed.insert(0, canonical.pk)
+    if changed:
+        name = locked[changed[0]].title if changed[0] in locked else "A merged resource"
+        raise Invalid(
+            f"“{name}” was changed after the merge, so the merge cannot be undone "
+            "automatically: change it back by hand if needed."
+        )
+    for pk, before, _ in trace.duplicates:
+        Resource.objects.filter(pk=pk).update(canonical_id=before)
+    for pk, duplicate, _ in trace.repointed:
+        Resource.objects.filter(pk=pk).update(canonical_id=duplicate)
+    if trace.version_after != trace.version_before:
+        ResourceVersion.objects.filter(resource=canonical, number=trace.version_after).delete()
+    canonical.version = trace.version_before
+    canonical.attribution = trace.attribution_before
+    canonical.save(update_fields=["version", "attribution"])
+    restored = [trace.canonical_id, *(d[0] for d in trace.duplicates)]
+    hooks.content_changed(kind=hooks.ContentKind.RESOURCE, ids=restored)  # back in search
+    owners = ResourceOwner.objects.filter(resource_id__in=restored).values_list("person_id")
+    hooks.contributions_changed(person_ids=sorted({pk for (pk,) in owners}))
+    activity_record(
+        actor=actor, verb="resource.unmerge", obj=canonical, community_id=canonical.community_id
+    )
     return canonical
+
+
+def question_guide_link(*, actor: Person, question: Post, resource: Resource) -> bool:
+    """Point a question at the library resource that answers it (a curator's merge of the
+    two); False when the link was already there."""
+    if not access.can_curate_in(actor, resource.community):
+        raise Forbidden("Only the community's core team can link a question to a guide.")
+    _, created = QuestionGuide.objects.get_or_create(
+        question=question, resource=resource, defaults={"created_by": actor}
+    )
+    return created
+
+
+def question_guide_unlink(*, actor: Person, question_id: int, resource: Resource) -> None:
+    if not access.can_curate_in(actor, resource.community):
+        raise Forbidden("Only the community's core team can unlink a question from a guide.")
+    QuestionGuide.objects.filter(question_id=question_id, resource=resource).delete()
 
 
 def _post_markdown(post: Post) -> str:

@@ -1,6 +1,7 @@
 """Every write to Ask the Expert: checked, transactional, recorded, and notified."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
@@ -430,6 +431,41 @@ def question_reopen(*, actor: Person, question: Post) -> Post:
         ).delete()
     question.duplicate_of = None
     question.closed_at = None
+    question.save(update_fields=["duplicate_of", "closed_at"])
+    _index_after_commit(question)
+    activity_record(
+        actor=actor, verb="question.reopen", obj=question, community_id=question.community_id
+    )
+    return question
+
+
+@transaction.atomic
+def question_reopen_duplicate(
+    *,
+    actor: Person,
+    question_id: int,
+    original_id: int,
+    duplicate_of_before: int | None,
+    closed_at_before: str | None,
+    remove_link: bool,
+) -> Post:
+    """Undo a close-as-duplicate made by a merge: the question as it was before, exactly (its
+    earlier closing kept, the duplicate link removed only if the merge made it). Refused when
+    the question changed since: someone reopened or re-pointed it."""
+    question = _lock_question(question_id)
+    if not access.can_curate_in(actor, question.community):
+        raise Forbidden("Only the community's core team can reopen a question.")
+    if question.duplicate_of_id != original_id or question.closed_at is None:
+        raise Invalid(
+            f"“{question.title}” was reopened or changed after the merge, so the merge cannot "
+            "be undone automatically."
+        )
+    if remove_link:
+        PostLink.objects.filter(
+            from_post=question, to_post_id=original_id, kind=LinkKind.DUPLICATE
+        ).delete()
+    question.duplicate_of_id = duplicate_of_before
+    question.closed_at = datetime.fromisoformat(closed_at_before) if closed_at_before else None
     question.save(update_fields=["duplicate_of", "closed_at"])
     _index_after_commit(question)
     activity_record(

@@ -117,3 +117,30 @@ class CommonTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term}: {self.documents}"
+
+
+class MergeRecord(models.Model):
+    """What one merge of the curation queue changed, so that "Undo" restores exactly that.
+
+    `changes` holds, per item touched, its state before and after (see
+    `services.cluster_merge`): undo checks that each is still as the merge left it, so an edit
+    made since is never silently overwritten, and a second undo finds `undone_at` set.
+    """
+
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    merged_by = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(default=timezone.now)
+    summary = models.CharField(max_length=500)  # what the success message said
+    changes = models.JSONField(default=dict)
+    pairs = models.ManyToManyField(DuplicatePair, related_name="+", blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"merge {self.pk}: {self.summary[:60]}"

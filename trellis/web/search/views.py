@@ -4,14 +4,15 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from trellis.communities.models import Community
 from trellis.communities.selectors import community_get
 from trellis.core import access
-from trellis.core.errors import Forbidden, NotFound, ServiceError
+from trellis.core.errors import NotFound, ServiceError
 from trellis.core.web import AuthedRequest, int_param, report_error
 from trellis.search import duplicates, embeddings, selectors, services
 from trellis.search.lexical import Filters
@@ -112,11 +113,22 @@ def related_panel(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
     return render(request, "search/_related.html", {"hits": hits})
 
 
+def _id(data: QueryDict, name: str) -> int | None:
+    """An optional id among the parameters (None when absent or not a number)."""
+    value = data.get(name, "")
+    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
+
+
 def _curated_community(request: AuthedRequest, slug: str) -> Community:
+    """The community whose duplicates the viewer curates: as if it did not exist for those
+    who cannot see it (a private one is never confirmed), refused to the others."""
     try:
-        return community_get(viewer=request.user, slug=slug)
+        community = community_get(viewer=request.user, slug=slug)
     except NotFound as error:
         raise Http404(error.message) from error
+    if not access.can_curate_in(request.user, community):
+        raise PermissionDenied("Only the community's core team can curate duplicates.")
+    return community
 
 
 @require_GET
@@ -124,14 +136,13 @@ def duplicate_queue(request: AuthedRequest, slug: str) -> HttpResponse:
     """The community's curation queue: clusters of questions and resources that look like the
     same knowledge, for the core team to merge or dismiss."""
     community = _curated_community(request, slug)
-    if not access.can_curate_in(request.user, community):
-        raise Http404("No such page.")
-    clusters = duplicates.open_clusters(community.pk)
-    urls = selectors.document_urls([d for c in clusters for d in c.documents])
-    for cluster in clusters:
-        for document in cluster.documents:
-            document.url = urls[document.pk]  # type: ignore[attr-defined]
-    context = {"nav": "communities", "community": community, "clusters": clusters}
+    merged = _id(request.GET, "merged")
+    context = {
+        "nav": "communities",
+        "community": community,
+        "clusters": duplicates.queue(community.pk, selectors.document_urls),
+        "merge": duplicates.undoable_merge(community.pk, merged) if merged else None,
+    }
     return render(request, "search/duplicates.html", context)
 
 
@@ -149,15 +160,30 @@ def duplicate_resolve(request: AuthedRequest, slug: str) -> HttpResponse:
             services.cluster_dismiss(actor=request.user, community=community, document_ids=ids)
             messages.success(request, "Marked as not duplicates; they will not be proposed again.")
         else:
-            canonical = services.cluster_merge(
+            record = services.cluster_merge(
                 actor=request.user,
                 community=community,
                 document_ids=ids,
                 canonical_id=form.cleaned_data["canonical"] or 0,
+                also_keep_id=_id(request.POST, "keep_also"),
             )
-            messages.success(request, f"Merged into “{canonical.title}”.")
+            return redirect(f"{back.url}?merged={record.pk}")
     except ServiceError as error:
         report_error(request, error)
-        if isinstance(error, Forbidden):
-            return redirect("community-detail", slug=community.slug)
     return back
+
+
+@require_POST
+def duplicate_undo(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    """Undo a merge made from the queue: everything it changed, back as it was."""
+    community = _curated_community(request, slug)
+    try:
+        services.cluster_merge_undo(actor=request.user, community=community, record_id=pk)
+        messages.success(
+            request,
+            "Merge undone: the questions and library resources are back as they were, and the "
+            "group is back in the queue.",
+        )
+    except ServiceError as error:
+        report_error(request, error)
+    return redirect("duplicate-queue", slug=community.slug)
