@@ -31,8 +31,9 @@ from trellis.library.models import Resource
 from trellis.mentoring.models import MentorOffer, Mentorship
 from trellis.notifications.models import Notification, Preference
 from trellis.people.models import Person
+from trellis.people.services import person_set_active
 from trellis.qa.models import Comment, Follow, Post, PostTag, Thanks, Vote
-from trellis.search.models import DuplicatePair
+from trellis.search.models import DuplicatePair, MergeRecord
 
 PERSONAS = ("anonymous", "outsider", "member", "sponsor", "leader", "admin")
 ALLOWED, DENIED = "allowed", "denied"
@@ -104,6 +105,17 @@ LEADERS_ONLY = {
     "leader": 200,
     "admin": 200,
 }
+# A page for the core team of a community the viewer can see: the others who can see it are
+# told who may open it (403); an outsider gets the 404 of a missing community.
+CURATORS_ONLY = LEADERS_ONLY | {"member": 403, "sponsor": 403}
+CURATOR_WRITE = {
+    "anonymous": 302,
+    "outsider": 404,
+    "member": 403,
+    "sponsor": 403,
+    "leader": 302,
+    "admin": 302,
+}
 VISIBLE_PRIVATE = {
     "anonymous": 302,
     "outsider": 404,
@@ -122,6 +134,15 @@ PRIVATE_WRITE = {
     "leader": 302,
     "admin": 302,
 }
+
+
+def _merge_record(org: Org) -> int:
+    return MergeRecord.objects.create(community=org.private, summary="merged").pk
+
+
+def _deactivated(org: Org) -> int:
+    person_set_active(actor=org.admin, person=org.newcomer, active=False)
+    return org.newcomer.pk
 
 
 def _pending_request(org: Org) -> JoinRequest:
@@ -253,6 +274,14 @@ CASES: dict[str, list[Case]] = {
             writes=denied_for_all_but("leader", "admin"),
         ),
     ],
+    "membership-remove": [
+        Case(
+            "POST",
+            lambda o: reverse("membership-remove", args=[private(o), o.member.pk]),
+            PRIVATE_WRITE,
+            writes=denied_for_all_but("leader", "admin"),
+        ),
+    ],
     "membership-role": [
         Case(
             "POST",
@@ -317,6 +346,50 @@ CASES: dict[str, list[Case]] = {
         Case("GET", lambda o: reverse("person-detail", args=[o.member.pk]), everyone(200))
     ],
     "profile-edit": [Case("GET", lambda o: reverse("profile-edit"), everyone(200))],
+    "admin-person-edit": [
+        Case(
+            "GET",
+            lambda o: reverse("admin-person-edit", args=[o.member.pk]),
+            everyone(403) | {"admin": 200},
+        ),
+        Case(
+            "POST",
+            lambda o: reverse("admin-person-edit", args=[o.member.pk]),
+            everyone(403) | {"admin": 302},
+            data=lambda o: {"name": "Mo Renamed", "email": o.member.email},
+            writes=denied_for_all_but("admin"),
+        ),
+    ],
+    "admin-person-deactivate": [
+        Case(
+            "GET",
+            lambda o: reverse("admin-person-deactivate", args=[o.leader.pk]),
+            everyone(403) | {"admin": 200},
+        ),
+        Case(
+            "POST",
+            lambda o: reverse("admin-person-deactivate", args=[o.leader.pk]),
+            everyone(403) | {"admin": 302},
+            data=lambda o: {
+                f"successor_{o.public.pk}": str(o.facilitator.pk),
+                f"successor_{o.private.pk}": str(o.facilitator.pk),
+            },
+            writes=denied_for_all_but("admin"),
+        ),
+    ],
+    "admin-person-reactivate": [
+        Case(
+            "GET",
+            lambda o: reverse("admin-person-reactivate", args=[_deactivated(o)]),
+            everyone(403) | {"admin": 200},
+        ),
+        Case(
+            "POST",
+            lambda o: reverse("admin-person-reactivate", args=[_deactivated(o)]),
+            everyone(403) | {"admin": 302},
+            writes=denied_for_all_but("admin"),
+        ),
+    ],
     "admin-people": [
         Case("GET", lambda o: reverse("admin-people"), everyone(404) | {"admin": 200}),
         Case(
@@ -612,14 +685,22 @@ CASES |= {
         ),
     ],
     "duplicate-queue": [
-        Case("GET", lambda o: reverse("duplicate-queue", args=[private(o)]), LEADERS_ONLY),
+        Case("GET", lambda o: reverse("duplicate-queue", args=[private(o)]), CURATORS_ONLY),
     ],
     "duplicate-resolve": [
         Case(
             "POST",
             lambda o: _private_cluster(o, reverse("duplicate-resolve", args=[private(o)])),
-            PRIVATE_WRITE,
+            CURATOR_WRITE,
             data=lambda o: {"action": "dismiss", "documents": o.cluster_key},
+            writes=denied_for_all_but("leader", "admin"),
+        ),
+    ],
+    "duplicate-undo": [
+        Case(
+            "POST",
+            lambda o: reverse("duplicate-undo", args=[private(o), _merge_record(o)]),
+            CURATOR_WRITE,
             writes=denied_for_all_but("leader", "admin"),
         ),
     ],
@@ -958,7 +1039,8 @@ def _fingerprint() -> tuple[object, ...]:
         sorted(
             Community.objects.values_list("id", "name", "domain", "charter", "visibility", "status")
         ),
-        sorted(Person.objects.values_list("id", "name", "location", "title")),
+        sorted(Person.objects.values_list("id", "name", "location", "title", "is_active")),
+        sorted(MergeRecord.objects.values_list("id", "undone_at")),
         Person.objects.count(),
         sorted(ApiToken.objects.values_list("id", "revoked_at")),
         sorted(Person.objects.exclude(account_invitations=None).values_list("id", flat=True)),
