@@ -412,7 +412,10 @@ def test_merge_shows_its_result_and_undo_restores_exactly_the_state_before(
     assert "was merged into this resource" in old.content.decode()
     assert QuestionGuide.objects.filter(
         question=made["solved"], resource=made["guide"]
-    ).exists()  # the kept question points to the kept guide
+    ).exists()  # the kept question points to the kept guide, and its page shows it
+    kept = leader.get(reverse("question-detail", args=[made["solved"].pk])).content.decode()
+    assert "kept as the answer to this question" in kept
+    assert reverse("resource-detail", args=[made["guide"].pk]) in kept
     assert open_clusters(org.public.pk) == []
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -435,3 +435,23 @@ def test_the_admin_pages_query_count_is_flat(org: Org, client_for: ClientFor) ->
     _grow(org, 100, 12)
     large = [_queries(admin, url()) for url in urls]
     assert small == large, list(zip(small, large, strict=True))
+
+
+def test_a_deactivated_person_leaves_member_lists_and_counts_until_reactivated(
+    org: Org, client_for: ClientFor
+) -> None:
+    def listed_and_counted() -> tuple[bool, int]:
+        page = client_for(org.leader).get(reverse("community-detail", args=[org.public.slug]))
+        return "Mo Member" in page.content.decode(), _fresh_community(org.public).member_count
+
+    before = listed_and_counted()
+    handover.person_deactivate(actor=org.admin, person=org.member, successors={})
+    gone = listed_and_counted()
+    handover.person_reactivate(actor=org.admin, person=org.member)
+
+    assert before[0] and not gone[0] and gone[1] == before[1] - 1
+    assert listed_and_counted() == before
+
+
+def _fresh_community(community: Community) -> Community:
+    return Community.objects.get(pk=community.pk)

@@ -294,4 +294,23 @@ def person_deactivate(*, actor: Person, person: Person, successors: dict[int, Pe
         )
         handed.append((community, successor))
     person_set_active(actor=actor, person=person, active=False)
+    _recount_communities_of(person)
     return Handover(person=person, successors=handed, leaderless=leaderless)
+
+
+@transaction.atomic
+def person_reactivate(*, actor: Person, person: Person) -> None:
+    """Access back; the communities they are still in count them again (leadership stays
+    with the successors)."""
+    person_set_active(actor=actor, person=person, active=True)
+    _recount_communities_of(person)
+
+
+def _recount_communities_of(person: Person) -> None:
+    """Member counts leave out deactivated people, as the member lists do."""
+    community_ids = list(
+        Membership.objects.filter(person=person, left_at__isnull=True).values_list(
+            "community_id", flat=True
+        )
+    )
+    community_services.community_recount_members(community_ids=community_ids)

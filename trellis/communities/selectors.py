@@ -87,9 +87,9 @@ def members_by_role(
     """Leaders first, newest members first; each list is capped (the API pages through all)."""
     if not access.can_view_community(viewer, community):
         raise NotFound("No such community, or it is private.")
-    base = Membership.objects.filter(community=community, left_at__isnull=True).select_related(
-        "person", "person__department"
-    )
+    base = Membership.objects.filter(
+        community=community, left_at__isnull=True, person__is_active=True
+    ).select_related("person", "person__department")
     groups = []
     for role in ROLE_ORDER:
         members = list(base.filter(role=role).order_by("-joined_at", "-pk")[:limit])
@@ -217,7 +217,9 @@ def community_members(
     """Active members of a community the viewer may see, by role then newest, for paging."""
     if not access.can_view_community(viewer, community):
         raise NotFound("No such community, or it is private.")
-    members = Membership.objects.filter(community=community, left_at__isnull=True)
+    members = Membership.objects.filter(
+        community=community, left_at__isnull=True, person__is_active=True
+    )
     if role:
         members = members.filter(role=role)
     rank = Case(

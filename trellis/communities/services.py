@@ -149,8 +149,11 @@ def _lock_roster(community: Community) -> None:
 
 
 def community_recount_members(*, community_ids: list[int] | None = None) -> None:
-    """Rebuild the stored member counts from the memberships (after bulk loads or imports)."""
-    active = Membership.objects.filter(community=OuterRef("pk"), left_at__isnull=True)
+    """Rebuild the stored member counts from the memberships (after bulk loads or imports, or
+    a person deactivated: they no longer count)."""
+    active = Membership.objects.filter(
+        community=OuterRef("pk"), left_at__isnull=True, person__is_active=True
+    )
     counts = active.order_by().values("community").annotate(n=Count("pk")).values("n")
     communities = Community.objects.all()
     if community_ids is not None:

@@ -14,6 +14,7 @@ from trellis.library.models import (
     DUE_BEFORE,
     STALE_AFTER,
     Freshness,
+    QuestionGuide,
     Resource,
     ResourceVersion,
 )
@@ -104,6 +105,12 @@ def resource_duplicates(*, viewer: access.Viewer, resource: Resource) -> list[Re
 
 def promoted_from(*, viewer: access.Viewer, question_id: int) -> list[Resource]:
     return list(visible_resources(viewer).filter(source_post_id=question_id)[:5])
+
+
+def answering_guides(*, viewer: access.Viewer, question_id: int) -> list[Resource]:
+    """Library resources a curator kept as this question's answer when merging duplicates."""
+    linked = QuestionGuide.objects.filter(question_id=question_id).values("resource_id")
+    return list(visible_resources(viewer).filter(canonical=None, pk__in=linked)[:5])
 
 
 def resources_due_for_reminder(*, now: datetime | None = None) -> list[Resource]:

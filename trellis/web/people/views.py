@@ -259,7 +259,7 @@ def admin_person_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
     person = _managed_person(request, pk)
     if request.method == "POST":
         try:
-            services.person_set_active(actor=request.user, person=person, active=True)
+            handover.person_reactivate(actor=request.user, person=person)
         except ServiceError as error:
             report_error(request, error)
         else:

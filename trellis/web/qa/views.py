@@ -16,7 +16,7 @@ from trellis.core.errors import NotFound, ServiceError
 from trellis.core.text import html_to_text
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.expertise.selectors import routing_lines
-from trellis.library.selectors import promoted_from
+from trellis.library.selectors import answering_guides, promoted_from
 from trellis.qa import selectors, services
 from trellis.qa.links import question_url
 from trellis.qa.models import BodyFormat, Post, PostKind
@@ -132,6 +132,7 @@ def question_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_curate": can_curate,
         "can_close": access.can_close_question(viewer, question.author_id, question.community),
         "guides": promoted_from(viewer=viewer, question_id=question.pk),
+        "answering_guides": answering_guides(viewer=viewer, question_id=question.pk),
         "routing": routing_lines(viewer=viewer, question=question),
         "can_route": access.can_route_in(viewer, question.community),
         "connect_form": ConnectForm(),
