@@ -15,7 +15,8 @@ link type: MAP@100, MRR, nDCG@10, R@10 and R@100 for
   its common-word pruning (`lexical.plan`), and lexical_every_word without it: the quality
   cost of the pruning;
 - semantic and hybrid: per embedding variant (`--variants`; model, precision, tokens; a
-  "+nofloor" suffix turns the model's relevance floor off, for a comparison in one run);
+  "+nofloor" suffix turns the model's relevance floor off, "+floor0.247" one floor for every use,
+  for a comparison in one run);
 - ask: the ask form's "already asked?" panel (hybrid, close in meaning only, five shown): its
   r@10 is the share of queries whose linked earlier question it still shows.
 
@@ -93,7 +94,12 @@ def variant_embedder(spec: str, cache: Path) -> Any:
 
     if spec.endswith("+nofloor"):
         model = variant_embedder(spec.removesuffix("+nofloor"), cache)
-        model.relevance_floor = 0.0
+        model.relevance_floor = model.standalone_floor = 0.0
+        return model
+    if "+floor" in spec:  # "int8-128+floor0.247": one floor for every use, to compare
+        base, floor = spec.split("+floor")
+        model = variant_embedder(base, cache)
+        model.relevance_floor = model.standalone_floor = float(floor)
         return model
 
     if spec == "static":

@@ -9,10 +9,13 @@ from statistics import median
 
 import pytest
 from django.db.models import Min
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.first_contact import FirstContact
 from tests.first_contact_queries import WHO_KNOWS_QUERIES, WhoKnowsQuery
+from tests.nonsense_queries import NONSENSE_QUERIES
 from tests.shared_org import SharedBuild
 from trellis.communities.models import Membership
 from trellis.expertise import selectors
@@ -23,6 +26,7 @@ from trellis.ops import demo_corpus
 from trellis.people.models import Person
 from trellis.qa.models import Post, PostKind, PostTag
 from trellis.search import embeddings
+from trellis.search import selectors as search
 from trellis.search.query import STOPWORDS
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +143,19 @@ def test_every_newcomers_first_mentor_shares_a_skill_a_subject_or_a_community(
             )
         )
         assert skills or subjects or places, f"{newcomer.title} -> {mentor.title}"
+
+
+def test_nonsense_gets_nothing_by_meaning_and_the_ask_panel_says_no_close_match(
+    first_contact: FirstContact, client: Client
+) -> None:
+    member = Person.objects.get(email=first_contact.demo.sample_email)
+    client.force_login(member)
+    for query in NONSENSE_QUERIES:
+        by_meaning = search.search(viewer=member, text=query, mode="semantic")
+        assert by_meaning.hits == [], f"{query!r} found {by_meaning.hits[0].document.title!r}"
+        panel = client.get(reverse("search-similar"), {"title": query})
+        assert 'data-testid="no-close-match"' in panel.content.decode(), query
+    # while a real question still finds what was asked before
+    panel = client.get(reverse("search-similar"), {"title": "helm rollback failed"})
+    assert "no-close-match" not in panel.content.decode()
+    assert "helm" in panel.content.decode().lower()

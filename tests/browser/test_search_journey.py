@@ -11,6 +11,7 @@ from tests.browser.test_qa_journey import open_as
 from tests.personas import Org, build_content, build_org
 from trellis.library import services as library_services
 from trellis.library.models import Resource
+from trellis.qa import services as qa_services
 from trellis.qa.models import Post
 
 pytestmark = pytest.mark.browser
@@ -29,25 +30,53 @@ def org(transactional_db: None) -> Org:
     return org
 
 
-def test_typing_a_question_that_exists_shows_it_before_posting(
+def test_a_member_asking_sees_what_exists_with_its_state_or_no_close_match(
     browser: Browser,
     live_server: LiveServer,
     org: Org,
     screenshots: Path,
 ) -> None:
+    """The member's journey: type a question that was asked before and see it, marked with
+    how far it got (answered, or a guide), in the chosen community first; type one nobody
+    asked and hear so; then ask it."""
+    accepted = org.content.public_answer if org.content else None
+    assert accepted is not None
+    qa_services.answer_accept(actor=org.member, answer=accepted)
     errors: list[str] = []
     context, page = open_as(browser, live_server.url, org.newcomer.email, errors)
-    page.goto(f"{live_server.url}/questions/ask/")
+    page.goto(f"{live_server.url}/c/{org.public.slug}/")
+    page.get_by_role("link", name="Ask a question").first.click()
+    expect(page.get_by_label("Where")).to_have_value(org.public.slug)
     questions_before = Post.objects.count()
     page.get_by_label("Title").press_sequentially("Rolling back a helm release", delay=20)
     similar = page.get_by_test_id("similar")
     expect(similar).to_be_visible()
-    expect(
-        similar.get_by_role("link", name="How do I roll back a Helm release safely?")
-    ).to_be_visible()
-    expect(similar.get_by_role("link", name="Helm release checklist")).to_be_visible()
+    question = similar.get_by_role("listitem").filter(
+        has=page.get_by_role("link", name="How do I roll back a Helm release safely?")
+    )
+    expect(question).to_contain_text("Accepted answer")
+    expect(question).to_contain_text("in this community")
+    guide = similar.get_by_role("listitem").filter(
+        has=page.get_by_role("link", name="Helm release checklist")
+    )
+    expect(guide).to_contain_text("Library")
     assert "/questions/ask/" in page.url and Post.objects.count() == questions_before
-    page.screenshot(path=screenshots / "search-01-similar-while-typing.png", full_page=True)
+    page.screenshot(path=screenshots / "member-01-already-asked-with-badges.png", full_page=True)
+
+    page.get_by_label("Title").fill("")
+    page.get_by_label("Title").press_sequentially("Purple elephant teleport banana", delay=10)
+    expect(page.get_by_test_id("no-close-match")).to_be_visible()
+    expect(page.get_by_text("Already asked or written up?")).to_have_count(0)
+    page.screenshot(path=screenshots / "member-02-no-close-match.png", full_page=True)
+
+    page.get_by_label("Title").fill("How do we size a staging cluster for load tests?")
+    page.get_by_label("Details").fill("We want staging to resemble production for a day of tests.")
+    page.get_by_role("button", name="Post your question").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "How do we size a staging cluster for load tests?"
+    )
+    assert Post.objects.count() == questions_before + 1
+    page.screenshot(path=screenshots / "member-03-asked.png", full_page=True)
     context.close()
     assert errors == []
 

@@ -94,8 +94,10 @@ def ranked_ids(
     the lexical plan of the text when the caller made it already.
 
     Semantic hits below the model's relevance floor are dropped: the nearest neighbour of a
-    nonsense query is still nonsense. With `close_only` (offering what already exists), a hit
-    must also be close in meaning when the model is on: one shared word is not enough."""
+    nonsense query is still nonsense. Between the relevance and the standalone floor a hit is
+    kept only when the words found it too; search by meaning alone keeps only what is above
+    the standalone floor. With `close_only` (offering what already exists as the answer), a
+    hit must be above the standalone floor when the model is on: shared words are not enough."""
     terms = parse(text, prefix_last=prefix_last)
     rankings: list[list[tuple[int, float]]] = []
     if mode in ("hybrid", "lexical"):
@@ -111,13 +113,18 @@ def ranked_ids(
                 4 if (filters.community_id or filters.tag or filters.since or filters.until) else 1
             )
             found = semantic.search(vector, model.name, scope, filters.kinds, limit * extra)
+            worded = {pk for pk, _ in rankings[0]} if rankings else set()
             floor = embeddings.relevance_floor(model)
-            close = [hit for hit in found if hit[1] >= floor]
+            alone = embeddings.standalone_floor(model)
+            close = [
+                hit for hit in found if hit[1] >= alone or (hit[1] >= floor and hit[0] in worded)
+            ]
             rankings.append(_apply_filters(close, scope, filters)[:limit])
             used_semantic = True
     fused = rankings[0] if len(rankings) == 1 else reciprocal_rank(rankings)[:limit]
     if close_only and used_semantic:
-        near = {pk for pk, _ in rankings[-1]}
+        alone = embeddings.standalone_floor(model) if model is not None else 0.0
+        near = {pk for pk, cosine in rankings[-1] if cosine >= alone}
         fused = [hit for hit in fused if hit[0] in near]
     return fused, used_semantic
 

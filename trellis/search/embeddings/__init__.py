@@ -90,6 +90,12 @@ def relevance_floor(model: Embedder) -> float:
     return float(getattr(model, "relevance_floor", 0.0))
 
 
+def standalone_floor(model: Embedder) -> float:
+    """The cosine above which meaning alone vouches for a hit, with no word in common (the
+    relevance floor for a model that declares no other)."""
+    return max(relevance_floor(model), float(getattr(model, "standalone_floor", 0.0)))
+
+
 def semantic_off_reason() -> str:
     return (_override[-1] if _override else _configured())[1]
 

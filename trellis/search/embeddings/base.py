@@ -12,7 +12,8 @@ class EmbeddingUnavailable(RuntimeError):
 
 class Embedder(Protocol):
     """A text embedder. It may also declare `relevance_floor`, the cosine below which its
-    neighbours are unrelated (see `embeddings.relevance_floor`)."""
+    neighbours are unrelated, and `standalone_floor`, above which meaning alone vouches for
+    one (see `embeddings.relevance_floor` and `embeddings.standalone_floor`)."""
 
     name: str
     dim: int
