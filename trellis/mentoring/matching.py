@@ -9,11 +9,13 @@ Jonker-Volgenant solver (`min_weight_full_bipartite_matching`). Each newcomer al
 mentor would cost the cohort more than it gains (or nobody fits them at all).
 """
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+from django.db.models import Count, Q
 from django.utils import timezone
 from scipy.sparse import csr_array  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import (  # type: ignore[import-untyped]
@@ -27,6 +29,7 @@ from trellis.mentoring.models import OPEN_STATUSES, Mentorship
 from trellis.people.models import Person
 
 PER_MENTEE = 25  # candidate mentors per newcomer considered by the assignment
+COHORT_SIZE = 40  # newcomers matched at once: a table an admin can read, a page that answers fast
 NOBODY = 1e-9  # weight of leaving a newcomer unmatched (the solver wants non-zero weights)
 
 
@@ -91,6 +94,26 @@ class CohortPlan:
     window_days: int
     pairs: list[PlannedPair] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
+    without_mentor: int = 0  # newcomers without an open mentorship, in this plan or not
+    with_mentor: int = 0  # newcomers who already have an open mentorship (not in the plan)
+    page: int = 1  # which `size` newcomers, longest waiting first
+    size: int = COHORT_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.without_mentor / self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.size + 1
 
     @property
     def newcomers(self) -> int:
@@ -101,37 +124,43 @@ class CohortPlan:
         return sum(p.suggestion.score for p in self.pairs)
 
 
-def cohort_plan(*, viewer: access.Viewer, today: date | None = None) -> CohortPlan:
-    """Every current newcomer without an open mentorship, matched at once (org admins only)."""
+def cohort_plan(
+    *, viewer: access.Viewer, today: date | None = None, page: int = 1, size: int = COHORT_SIZE
+) -> CohortPlan:
+    """Newcomers without an open mentorship, `size` at a time (page 1: those who have waited
+    longest), matched at once (org admins only). Matching the whole window at once grows
+    with the organisation (thousands of newcomers at 50,000 people), and no admin reads a
+    table that long; confirming a page lets the next newcomers move up."""
     if not access.can_manage_people(viewer):
         raise Forbidden("Only an org admin can match a cohort.")
     today = today or timezone.localdate()
-    plan = CohortPlan(today=today, window_days=selectors.newcomer_days())
-    people = list(
-        selectors.newcomers(today).select_related("department").order_by("start_date", "name")
+    in_window = selectors.newcomers(today)
+    matched = Mentorship.objects.filter(status__in=OPEN_STATUSES).values("mentee_id")
+    counts = in_window.aggregate(everyone=Count("pk"), busy=Count("pk", filter=Q(pk__in=matched)))
+    plan = CohortPlan(
+        today=today,
+        window_days=selectors.newcomer_days(),
+        without_mentor=counts["everyone"] - counts["busy"],
+        with_mentor=counts["busy"],
+        size=size,
     )
-    busy = dict(
-        Mentorship.objects.filter(mentee__in=people, status__in=OPEN_STATUSES)
-        .select_related("mentor")
-        .values_list("mentee_id", "mentor__name")
+    plan.page = min(max(page, 1), plan.pages)  # past the end: the last page
+    start = (plan.page - 1) * size
+    people = list(
+        in_window.exclude(pk__in=matched)
+        .select_related("department")
+        .order_by("start_date", "name", "pk")[start : start + size]
     )
     ranker = selectors.Ranker(today)
-    ranker.prepare(p for p in people if p.pk not in busy)  # the whole cohort in a few queries
-    candidates: dict[int, list[selectors.Suggestion]] = {}
-    for person in people:
-        if person.pk in busy:
-            plan.unmatched.append(
-                Unmatched(person, f"Already has an open mentorship with {busy[person.pk]}.")
-            )
-            continue
-        candidates[person.pk] = ranker.rank(person, limit=PER_MENTEE)
+    ranker.prepare(people)  # the whole cohort in a few queries
+    candidates = {person.pk: ranker.rank(person, limit=PER_MENTEE) for person in people}
     scores = {(mentee, s.mentor.pk): s.score for mentee, found in candidates.items() for s in found}
     capacity = {s.mentor.pk: s.free for found in candidates.values() for s in found}
-    matched = assign(scores, capacity)
+    chosen_mentor = assign(scores, capacity)
     by_pk = {p.pk: p for p in people}
     for mentee_id, found in candidates.items():
         mentee = by_pk[mentee_id]
-        mentor_id = matched.get(mentee_id)
+        mentor_id = chosen_mentor.get(mentee_id)
         if mentor_id is not None:
             chosen = next(s for s in found if s.mentor.pk == mentor_id)
             plan.pairs.append(PlannedPair(mentee, chosen))

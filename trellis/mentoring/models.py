@@ -6,10 +6,14 @@ is proposed, and *ended* by either side once it runs. A proposed or accepted men
 *open*: it holds one of the mentor's places, and a pair has at most one open mentorship.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+from trellis.mentoring.reasons import Reader, Why, worded
 
 MAX_CAPACITY = 10
 MAX_ID = 2**63 - 1  # ids are 64-bit (as trellis.api.schemas.MAX_ID): a bigger one overflows
@@ -88,7 +92,9 @@ class Mentorship(models.Model):
     cohort = models.ForeignKey(
         Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentorships"
     )
-    reasons = models.TextField(blank=True)  # why this pair, one reason a line
+    reasons = models.TextField(blank=True)  # why this pair, one reason a line, for the mentee
+    # The facts behind the reasons (`mentoring.reasons.Why`), so each side reads its own wording.
+    why = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=1000, blank=True)  # from whoever proposed it
     mentor_accepted_at = models.DateTimeField(null=True, blank=True)
     mentee_accepted_at = models.DateTimeField(null=True, blank=True)
@@ -136,4 +142,20 @@ class Mentorship(models.Model):
 
     @property
     def reason_list(self) -> list[str]:
+        """The reasons as the mentee reads them (stored when it was proposed)."""
         return [line for line in self.reasons.splitlines() if line.strip()]
+
+    def reasons_for(self, reader: Reader, *, today: date, newcomer_since: date) -> list[str]:
+        """Why this pair, worded for the mentee, the mentor or an org admin. A mentorship
+        proposed before the facts were kept has only the mentee's wording: nobody else reads
+        it (a mentor would be told of "a department you are not in yet")."""
+        if self.why:
+            return worded(
+                Why.from_json(self.why),
+                reader=reader,
+                mentor=self.mentor,
+                mentee=self.mentee,
+                today=today,
+                newcomer_since=newcomer_since,
+            )
+        return self.reason_list if reader is Reader.MENTEE else []

@@ -13,6 +13,7 @@ their mentor offer or has no free place, who is a newcomer themselves, inactive,
 has an open (or a declined) mentorship with the mentee is suggested.
 """
 
+import functools
 import json
 import math
 import re
@@ -26,11 +27,18 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from trellis.communities.models import Membership
+from trellis.communities.models import Community, Membership
 from trellis.core import access
 from trellis.core.models import Tag
 from trellis.expertise.models import Availability, TopicEvidence
-from trellis.mentoring.models import OPEN_STATUSES, MentorOffer, Mentorship, MentorshipStatus
+from trellis.mentoring.models import (
+    DEFAULT_CAPACITY,
+    OPEN_STATUSES,
+    MentorOffer,
+    Mentorship,
+    MentorshipStatus,
+)
+from trellis.mentoring.reasons import Reader, TopicFit, Why, worded
 from trellis.people.models import Person
 
 SKILL_WEIGHT = 0.7  # a listed skill the mentee names, against log1p of decayed evidence
@@ -38,8 +46,10 @@ CROSS_WEIGHT = 0.5  # a mentor in another department
 REACH_WEIGHT = 0.5  # communities spanning REACH_FULL departments or more
 REACH_FULL = 5
 ROOM_WEIGHT = 0.25  # all places free
+MAX_BONUS = CROSS_WEIGHT + REACH_WEIGHT + ROOM_WEIGHT  # what a score adds to topic fit at most
 MAX_TERMS = 40
 MAX_CANDIDATES = 200  # by topic fit, before reach and room are looked at
+STATE_BATCH = 200  # candidates whose state (room, availability) is read at once, best fit first
 MAX_OPEN_AS_MENTEE = 3  # open requests a mentee may have at once
 
 GENERIC_WORDS = frozenset(
@@ -113,9 +123,10 @@ def _normal(text: str) -> str:
     return re.sub(r"[\s_]+", "-", text.strip().lower())[:50]
 
 
-def _skill_terms(skill: str) -> set[str]:
+@functools.lru_cache(maxsize=8192)  # people list the same skills: each is read once
+def _skill_terms(skill: str) -> frozenset[str]:
     words = {w.strip(".-") for w in WORD.findall(skill.lower())}
-    return ({_normal(skill)} | words) - GENERIC_WORDS - {""}
+    return frozenset(({_normal(skill)} | words) - GENERIC_WORDS - {""})
 
 
 def mentee_terms(person: Person) -> set[str]:
@@ -135,17 +146,9 @@ def mentee_terms(person: Person) -> set[str]:
 
 
 @dataclass
-class TopicFit:
-    tag: str
-    answers: int
-    accepted: int
-    guides: int
-    score: float
-
-
-@dataclass
 class Suggestion:
     mentor: Person
+    mentee: Person  # whom the mentor is suggested for
     score: float = 0.0
     topics: list[TopicFit] = field(default_factory=list)
     skills: list[str] = field(default_factory=list)  # the mentor's skills the mentee names
@@ -160,32 +163,36 @@ class Suggestion:
         return math.log1p(sum(t.score for t in self.topics)) + SKILL_WEIGHT * len(self.skills)
 
     @property
+    def why(self) -> Why:
+        return Why(
+            topics=self.topics,
+            skills=self.skills,
+            communities=self.communities,
+            departments_reached=self.departments_reached,
+            capacity=self.capacity,
+            free=self.free,
+        )
+
+    def reasons_for(self, reader: Reader) -> list[str]:
+        """Why this mentor, worded for the mentee, the mentor or an org admin."""
+        today = timezone.localdate()
+        return worded(
+            self.why,
+            reader=reader,
+            mentor=self.mentor,
+            mentee=self.mentee,
+            today=today,
+            newcomer_since=newcomer_since(today),
+        )
+
+    @property
     def reasons(self) -> list[str]:
-        said = []
-        for t in self.topics[:3]:
-            parts = []
-            if t.answers:
-                parts.append(f"{t.answers} answer{'s' if t.answers != 1 else ''}")
-            if t.accepted:
-                parts.append(f"{t.accepted} accepted")
-            if t.guides:
-                parts.append(f"owns {t.guides} guide{'s' if t.guides != 1 else ''}")
-            said.append(f"knows {t.tag}: " + ", ".join(parts))
-        if self.skills:
-            said.append("lists " + ", ".join(self.skills[:5]) + " among their skills")
-        department = self.mentor.department
-        if department is not None and self.other_department:
-            said.append(f"in {department.name}, a department you are not in yet")
-        elif department is not None:
-            said.append(f"in your department, {department.name}")
-        if self.communities:
-            plural = "ies" if self.communities != 1 else "y"
-            people = f"people from {self.departments_reached} department"
-            people += "s" if self.departments_reached != 1 else ""
-            said.append(f"in {self.communities} communit{plural} with {people}")
-        if self.capacity:
-            said.append(f"has room for {self.free} more mentee{'s' if self.free != 1 else ''}")
-        return said
+        """For the mentee, who reads about the mentor."""
+        return self.reasons_for(Reader.MENTEE)
+
+    @property
+    def reasons_for_admin(self) -> list[str]:
+        return self.reasons_for(Reader.ADMIN)
 
 
 @dataclass
@@ -216,11 +223,26 @@ def open_count(mentor_ids: set[int]) -> dict[int, int]:
     return {r["mentor_id"]: r["n"] for r in rows}
 
 
+MENTOR_FIELDS = ("name", "email", "title", "department", "start_date", "is_active")
+
+
 def mentor_states(person_ids: set[int], today: date | None = None) -> dict[int, MentorState]:
     """For each of these people (those who exist), whether they may take a mentee today."""
     today = today or timezone.localdate()
-    people = Person.objects.filter(pk__in=person_ids).select_related("department")
-    offers = {o.person_id: o for o in MentorOffer.objects.filter(person_id__in=person_ids)}
+    # What a suggestion shows of a mentor and what decides their state; not the whole row
+    # (bio, skills, interests) of hundreds of people.
+    people = (
+        Person.objects.filter(pk__in=person_ids)
+        .select_related("department")
+        .only(*MENTOR_FIELDS, "department__name", "department__slug")
+    )
+    # Plain values, not MentorOffer rows: a cohort asks about hundreds of people at once.
+    offers = {
+        pk: (is_open, capacity)
+        for pk, is_open, capacity in MentorOffer.objects.filter(
+            person_id__in=person_ids
+        ).values_list("person_id", "open", "capacity")
+    }
     away = {
         a.person_id: a
         for a in Availability.objects.filter(person_id__in=person_ids)
@@ -229,7 +251,7 @@ def mentor_states(person_ids: set[int], today: date | None = None) -> dict[int, 
     taken = open_count(person_ids)
     states = {}
     for person in people:
-        offer = offers.get(person.pk) or MentorOffer(person=person)
+        is_open, capacity = offers.get(person.pk, (True, DEFAULT_CAPACITY))
         used = taken.get(person.pk, 0)
         problem = None
         if not person.is_active:
@@ -238,11 +260,11 @@ def mentor_states(person_ids: set[int], today: date | None = None) -> dict[int, 
             problem = f"{person.name} is a newcomer too."
         elif person.pk in away:
             problem = f"{person.name} is away or prefers not to be asked at the moment."
-        elif not offer.open or offer.capacity == 0:
+        elif not is_open or capacity == 0:
             problem = f"{person.name} is not mentoring at the moment."
-        elif used >= offer.capacity:
-            problem = f"{person.name} has no room left ({used} of {offer.capacity} places taken)."
-        states[person.pk] = MentorState(person, offer.capacity, used, problem)
+        elif used >= capacity:
+            problem = f"{person.name} has no room left ({used} of {capacity} places taken)."
+        states[person.pk] = MentorState(person, capacity, used, problem)
     return states
 
 
@@ -253,17 +275,19 @@ class MenteeFacts:
     topics among their skills, the communities they may see, and the mentors they already
     have an open (or a declined) mentorship with."""
 
+    mentee_id: int
     terms: set[str]
     evidence: dict[int, list[TopicFit]]
     skills: dict[int, list[str]]
     visible: access.SearchScope
     closed: set[int]
+    by_fit: list[int] | None = None  # candidates, best topic fit first (worked out once)
 
 
 SKILL_PREFILTER_TOKENS = 100  # more tokens than this: read every listed skill, no LIKE prefilter
 
 
-def _skill_holders(terms: set[str]) -> dict[int, list[tuple[str, set[str]]]]:
+def _skill_holders(terms: set[str]) -> dict[int, list[tuple[str, frozenset[str]]]]:
     """People who list one of the terms among their skills (the skill as a whole, or one of its
     words), with each of their skills and its terms: one query, however many terms."""
     if not terms:
@@ -278,12 +302,34 @@ def _skill_holders(terms: set[str]) -> dict[int, list[tuple[str, set[str]]]]:
             if escaped != token:
                 prefilter |= Q(skills__icontains=escaped)
         people = people.filter(prefilter)
-    found: dict[int, list[tuple[str, set[str]]]] = {}
+    found: dict[int, list[tuple[str, frozenset[str]]]] = {}
     for pk, skills in people.values_list("pk", "skills"):
         listed = [(str(s), _skill_terms(str(s))) for s in (skills or [])]
         if any(named & terms for _, named in listed):
             found[pk] = listed
     return found
+
+
+def search_scopes(people: list[Person]) -> dict[int, access.SearchScope]:
+    """`access.search_scope` of each of these people, in a query per community not everyone
+    may see (a few) instead of one per person: what everyone may see, plus each of those
+    communities for the people `access.who_can_view_in` it. One person: their own scope."""
+    if len(people) <= 1:
+        return {p.pk: access.search_scope(p) for p in people}
+    everyone = access.everyone_scope()
+    ids = {p.pk for p in people}
+    extra: dict[int, set[int]] = defaultdict(set)
+    for community in Community.objects.exclude(pk__in=everyone.community_ids).only("pk"):
+        for pk in access.who_can_view_in(community, ids):
+            extra[pk].add(community.pk)
+    scopes = {}
+    for person in people:
+        if not access.is_signed_in(person) or access.is_org_admin(person):
+            scopes[person.pk] = access.search_scope(person)  # no query for either
+        else:
+            seen = everyone.community_ids | extra[person.pk]
+            scopes[person.pk] = access.SearchScope(True, False, frozenset(seen))
+    return scopes
 
 
 class Ranker:
@@ -299,6 +345,7 @@ class Ranker:
         self._communities: dict[int, list[int]] = {}  # mentor -> active communities
         self._departments: dict[int, set[int]] = {}  # community -> members' departments
         self._facts: dict[int, MenteeFacts] = {}  # mentee -> what ranking needs of them
+        self._reaches: dict[tuple[int, access.SearchScope], tuple[int, int]] = {}
 
     def states(self, ids: set[int]) -> dict[int, MentorState]:
         unknown = ids - set(self._states)
@@ -351,7 +398,7 @@ class Ranker:
         everything = set().union(*terms.values())
         # The one read that depends on who looks; evidence is filtered with it below
         # (`SearchScope.covers`: org-wide rows, or a community they may see).
-        visible = {pk: access.search_scope(m) for pk, m in todo.items()}
+        visible = search_scopes(list(todo.values()))
         signed_in = {pk for pk, m in todo.items() if access.is_signed_in(m)}
         tags = (
             dict(Tag.objects.filter(name__in=everything).values_list("pk", "name"))
@@ -404,10 +451,10 @@ class Ranker:
             hits = {hit for term in mine for hit in by_term.get(term, [])}
             for holder, position in sorted(hits):  # each holder's skills in their own order
                 skills[holder].append(holders[holder][position][0])
-            self._facts[pk] = MenteeFacts(mine, dict(evidence), dict(skills), sees, closed[pk])
-        if mentors is None:
-            candidates = set().union(*(self._candidates(pk, self._facts[pk]) for pk in todo))
-            states = self.states(candidates)
+            self._facts[pk] = MenteeFacts(pk, mine, dict(evidence), dict(skills), sees, closed[pk])
+        if mentors is None:  # each mentee's best fits at once; rank reads more if need be
+            best = set().union(*(self._by_fit(self._facts[pk])[:STATE_BATCH] for pk in todo))
+            states = self.states(best)
             self._load_communities({pk for pk, s in states.items() if s.problem is None and s.free})
 
     @staticmethod
@@ -415,28 +462,42 @@ class Ranker:
         return (set(facts.evidence) | set(facts.skills)) - {mentee_id} - facts.closed
 
     def facts(self, mentee: Person) -> MenteeFacts:
-        self.prepare([mentee], mentors=set())  # rank and explain read the mentors they need
+        if mentee.pk not in self._facts:
+            self.prepare([mentee], mentors=set())  # rank and explain read the mentors they need
         return self._facts[mentee.pk]
+
+    def _reach(self, mentor_id: int, visible: access.SearchScope) -> tuple[int, int]:
+        """The mentor's communities within `visible`, and the departments among their
+        members: the same for every mentee who sees the same communities, so kept."""
+        key = (mentor_id, visible)
+        if key not in self._reaches:
+            shown = [c for c in self._communities.get(mentor_id, []) if visible.covers(c)]
+            departments = set().union(*(self._departments[c] for c in shown))
+            self._reaches[key] = (len(shown), len(departments))
+        return self._reaches[key]
 
     def explain(self, mentee: Person, mentor: Person) -> Suggestion:
         """Why this mentor for this mentee (whether or not they fit at all)."""
         facts = self.facts(mentee)
-        self._load_communities({mentor.pk})
-        state = self.states({mentor.pk}).get(mentor.pk)
+        if mentor.pk not in self._communities:
+            self._load_communities({mentor.pk})
+        if mentor.pk not in self._states:
+            self.states({mentor.pk})
+        state = self._states[mentor.pk]
         topics = sorted(
             facts.evidence.get(mentor.pk, []), key=lambda t: (-t.score, -t.answers, t.tag)
         )
         suggestion = Suggestion(
-            mentor=mentor, topics=topics, skills=facts.skills.get(mentor.pk, [])
+            mentor=mentor, mentee=mentee, topics=topics, skills=facts.skills.get(mentor.pk, [])
         )
         suggestion.other_department = bool(
             mentor.department_id
             and mentee.department_id
             and mentor.department_id != mentee.department_id
         )
-        shown = [c for c in self._communities.get(mentor.pk, []) if facts.visible.covers(c)]
-        suggestion.communities = len(shown)
-        suggestion.departments_reached = len(set().union(*(self._departments[c] for c in shown)))
+        suggestion.communities, suggestion.departments_reached = self._reach(
+            mentor.pk, facts.visible
+        )
         if state is not None:
             suggestion.capacity, suggestion.free = state.capacity, state.free
         reach = min(suggestion.departments_reached, REACH_FULL) / REACH_FULL
@@ -449,24 +510,70 @@ class Ranker:
         )
         return suggestion
 
+    @staticmethod
+    def _fit(facts: MenteeFacts, mentor_id: int) -> float:
+        """`Suggestion.topic_fit` before the suggestion is made."""
+        topics = facts.evidence.get(mentor_id, [])
+        return math.log1p(sum(t.score for t in topics)) + SKILL_WEIGHT * len(
+            facts.skills.get(mentor_id, [])
+        )
+
+    def _by_fit(self, facts: MenteeFacts) -> list[int]:
+        """The mentee's possible mentors, best topic fit first (None of them read yet)."""
+        if facts.by_fit is None:
+            fit = {pk: self._fit(facts, pk) for pk in self._candidates(facts.mentee_id, facts)}
+            facts.by_fit = sorted((pk for pk in fit if fit[pk] > 0), key=lambda pk: (-fit[pk], pk))
+        return facts.by_fit
+
+    def _worth_explaining(
+        self, mentee: Person, facts: MenteeFacts, chosen: list[MentorState], limit: int
+    ) -> list[MentorState]:
+        """Of these mentors, those who may still make the top `limit`: everything of a score
+        but the reach is known without explaining, and the reach adds at most REACH_WEIGHT."""
+        if len(chosen) <= limit:
+            return chosen
+
+        def known(state: MentorState) -> float:
+            person = state.person
+            other = bool(
+                person.department_id
+                and mentee.department_id
+                and person.department_id != mentee.department_id
+            )
+            room = state.free / state.capacity if state.capacity else 0.0
+            return self._fit(facts, person.pk) + CROSS_WEIGHT * other + ROOM_WEIGHT * room
+
+        scores = {state.person.pk: known(state) for state in chosen}
+        bar = sorted(scores.values(), reverse=True)[limit - 1] - REACH_WEIGHT - 1e-9
+        return [state for state in chosen if scores[state.person.pk] >= bar]
+
     def rank(self, mentee: Person, limit: int = 10) -> list[Suggestion]:
+        """The `limit` best mentors for the mentee. Candidates are walked best topic fit first
+        and only as far as needed: a score is the topic fit plus at most MAX_BONUS (department,
+        reach, room), so once `limit` mentors who may take a mentee are found, whoever fits
+        more than MAX_BONUS worse than the last of them cannot make the list. At 50,000 people
+        nearly everyone knows something a cohort names; reading them all took seconds."""
         facts = self.facts(mentee)
-        evidence, skills = facts.evidence, facts.skills
-        states = self.states(self._candidates(mentee.pk, facts))
-        ids = {pk for pk, s in states.items() if s.problem is None and s.free > 0}
-        if not ids:
-            return []
-        prelim = sorted(
-            ids,
-            key=lambda pk: (
-                -(
-                    math.log1p(sum(t.score for t in evidence.get(pk, [])))
-                    + SKILL_WEIGHT * len(skills.get(pk, []))
-                )
-            ),
-        )[:MAX_CANDIDATES]
-        self._load_communities(set(prelim))
-        found = [self.explain(mentee, states[pk].person) for pk in prelim]
+        order = self._by_fit(facts)
+        chosen: list[MentorState] = []
+        floor = -math.inf
+        for start in range(0, len(order), STATE_BATCH):
+            batch = order[start : start + STATE_BATCH]
+            batch = [pk for pk in batch if self._fit(facts, pk) >= floor]
+            states = self.states(set(batch))
+            for pk in batch:
+                state = states.get(pk)
+                if state is None or state.problem is not None or state.free <= 0:
+                    continue
+                chosen.append(state)
+                if len(chosen) == limit:
+                    # Sums in another order may differ a hair: keep ties.
+                    floor = self._fit(facts, pk) - MAX_BONUS - 1e-9
+            if len(chosen) >= MAX_CANDIDATES or len(batch) < STATE_BATCH:
+                break
+        chosen = self._worth_explaining(mentee, facts, chosen[:MAX_CANDIDATES], limit)
+        self._load_communities({state.person.pk for state in chosen})
+        found = [self.explain(mentee, state.person) for state in chosen]
         found = [s for s in found if s.topic_fit > 0]
         return sorted(found, key=lambda s: (-s.score, s.mentor.name, s.mentor.pk))[:limit]
 
@@ -503,10 +610,22 @@ class MentorshipSeen:
     proposed_by_viewer: bool
     declined_by_viewer: bool
     can_accept: bool
+    reasons: list[str]  # why this pair, worded for the viewer's side
+
+
+def reader_of(viewer: access.Viewer, mentorship: Mentorship) -> Reader:
+    """Which side's wording the viewer reads: their own side, or an onlooker's."""
+    if access.is_self(viewer, mentorship.mentor_id):
+        return Reader.MENTOR
+    if access.is_self(viewer, mentorship.mentee_id):
+        return Reader.MENTEE
+    return Reader.ADMIN
 
 
 def mentorships_seen(*, viewer: access.Viewer) -> list[MentorshipSeen]:
     """`mentorships_of`, each with the viewer's part in it, for the mentorships page."""
+    today = timezone.localdate()
+    since = newcomer_since(today)
     return [
         MentorshipSeen(
             mentorship=m,
@@ -515,6 +634,7 @@ def mentorships_seen(*, viewer: access.Viewer) -> list[MentorshipSeen]:
             proposed_by_viewer=access.is_self(viewer, m.proposed_by_id),
             declined_by_viewer=access.is_self(viewer, m.declined_by_id),
             can_accept=access.can_accept_mentorship(viewer, m),
+            reasons=m.reasons_for(reader_of(viewer, m), today=today, newcomer_since=since),
         )
         for m in mentorships_of(viewer=viewer)
     ]

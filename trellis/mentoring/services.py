@@ -10,6 +10,7 @@ mentors themselves, a pair has one open mentorship, active means both said yes.
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -79,12 +80,21 @@ def _notify_proposed(mentorship: Mentorship, actor: Person) -> None:
         )
 
 
-def _reasons(ranker: selectors.Ranker, mentee: Person, mentor: Person) -> str:
-    return "\n".join(ranker.explain(mentee, mentor).reasons)
+@dataclass(frozen=True)
+class Reasons:
+    """Why a pair, as stored: the mentee's wording, and the facts for everyone else's."""
+
+    text: str
+    why: dict[str, Any]
+
+
+def _reasons(ranker: selectors.Ranker, mentee: Person, mentor: Person) -> Reasons:
+    suggestion = ranker.explain(mentee, mentor)
+    return Reasons("\n".join(suggestion.reasons), suggestion.why.as_json())
 
 
 def _create(
-    *, actor: Person, mentor: Person, mentee: Person, message: str, reasons: str
+    *, actor: Person, mentor: Person, mentee: Person, message: str, reasons: Reasons
 ) -> Mentorship:
     now = timezone.now()
     try:
@@ -94,7 +104,8 @@ def _create(
                 mentee=mentee,
                 proposed_by=actor,
                 message=message,
-                reasons=reasons,
+                reasons=reasons.text,
+                why=reasons.why,
                 mentor_accepted_at=now if access.is_self(actor, mentor.pk) else None,
                 mentee_accepted_at=now if access.is_self(actor, mentee.pk) else None,
             )
@@ -249,7 +260,7 @@ class PairIn:
     mentor_id: int
 
 
-def _cohort_reasons(pairs: list[PairIn], today: date) -> dict[int, str]:
+def _cohort_reasons(pairs: list[PairIn], today: date) -> dict[int, Reasons]:
     """Why each pair (by its position), read before any row is locked, with one ranker for the
     whole cohort: a handful of queries for all the pairs plus one per mentee. Each mentor's
     room counts down as the cohort fills it, as if the pairs were proposed one by one."""
@@ -343,7 +354,8 @@ def cohort_confirm(*, actor: Person, pairs: list[PairIn], note: str = "") -> Coh
                 proposed_by=actor,
                 cohort=cohort,
                 message=note,
-                reasons=reasons.get(number, ""),
+                reasons=reasons[number].text if number in reasons else "",
+                why=reasons[number].why if number in reasons else {},
                 mentor_accepted_at=now if access.is_self(actor, pair.mentor_id) else None,
                 mentee_accepted_at=now if access.is_self(actor, pair.mentee_id) else None,
             )

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from trellis.core import access
 from trellis.core.errors import NotFound, ServiceError
-from trellis.core.web import AuthedRequest, add_form_errors, report_error
+from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.mentoring import matching, selectors, services
 from trellis.mentoring.models import MentorshipStatus
 from trellis.people.selectors import person_by_id
@@ -162,7 +162,7 @@ def mentoring_cohort(request: AuthedRequest) -> HttpResponse:
                 "mentors and mentees have been told and will accept or decline.",
             )
             return redirect("mentoring-cohort")
-    plan = matching.cohort_plan(viewer=request.user)
+    plan = matching.cohort_plan(viewer=request.user, page=int_param(request, "page"))
     # After a refused confirmation the admin's own choice of pairs stays ticked.
     chosen = set(request.POST.getlist("pair")) if request.method == "POST" else None
     rows = []
