@@ -788,6 +788,11 @@ def test_each_side_reads_the_reasons_about_the_other(content: Org, client_for: C
     assert "Nia joined Design 1 week ago and is interested in helm" in as_mentor
     assert "you own 1 guide on helm" in as_mentor
     assert MENTEE_WORDING not in as_mentor and "knows helm" not in as_mentor
+    # The API words them the same way for each side.
+    api = client_for(leader).get("/api/v1/mentorships").json()["items"]
+    assert api[0]["reasons"] == mentor_reads
+    api = client_for(newcomer).get("/api/v1/mentorships").json()["items"]
+    assert f"in Engineering, {MENTEE_WORDING}" in api[0]["reasons"]
     # ... while the mentee still reads about the mentor.
     as_mentee = client_for(newcomer).get(reverse("mentorship-list")).content.decode()
     assert f"in Engineering, {MENTEE_WORDING}" in as_mentee and "Nia joined" not in as_mentee
@@ -877,3 +882,15 @@ def test_cohort_is_matched_a_page_at_a_time_longest_waiting_first(
     assert content.newcomer.pk in [p.mentee.pk for p in first.pairs + first.unmatched]
     past_the_end = client_for(content.admin).get(reverse("mentoring-cohort") + "?page=9")
     assert past_the_end.status_code == 200  # the last page (here the only one)
+
+
+def test_batched_scopes_are_each_persons_own_scope(org: Org) -> None:
+    """The cohort page reads what each newcomer may see in one go (`access.search_scopes`):
+    it must be exactly what `access.search_scope` says for each, private communities
+    included."""
+    from trellis.core import access
+
+    personas = [org.admin, org.leader, org.facilitator, org.member, org.sponsor, org.newcomer]
+    people = list(Person.objects.filter(pk__in=[p.pk for p in [*personas, org.outsider]]))
+    assert len(people) == 7
+    assert access.search_scopes(people) == {p.pk: access.search_scope(p) for p in people}

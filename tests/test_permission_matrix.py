@@ -251,11 +251,11 @@ CASES: dict[str, list[Case]] = {
         ),
     ],
     "community-settings": [
-        Case("GET", lambda o: reverse("community-settings", args=[private(o)]), LEADERS_ONLY),
+        Case("GET", lambda o: reverse("community-settings", args=[private(o)]), CURATORS_ONLY),
         Case(
             "POST",
             lambda o: reverse("community-settings", args=[private(o)]),
-            LEADERS_ONLY | {"leader": 302, "admin": 302},
+            CURATORS_ONLY | {"leader": 302, "admin": 302},
             data=lambda o: {
                 "name": "Renamed",
                 "domain": "d",

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from ninja.params import P, PathEx
@@ -190,7 +191,11 @@ def _mentorship(m: Mentorship, me: Person) -> dict[str, Any]:
         "proposed_by": m.proposed_by,
         "cohort_id": m.cohort_id,
         "message": m.message,
-        "reasons": m.reason_list,
+        "reasons": m.reasons_for(
+            selectors.reader_of(me, m),
+            today=timezone.localdate(),
+            newcomer_since=selectors.newcomer_since(),
+        ),
         "mentor_accepted": m.mentor_accepted_at is not None,
         "mentee_accepted": m.mentee_accepted_at is not None,
         "declined_by": m.declined_by,
@@ -353,7 +358,7 @@ def cohort_preview(request: HttpRequest) -> dict[str, Any]:
                 "mentee_start_date": p.mentee.start_date,
                 "mentor": p.mentor,
                 "score": round(p.suggestion.score, 6),
-                "reasons": p.suggestion.reasons,
+                "reasons": p.suggestion.reasons_for_admin,
             }
             for p in plan.pairs
         ],

@@ -6,6 +6,7 @@ the outsider who belongs to no community. A private community and everything in 
 only to its members, its sponsors and org admins.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
@@ -215,6 +216,28 @@ def search_scope(viewer: Viewer) -> SearchScope:
         return SearchScope(True, True, frozenset())
     ids = frozenset(visible_communities(viewer).values_list("pk", flat=True))
     return SearchScope(True, False, ids)
+
+
+def search_scopes(people: "list[Person]") -> dict[int, SearchScope]:
+    """`search_scope` of each of these people, in a query per community not everyone
+    may see (a few) instead of one per person: what everyone may see, plus each of those
+    communities for the people `who_can_view_in` it. One person: their own scope."""
+    if len(people) <= 1:
+        return {p.pk: search_scope(p) for p in people}
+    everyone = everyone_scope()
+    ids = {p.pk for p in people}
+    extra: dict[int, set[int]] = defaultdict(set)
+    for community in Community.objects.exclude(pk__in=everyone.community_ids).only("pk"):
+        for pk in who_can_view_in(community, ids):
+            extra[pk].add(community.pk)
+    scopes = {}
+    for person in people:
+        if not is_signed_in(person) or is_org_admin(person):
+            scopes[person.pk] = search_scope(person)  # no query for either
+        else:
+            seen = everyone.community_ids | extra[person.pk]
+            scopes[person.pk] = SearchScope(True, False, frozenset(seen))
+    return scopes
 
 
 def everyone_communities() -> QuerySet[Community]:

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from trellis.communities.models import Community, Membership
+from trellis.communities.models import Membership
 from trellis.core import access
 from trellis.core.models import Tag
 from trellis.expertise.models import Availability, TopicEvidence
@@ -310,28 +310,6 @@ def _skill_holders(terms: set[str]) -> dict[int, list[tuple[str, frozenset[str]]
     return found
 
 
-def search_scopes(people: list[Person]) -> dict[int, access.SearchScope]:
-    """`access.search_scope` of each of these people, in a query per community not everyone
-    may see (a few) instead of one per person: what everyone may see, plus each of those
-    communities for the people `access.who_can_view_in` it. One person: their own scope."""
-    if len(people) <= 1:
-        return {p.pk: access.search_scope(p) for p in people}
-    everyone = access.everyone_scope()
-    ids = {p.pk for p in people}
-    extra: dict[int, set[int]] = defaultdict(set)
-    for community in Community.objects.exclude(pk__in=everyone.community_ids).only("pk"):
-        for pk in access.who_can_view_in(community, ids):
-            extra[pk].add(community.pk)
-    scopes = {}
-    for person in people:
-        if not access.is_signed_in(person) or access.is_org_admin(person):
-            scopes[person.pk] = access.search_scope(person)  # no query for either
-        else:
-            seen = everyone.community_ids | extra[person.pk]
-            scopes[person.pk] = access.SearchScope(True, False, frozenset(seen))
-    return scopes
-
-
 class Ranker:
     """Ranks mentors for mentees. One ranker serves a whole cohort: what does not depend on
     the mentee (mentors' states, their communities' departments) is read once, and what does
@@ -398,7 +376,7 @@ class Ranker:
         everything = set().union(*terms.values())
         # The one read that depends on who looks; evidence is filtered with it below
         # (`SearchScope.covers`: org-wide rows, or a community they may see).
-        visible = search_scopes(list(todo.values()))
+        visible = access.search_scopes(list(todo.values()))
         signed_in = {pk for pk, m in todo.items() if access.is_signed_in(m)}
         tags = (
             dict(Tag.objects.filter(name__in=everything).values_list("pk", "name"))

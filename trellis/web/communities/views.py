@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -217,11 +218,15 @@ def community_create(request: AuthedRequest) -> HttpResponse:
 
 
 def _manageable(request: AuthedRequest, slug: str) -> Community | None:
+    """The community, for its leaders; someone who may see it is told who may manage it (403),
+    anyone else gets the 404 of a missing community."""
     try:
         community = selectors.community_get(viewer=request.user, slug=slug)
     except NotFound:
         return None
-    return community if access.can_manage_community(request.user, community) else None
+    if not access.can_manage_community(request.user, community):
+        raise PermissionDenied("Only this community's leaders can open its settings.")
+    return community
 
 
 @require_http_methods(["GET", "POST"])
