@@ -19,6 +19,7 @@ from trellis.library.models import Freshness, QuestionGuide, Resource, ResourceV
 from trellis.qa import services as qa_services
 from trellis.qa.models import Post, PostLink
 from trellis.search import embeddings
+from trellis.search import tasks as search_tasks
 from trellis.search.duplicates import (
     MEANING_THRESHOLD,
     QUESTION_CRITERIA,
@@ -105,6 +106,24 @@ def test_rewrites_are_found_by_meaning(
         pair = DuplicatePair.objects.get()
     assert pair.meaning is not None and pair.meaning > 0.92
     assert pair.wording is not None and pair.wording < 0.5  # not the same wording
+
+
+@pytest.mark.django_db
+def test_rewrites_written_in_bulk_are_found_once_they_have_vectors(org: Org) -> None:
+    """The demo and the importers write without the per-request hooks, then index everything
+    and embed it in slices: the look for rewrites must come after the vectors."""
+    with embeddings.using(WordHashEmbedder()):
+        for kind, title, body in (
+            ("guide", "Rotating secrets", "secrets rotate quarterly vault keys owners"),
+            ("faq", "Secrets rotating", "quarterly owners rotate vault secrets keys"),
+        ):  # no on-commit hooks run here: nothing is indexed yet, as after a bulk load
+            library_services.resource_create(
+                actor=org.leader, community=org.public, kind=kind, title=title, body=body
+            )
+        assert not Document.objects.filter(kind=DocKind.RESOURCE).exists()
+        search_tasks.index_new_objects.enqueue()
+        pair = DuplicatePair.objects.get()
+    assert pair.meaning is not None and pair.meaning > 0.92
 
 
 @pytest.mark.django_db

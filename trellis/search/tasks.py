@@ -42,7 +42,8 @@ def embed_in_slices() -> int:
         embed_in_slices.enqueue()
     elif waiting := pending_count():  # the embedder stopped answering: the chain goes on later
         raise RetryLater(f"the embedder is unavailable; {waiting:,} documents wait for a vector")
-    elif done:  # the last slice: expertise learns its topics from the vectors
+    elif done:  # the last slice: rewrites are found by meaning, topics learnt from the vectors
+        detect_everywhere()
         hooks.vectors_refreshed()
     return done
 
@@ -61,8 +62,8 @@ def embed_missing() -> bool:
 
 @task()
 def index_new_objects() -> int:
-    """After an import or the demo: index what has no document and look for duplicates, then
-    embed in slices."""
+    """After an import or the demo: index what has no document and look for duplicates by
+    wording, then embed in slices (whose last one looks again, by meaning)."""
     written = sum(index_missing().values())
     vocabulary.refresh()
     detect_everywhere()
