@@ -106,8 +106,13 @@ def test_request_for_missing_slug_answers_the_same(org: Org, client_for: ClientF
 
 
 def test_member_cannot_open_settings(org: Org, client_for: ClientFor) -> None:
+    """A member is told who may (the page exists for them to know of); an outsider of a
+    private community gets the 404 of a community that does not exist."""
     response = client_for(org.member).get(reverse("community-settings", args=[org.public.slug]))
-    assert response.status_code == 404
+    assert response.status_code == 403
+    assert "Only this community&#x27;s leaders can open its settings." in response.content.decode()
+    hidden = client_for(org.outsider).get(reverse("community-settings", args=[org.private.slug]))
+    assert hidden.status_code == 404
 
 
 def test_leader_invites_and_email_is_sent(
