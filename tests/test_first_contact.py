@@ -159,3 +159,25 @@ def test_nonsense_gets_nothing_by_meaning_and_the_ask_panel_says_no_close_match(
     panel = client.get(reverse("search-similar"), {"title": "helm rollback failed"})
     assert "no-close-match" not in panel.content.decode()
     assert "helm" in panel.content.decode().lower()
+
+
+def test_the_private_communitys_leaders_find_requests_waiting(
+    first_contact: FirstContact, client: Client
+) -> None:
+    from trellis.communities.models import Community, JoinRequest, Visibility
+    from trellis.notifications.models import Kind, Notification
+
+    private = Community.objects.get(visibility=Visibility.PRIVATE)
+    waiting = list(JoinRequest.objects.filter(community=private, status="pending"))
+    assert len(waiting) == 2
+    assert all("engineer" in r.person.title.lower() and r.message for r in waiting)
+    team = Membership.objects.filter(
+        community=private, left_at__isnull=True, role__in=["leader", "facilitator", "core"]
+    ).values_list("person_id", flat=True)
+    told = Notification.objects.filter(kind=Kind.JOIN_REQUEST, recipient_id__in=team)
+    assert {n.recipient_id for n in told} == set(team) and len(told) == 2 * len(team)
+    leader = Membership.objects.filter(community=private, role="leader").first()
+    assert leader is not None
+    client.force_login(leader.person)
+    home = client.get(reverse("home")).content.decode()
+    assert f"2 requests to join {private.name}" in home

@@ -45,6 +45,7 @@ from trellis.core.bulk import database_rows, fast_insert
 from trellis.core.models import Activity
 from trellis.expertise.services.routing import routing_waiting_after_commit
 from trellis.ops.demo_knowledge import demo_knowledge_generate
+from trellis.ops.demo_requests import demo_join_requests_create
 from trellis.people.models import Department, Person
 from trellis.search.services import documents_reindex_after_commit
 
@@ -1542,6 +1543,7 @@ def demo_generate(
             skills_by_slug={c.slug: c.skills for c in (*MAIN_COMMUNITIES, *EXTRA_COMMUNITIES)},
         )
 
+        demo_join_requests_create()
         documents_reindex_after_commit()  # everything new, and a reset leaves old documents
         routing_waiting_after_commit()  # evidence rebuilt, then the open questions routed
     with connection.cursor() as cursor:
