@@ -338,18 +338,20 @@ def _scripted_history(org: Org) -> None:
     _answer(secret, org.leader, _at(3, 5, 1))
 
 
-def test_sponsor_figures_compare_this_month_with_last_month(org: Org) -> None:
+def test_sponsor_figures_compare_the_last_30_days_with_the_30_before(org: Org) -> None:
     _scripted_history(org)
     figures = community_figures(viewer=org.sponsor, communities=[org.public, org.private], now=NOW)
     kube, council = figures
-    assert (kube.answered_this_month, kube.answered_last_month) == (3, 2)
-    assert kube.median_wait_this_month == timedelta(hours=4)  # of 2, 4 and 97 hours
-    assert kube.median_wait_last_month == timedelta(hours=48)  # of 24 and 72 hours
-    assert (kube.wait_this_month, kube.wait_last_month) == ("4 hours", "2 days")
+    # Since February 13th at noon: first answers on March 10, 12 and 1 and February 21; in
+    # the 30 days before, February 2 (January 6 counts nowhere).
+    assert (kube.answered_recently, kube.answered_before) == (4, 1)
+    assert kube.median_wait_recently == timedelta(hours=14)  # of 2, 4, 24 and 97 hours
+    assert kube.median_wait_before == timedelta(hours=72)
+    assert (kube.wait_recently, kube.wait_before) == ("14 hours", "3 days")
     # Posted, answered, commented or voted: the last 30 days against the 30 before.
     assert (kube.active_recently, kube.active_before) == (6, 2)
-    assert (council.answered_this_month, council.answered_last_month) == (1, 0)
-    assert (council.wait_this_month, council.wait_last_month) == ("1 hour", "no answers")
+    assert (council.answered_recently, council.answered_before) == (1, 0)
+    assert (council.wait_recently, council.wait_before) == ("1 hour", "no answers")
     assert (council.active_recently, council.active_before) == (2, 0)
 
 
@@ -369,9 +371,10 @@ def test_the_sponsor_home_lists_the_communities_they_back_with_figures(
     home = client_for(org.sponsor).get(reverse("home")).content.decode()
     assert "Communities you sponsor" in home
     assert "Kubernetes Guild" in home and "Security Council" in home
-    assert "<strong>1</strong> question answered this month" in home
-    assert "Median wait for a first answer: <strong>2 hours</strong> this month" in home
-    assert "<strong>2</strong> active members in the last 30 days" in home
+    assert "the last 30 days against the 30 days before" in home
+    assert "<strong>1</strong> question answered, 0 before" in home
+    assert "Median wait for a first answer: <strong>2 hours</strong>, no answers before" in home
+    assert "<strong>2</strong> active members, 0 before" in home
     assert (
         "Communities you sponsor"
         not in client_for(org.member).get(reverse("home")).content.decode()

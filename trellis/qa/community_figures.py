@@ -1,5 +1,7 @@
-"""A few live figures for the sponsors of communities: what a community did this month
-against last month, for every community a sponsor backs in the same handful of queries.
+"""A few live figures for the sponsors of communities: what a community did in the last 30
+days against the 30 before, for every community a sponsor backs in the same handful of
+queries. Rolling windows, not calendar months: on the 3rd of a month "this month" is three
+days long and every figure looks like a collapse.
 
 It counts questions and answers, so it sits in qa (above communities); the home page calls it.
 """
@@ -16,30 +18,29 @@ from trellis.communities.models import Community
 from trellis.core import access
 from trellis.qa.models import Comment, Post, PostKind, Vote
 
-ACTIVE_WINDOW = timedelta(days=30)
+WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True)
 class CommunityFigures:
-    """Questions first answered and the median wait for that answer, by calendar month;
-    active members (posted, answered, commented or voted) in the last 30 days and the 30
-    before."""
+    """Questions first answered and the median wait for that answer; active members (posted,
+    answered, commented or voted): each in the last 30 days and in the 30 days before."""
 
     community: Community
-    answered_this_month: int
-    answered_last_month: int
-    median_wait_this_month: timedelta | None
-    median_wait_last_month: timedelta | None
+    answered_recently: int
+    answered_before: int
+    median_wait_recently: timedelta | None
+    median_wait_before: timedelta | None
     active_recently: int
     active_before: int
 
     @property
-    def wait_this_month(self) -> str:
-        return duration_words(self.median_wait_this_month)
+    def wait_recently(self) -> str:
+        return duration_words(self.median_wait_recently)
 
     @property
-    def wait_last_month(self) -> str:
-        return duration_words(self.median_wait_last_month)
+    def wait_before(self) -> str:
+        return duration_words(self.median_wait_before)
 
 
 def duration_words(wait: timedelta | None) -> str:
@@ -59,14 +60,6 @@ def _plural(n: int, unit: str) -> str:
     return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
-def _month_starts(now: datetime) -> tuple[datetime, datetime]:
-    """The start of this calendar month and of the one before, in the site's time zone."""
-    local = timezone.localtime(now)
-    this_month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    last_month = (this_month - timedelta(days=1)).replace(day=1)
-    return this_month, last_month
-
-
 def community_figures(
     *, viewer: access.Viewer, communities: list[Community], now: datetime | None = None
 ) -> list[CommunityFigures]:
@@ -81,23 +74,21 @@ def community_figures(
     if not shown:
         return []
     ids = [c.pk for c in shown]
-    this_month, last_month = _month_starts(now)
-    waits = _first_answer_waits(ids, since=last_month)
-    active = _active_people(
-        ids, recent_from=now - ACTIVE_WINDOW, before_from=now - 2 * ACTIVE_WINDOW
-    )
+    recent_from, before_from = now - WINDOW, now - 2 * WINDOW
+    waits = _first_answer_waits(ids, since=before_from)
+    active = _active_people(ids, recent_from=recent_from, before_from=before_from)
     figures = []
     for community in shown:
-        this = [w for at, w in waits[community.pk] if at >= this_month]
-        last = [w for at, w in waits[community.pk] if at < this_month]
+        this = [w for at, w in waits[community.pk] if at >= recent_from]
+        last = [w for at, w in waits[community.pk] if at < recent_from]
         recent, before = active[community.pk]
         figures.append(
             CommunityFigures(
                 community=community,
-                answered_this_month=len(this),
-                answered_last_month=len(last),
-                median_wait_this_month=_median(this),
-                median_wait_last_month=_median(last),
+                answered_recently=len(this),
+                answered_before=len(last),
+                median_wait_recently=_median(this),
+                median_wait_before=_median(last),
                 active_recently=len(recent),
                 active_before=len(before),
             )
