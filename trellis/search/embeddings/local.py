@@ -42,7 +42,7 @@ class LocalMiniLM:
     # same thing (97.5% of linked questions score above it); below the standalone floor
     # (the cosine that best separates linked questions from a query's nearest unrelated one)
     # meaning alone does not vouch for it: the words must have found it too.
-    relevance_floor = 0.247
+    relevance_floor = 0.234
     standalone_floor = 0.325
 
     def __init__(
