@@ -281,6 +281,21 @@ def test_a_promoted_guide_is_never_paired_with_its_own_thread(
 
 
 @pytest.mark.django_db
+def test_a_question_already_closed_as_the_others_duplicate_is_not_proposed_again(
+    org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        original = _ask(org, "Nightly backup times out", answers=1)
+        again = _ask(org, "Nightly backup times out (again)")
+    assert len(open_clusters(org.public.pk)) == 1  # an edited copy: proposed
+    with django_capture_on_commit_callbacks(execute=True):
+        qa_services.question_close_duplicate(actor=org.leader, question=again, original=original)
+    assert open_clusters(org.public.pk) == []  # the row found before is settled
+    DuplicatePair.objects.all().delete()
+    assert detect(org.public.pk) == 0  # and it is not found again
+
+
+@pytest.mark.django_db
 def test_pairs_below_the_calibrated_floor_are_not_proposed(
     org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:

@@ -158,8 +158,8 @@ def detect_for_documents(document_ids: list[int]) -> int:
 
 
 def _record(community_id: int | None, found: dict[tuple[int, int], dict[str, float]]) -> int:
-    for promoted in _promoted_pairs(found, _kinds(i for pair in found for i in pair)):
-        del found[promoted]
+    for settled in _settled_pairs(found, _kinds(i for pair in found for i in pair)):
+        del found[settled]
     if not found:
         return 0
     known = set(
@@ -198,28 +198,45 @@ def _kinds(document_ids: Iterable[int]) -> dict[int, tuple[str, int]]:
     return {pk: (kind, object_id) for pk, kind, object_id in rows}
 
 
-def _promoted_pairs(
+def _settled_pairs(
     pairs: Iterable[tuple[int, int]], kinds: dict[int, tuple[str, int]]
 ) -> set[tuple[int, int]]:
-    """The pairs of a guide and the very thread it was promoted from: made of the thread's
-    words, the guide always looks like it, and both are meant to stay."""
+    """Pairs people have settled already: a guide and the very thread it was promoted from
+    (made of the thread's words, it always looks like it, and both are meant to stay); a
+    question closed as a duplicate of the other; a resource marked as a duplicate of the
+    other."""
     pairs = list(pairs)
-    resource_ids = [oid for kind, oid in kinds.values() if kind == DocKind.RESOURCE]
-    if not pairs or not resource_ids:
+    if not pairs:
         return set()
-    sources = dict(
-        Resource.objects.filter(pk__in=resource_ids, source_post__isnull=False).values_list(
-            "pk", "source_post_id"
+    resource_ids = [oid for kind, oid in kinds.values() if kind == DocKind.RESOURCE]
+    question_ids = [oid for kind, oid in kinds.values() if kind == DocKind.QUESTION]
+    resources = Resource.objects.filter(pk__in=resource_ids)
+    promoted_from = dict(
+        resources.filter(source_post__isnull=False).values_list("pk", "source_post_id")
+    )
+    merged_into = dict(resources.filter(canonical__isnull=False).values_list("pk", "canonical_id"))
+    closed_as = dict(
+        Post.objects.filter(pk__in=question_ids, duplicate_of__isnull=False).values_list(
+            "pk", "duplicate_of_id"
         )
     )
-    promoted = set()
+    settled = set()
     for a, b in pairs:
-        ends = {kinds.get(a, ("", 0)), kinds.get(b, ("", 0))}
-        guide = next((oid for kind, oid in ends if kind == DocKind.RESOURCE), None)
-        thread = next((oid for kind, oid in ends if kind == DocKind.QUESTION), None)
-        if guide is not None and thread is not None and sources.get(guide) == thread:
-            promoted.add((a, b))
-    return promoted
+        ends = [kinds.get(a, ("", 0)), kinds.get(b, ("", 0))]
+        resources_of = [oid for kind, oid in ends if kind == DocKind.RESOURCE]
+        questions_of = [oid for kind, oid in ends if kind == DocKind.QUESTION]
+        if len(resources_of) == 1 and len(questions_of) == 1:
+            if promoted_from.get(resources_of[0]) == questions_of[0]:
+                settled.add((a, b))
+        elif len(questions_of) == 2:
+            x, y = questions_of
+            if closed_as.get(x) == y or closed_as.get(y) == x:
+                settled.add((a, b))
+        elif len(resources_of) == 2:
+            x, y = resources_of
+            if merged_into.get(x) == y or merged_into.get(y) == x:
+                settled.add((a, b))
+    return settled
 
 
 def above_floor() -> Q:
@@ -237,8 +254,8 @@ def open_clusters(community_id: int | None) -> list[Cluster]:
     )
     documents = Document.objects.in_bulk({i for p in pairs for i in (p.first_id, p.second_id)})
     kinds = {pk: (d.kind, d.object_id) for pk, d in documents.items()}
-    promoted = _promoted_pairs([(p.first_id, p.second_id) for p in pairs], kinds)
-    pairs = [p for p in pairs if (p.first_id, p.second_id) not in promoted]
+    settled = _settled_pairs([(p.first_id, p.second_id) for p in pairs], kinds)
+    pairs = [p for p in pairs if (p.first_id, p.second_id) not in settled]
     parent: dict[int, int] = {}
 
     def root(x: int) -> int:
