@@ -476,3 +476,20 @@ def test_an_embedding_chain_whose_embedder_went_away_is_retried_not_dropped(org:
     assert not Document.objects.exclude(embedding_model=working.name).exists()
     with embeddings.using(working):
         assert tasks.embed_missing.call() is False
+
+
+@pytest.mark.django_db
+def test_words_no_result_contains_are_named(content: Org, client_for: ClientFor) -> None:
+    """A query half made of words nobody wrote matches on the other half, and says so; a word
+    only a private community wrote is missing for an outsider, and not for a member."""
+    found = selectors.search(viewer=content.member, text="helm zorblax quuxifying")
+    assert titles(found.hits) and found.missing == ("zorblax", "quuxifying")
+    page = client_for(content.member).get(reverse("search"), {"q": "helm zorblax quuxifying"})
+    assert "No result contains <strong>zorblax</strong> or <strong>quuxifying</strong>" in (
+        page.content.decode()
+    )
+    assert selectors.search(viewer=content.member, text="helm rollback").missing == ()
+    assert selectors.search(viewer=content.outsider, text="helm tabletop").missing == ("tabletop",)
+    assert selectors.search(viewer=content.member, text="helm tabletop").missing == ()
+    # nothing found at all: the page says so instead
+    assert selectors.search(viewer=content.member, text="zorblax quuxifying").missing == ()

@@ -9,11 +9,11 @@ from django.urls import reverse
 from trellis.communities.models import Community
 from trellis.core import access
 from trellis.qa.models import Post
-from trellis.search import embeddings, lexical, semantic
+from trellis.search import embeddings, lexical, semantic, vocabulary
 from trellis.search.fusion import reciprocal_rank
 from trellis.search.lexical import Filters
 from trellis.search.models import DocKind, Document
-from trellis.search.query import parse
+from trellis.search.query import Terms, parse
 
 MAX_RESULTS = 1000
 
@@ -38,6 +38,9 @@ class Results:
     semantic_on: bool
     semantic_off_reason: str = ""
     terms: tuple[str, ...] = field(default_factory=tuple)
+    # Words of the query that no result can contain (no document the viewer may see has
+    # them): "lorem ipsum dolor sit amet" matches on "sit" alone, and says so.
+    missing: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def pages(self) -> int:
@@ -150,6 +153,21 @@ def _apply_filters(
     return [hit for hit in found if hit[0] in allowed]
 
 
+def _missing_words(terms: Terms, scope: access.SearchScope, filters: Filters) -> tuple[str, ...]:
+    """The query's words that no document in reach contains, when some other word matched.
+    A common word (counted by the vocabulary) is there by definition; each rare one is one
+    cheap look in the index."""
+    if len(terms.words) < 2:
+        return ()
+    common = vocabulary.frequencies(terms.words)
+    missing = tuple(
+        word
+        for word in terms.words
+        if word not in common and not lexical.search(Terms((word,)), scope, filters, 1)
+    )
+    return missing if len(missing) < len(terms.words) else ()
+
+
 def search(
     *,
     viewer: access.Viewer,
@@ -191,6 +209,7 @@ def search(
         if pk in documents
     ]
     return Results(
+        missing=_missing_words(terms, scope, filters) if hits and mode != "semantic" else (),
         hits=hits,
         total=total,
         total_capped=lexical_total > lexical.COUNT_CAP,
