@@ -26,6 +26,7 @@ from trellis.communities.models import (
     Membership,
     Sponsorship,
 )
+from trellis.events.models import CalendarFeed, Event, Rsvp
 from trellis.expertise.models import Availability, Endorsement, LearnedTopic, RoutingDecision
 from trellis.library.models import Resource
 from trellis.mentoring.models import MentorOffer, Mentorship
@@ -1008,6 +1009,132 @@ CASES |= {
 }
 
 
+# --- events ---------------------------------------------------------------------------------
+# The leader organises an event of the private community: those who may see the community see
+# it and may reply; its core team (the leader) and org admins change it; for the outsider it
+# does not exist. A calendar feed is read without a session: the secret address is the key.
+
+
+def _private_event(o: Org) -> int:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from trellis.events.services import EventFields, event_create
+
+    start = timezone.now().replace(microsecond=0, tzinfo=None) + timedelta(days=3)
+    fields = EventFields(
+        kind="circle",
+        title="Breach drill debrief",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        time_zone="UTC",
+        place="Room 4",
+        capacity=10,
+    )
+    return event_create(actor=o.leader, community=o.private, fields=fields).pk
+
+
+def _outsiders_feed(o: Org, *, revoked: bool = False) -> str:
+    """The outsider's own feed, with a private event on the calendar: it never lists it."""
+    from trellis.events.services import calendar_feed_create, calendar_feed_revoke
+
+    _private_event(o)
+    feed, raw = calendar_feed_create(actor=o.outsider, community=None)
+    if revoked:
+        calendar_feed_revoke(actor=o.outsider, feed_id=feed.pk)
+    return reverse("calendar-feed", args=[raw])
+
+
+EVENT_FORM = {
+    "kind": "circle",
+    "title": "Tabletop exercise",
+    "day": "2031-05-06",
+    "starts": "10:00",
+    "ends": "11:00",
+    "time_zone": "Europe/London",
+    "place": "Room 4",
+    "capacity": "8",
+}
+ORGANISERS_ONLY = everyone(403) | {"leader": 200, "admin": 200}
+
+CASES |= {
+    "event-list": [
+        Case("GET", _after(_private_event, lambda o: reverse("event-list")), everyone(200))
+    ],
+    "community-events": [
+        Case(
+            "GET",
+            _after(_private_event, lambda o: reverse("community-events", args=[private(o)])),
+            VISIBLE_PRIVATE,
+        )
+    ],
+    "event-create": [
+        Case("GET", lambda o: reverse("event-create"), ORGANISERS_ONLY),
+        Case(
+            "POST",
+            lambda o: reverse("event-create"),
+            ORGANISERS_ONLY | {"leader": 302, "admin": 302},
+            data=lambda o: EVENT_FORM | {"community": private(o)},
+            writes=denied_for_all_but("leader", "admin"),
+        ),
+    ],
+    "event-detail": [
+        Case("GET", lambda o: reverse("event-detail", args=[_private_event(o)]), VISIBLE_PRIVATE)
+    ],
+    "event-ics": [
+        Case("GET", lambda o: reverse("event-ics", args=[_private_event(o)]), VISIBLE_PRIVATE)
+    ],
+    "event-edit": [
+        Case("GET", lambda o: reverse("event-edit", args=[_private_event(o)]), CURATORS_ONLY),
+        Case(
+            "POST",
+            lambda o: reverse("event-edit", args=[_private_event(o)]),
+            CURATOR_WRITE,
+            data=lambda o: EVENT_FORM,
+            writes=denied_for_all_but("leader", "admin"),
+        ),
+    ],
+    "event-cancel": [
+        Case(
+            "POST",
+            lambda o: reverse("event-cancel", args=[_private_event(o)]),
+            CURATOR_WRITE,
+            writes=denied_for_all_but("leader", "admin"),
+        )
+    ],
+    "event-rsvp": [
+        Case(
+            "POST",
+            lambda o: reverse("event-rsvp", args=[_private_event(o)]),
+            PRIVATE_WRITE,
+            data=lambda o: {"answer": "going"},
+            writes=denied_for_all_but("member", "sponsor", "leader", "admin"),
+        )
+    ],
+    "calendar-feeds": [
+        Case("GET", lambda o: reverse("calendar-feeds"), everyone(200)),
+        Case(
+            "POST",
+            lambda o: reverse("calendar-feeds"),
+            everyone(200),
+            writes=denied_for_all_but(*PERSONAS[1:]),
+        ),
+        Case(
+            "POST",
+            lambda o: reverse("calendar-feeds"),
+            everyone(200) | {"outsider": 404},
+            data=lambda o: {"community": private(o)},
+            writes=denied_for_all_but("member", "sponsor", "leader", "admin"),
+        ),
+    ],
+    "calendar-feed": [
+        Case("GET", _outsiders_feed, everyone(200, 200)),
+        Case("GET", lambda o: _outsiders_feed(o, revoked=True), everyone(404, 404)),
+    ],
+}
+
+
 def _url_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
     names: set[str] = set()
     for pattern in patterns:
@@ -1075,6 +1202,13 @@ def _fingerprint() -> tuple[object, ...]:
         ),
         sorted(MentorOffer.objects.values_list("person_id", "open", "capacity", "note")),
         sorted(AccessAttempt.objects.values_list("username", "failures_since_start")),
+        sorted(
+            Event.objects.values_list(
+                "id", "title", "starts_at", "ends_at", "capacity", "cancelled_at"
+            )
+        ),
+        sorted(Rsvp.objects.values_list("event_id", "person_id", "reply")),
+        sorted(CalendarFeed.objects.values_list("id", "revoked_at")),
     )
 
 

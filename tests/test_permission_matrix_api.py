@@ -20,6 +20,7 @@ from tests.test_permission_matrix import (
     _fingerprint,
     _mentoring,
     _mentorship,
+    _private_event,
 )
 from trellis.accounts.services import api_token_create
 from trellis.api.router import api
@@ -428,6 +429,48 @@ OPERATIONS |= {
         only({"admin": 201}, 403),
         body=lambda o: {"pairs": [{"mentee_id": o.newcomer.pk, "mentor_id": o.leader.pk}]},
         writes=writes_by("admin"),
+    ),
+}
+
+
+# -- events (see the page matrix: the leader organises an event of the private community) ---
+
+
+def _event(o: Org, tail: str = "") -> str:
+    return f"/events/{_private_event(o)}{tail}"
+
+
+OPERATIONS |= {
+    ("GET", "/events"): Op(_after(_private_event, lambda o: "/events"), everyone(200)),
+    ("POST", "/events"): Op(
+        lambda o: "/events",
+        only({"leader": 201, "admin": 201}, 403) | SEEN_PRIVATE,
+        body=lambda o: {
+            "community": o.private.slug,
+            "kind": "workshop",
+            "title": "Tabletop exercise",
+            "starts_at": "2031-05-06T10:00:00+01:00",
+            "ends_at": "2031-05-06T11:00:00+01:00",
+            "time_zone": "Europe/London",
+            "capacity": 8,
+        },
+        writes=writes_by("leader", "admin"),
+    ),
+    ("GET", "/events/{event_id}"): Op(_event, CONTRIBUTORS),
+    ("PATCH", "/events/{event_id}"): Op(
+        _event,
+        CURATORS,
+        body=lambda o: {"title": "Tabletop exercise, round two", "capacity": 4},
+        writes=writes_by("leader", "admin"),
+    ),
+    ("POST", "/events/{event_id}/cancel"): Op(
+        lambda o: _event(o, "/cancel"), CURATORS, writes=writes_by("leader", "admin")
+    ),
+    ("PUT", "/events/{event_id}/rsvp"): Op(
+        lambda o: _event(o, "/rsvp"),
+        CONTRIBUTORS,
+        body=lambda o: {"answer": "going"},
+        writes=writes_by("member", "sponsor", "leader", "admin"),
     ),
 }
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "trellis.search",
     "trellis.expertise",
     "trellis.mentoring",
+    "trellis.events",
     "trellis.digests",
     "trellis.ops",  # the top floor: demo, scheduler jobs, operators' commands
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("trellis.web.search.urls")),
     path("", include("trellis.web.expertise.urls")),
     path("", include("trellis.web.mentoring.urls")),
+    path("", include("trellis.web.events.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -11,6 +11,7 @@ from ninja.openapi.schema import OpenAPISchema
 
 from trellis.api import (
     communities,
+    events,
     expertise,
     library,
     mentoring,
@@ -126,3 +127,4 @@ api.add_router("/", notifications.router)
 api.add_router("/", search.router)
 api.add_router("/", expertise.router)
 api.add_router("/", mentoring.router)
+api.add_router("/", events.router)

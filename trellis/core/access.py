@@ -425,3 +425,53 @@ def can_see_join_requests(viewer: Viewer, community: Community) -> bool:
     """Hear of and count the requests to join: the core team (leaders, facilitators, core),
     though only those who manage the community decide them."""
     return is_org_admin(viewer) or active_role(viewer, community) in TEAM_ROLES
+
+
+# --- Events ---------------------------------------------------------------------------------
+# An event belongs to a community (as visible as the community) or to the whole organisation
+# (community null: everyone signed in), like a post.
+
+
+def can_view_event(viewer: Viewer, community: Community | None) -> bool:
+    return can_view_in(viewer, community)
+
+
+def visible_events_filter(viewer: Viewer) -> Q:
+    """The condition, on events, that the viewer may see them: the base of every list, count,
+    feed and API answer about events."""
+    return visible_community_filter(viewer)
+
+
+def can_manage_events_in(viewer: Viewer, community: Community | None) -> bool:
+    """Create, edit and cancel events: the community's core team (leaders, facilitators,
+    core) and org admins; org-wide events are for org admins only."""
+    if is_org_admin(viewer):
+        return True
+    if community is None or community.status == Status.ARCHIVED:
+        return False
+    return active_role(viewer, community) in TEAM_ROLES
+
+
+def can_rsvp_in(viewer: Viewer, community: Community | None) -> bool:
+    """Say whether you are coming: anyone who may see the event, unless its community is
+    archived (as for taking part in its questions)."""
+    return can_contribute_in(viewer, community)
+
+
+def can_subscribe_to_events_of(viewer: Viewer, community: Community | None) -> bool:
+    """Hold a calendar feed of a community's events (none: the personal feed). Asked again
+    each time the feed is read, so someone who leaves a private community stops getting its
+    events at once."""
+    return can_view_in(viewer, community)
+
+
+def communities_managing_events(viewer: Viewer) -> QuerySet[Community]:
+    """The communities whose events the viewer may add (`can_manage_events_in`, for many)."""
+    if is_org_admin(viewer):
+        return Community.objects.all()
+    if not is_signed_in(viewer):
+        return Community.objects.none()
+    team = Membership.objects.filter(
+        person_id=viewer_id(viewer), left_at__isnull=True, role__in=TEAM_ROLES
+    ).values("community_id")
+    return Community.objects.filter(pk__in=team).exclude(status=Status.ARCHIVED)

@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     JOIN_REQUEST = "join_request", "asked to join"
     JOIN_APPROVED = "join_approved", "approved your request to join"
     JOIN_DECLINED = "join_declined", "declined your request to join"
+    EVENT_PLACE = "event_place", "a place opened up for you at an event"
 
 
 # Kinds worth an email at once; the rest wait for the bell and the digest.
@@ -31,6 +32,7 @@ IMMEDIATE_KINDS = frozenset(
         Kind.JOIN_REQUEST,
         Kind.JOIN_APPROVED,
         Kind.JOIN_DECLINED,
+        Kind.EVENT_PLACE,
     }
 )
 
@@ -38,13 +40,14 @@ IMMEDIATE_KINDS = frozenset(
 # finishes the sentence for these ("Ana Ruiz asked to join Platform Security") ...
 TITLE_COMPLETES_KINDS = frozenset({Kind.JOIN_REQUEST})
 # ... and is the whole sentence for these ("Your request to join Platform Security was approved").
-TITLE_IS_SENTENCE_KINDS = frozenset({Kind.JOIN_APPROVED, Kind.JOIN_DECLINED})
+TITLE_IS_SENTENCE_KINDS = frozenset({Kind.JOIN_APPROVED, Kind.JOIN_DECLINED, Kind.EVENT_PLACE})
 
 # Why someone got an email at once, said at its foot.
 EMAIL_REASONS: dict[str, str] = {
     Kind.JOIN_REQUEST: "You get these emails about requests to join communities you help run.",
     Kind.JOIN_APPROVED: "You get these emails about communities you asked to join.",
     Kind.JOIN_DECLINED: "You get these emails about communities you asked to join.",
+    Kind.EVENT_PLACE: "You get these emails about events you said you would go to.",
 }
 DEFAULT_EMAIL_REASON = "You get these emails for mentions and answers to your questions."
 

@@ -15,6 +15,7 @@ from trellis.core import access
 from trellis.core.activity import activity_record
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
+from trellis.events.selectors import upcoming_events
 from trellis.library.selectors import library_size
 from trellis.mentoring.selectors import is_newcomer
 from trellis.people import selectors as people_selectors
@@ -141,6 +142,10 @@ def community_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         community_id=community.pk,
     )
     context = _detail_context(request, community) | _members_context(request, community)
+    context["upcoming_events"] = upcoming_events(
+        viewer=request.user, community=community, limit=3, include_cancelled=False
+    )
+    context["can_add_event"] = access.can_manage_events_in(request.user, community)
     return render(request, "communities/detail.html", context)
 
 
