@@ -15,10 +15,12 @@ from gunicorn.glogging import Logger
 REDACTED = "[redacted]"
 
 # The path segment after these is a secret: web/accounts/urls.py (invite/<token>/,
-# password-reset/<uidb64>/<token>/) and web/notifications/urls.py (unsubscribe/<token>/).
+# password-reset/<uidb64>/<token>/), web/notifications/urls.py (unsubscribe/<token>/) and
+# web/events/urls.py (calendar/<token>.ics, a feed link that is its own credential).
 # password-reset/<uidb64>/set-password/ is Django's next step, the token then in the session.
 _SECRET_SEGMENT = re.compile(
-    r"^(?P<keep>/(?:invite|unsubscribe)/|/password-reset/[^/]+/)(?!set-password(?:/|$))[^/]+",
+    r"^(?P<keep>/(?:invite|unsubscribe|calendar)/|/password-reset/[^/]+/)"
+    r"(?!set-password(?:/|$))[^/]+",
     re.IGNORECASE,
 )
 # An optional scheme://host, a path, an optional ?query and #fragment: always matches.
