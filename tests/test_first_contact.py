@@ -181,3 +181,34 @@ def test_the_private_communitys_leaders_find_requests_waiting(
     client.force_login(leader.person)
     home = client.get(reverse("home")).content.decode()
     assert f"2 requests to join {private.name}" in home
+
+
+def test_the_demo_has_a_rhythm_of_events_people_reply_to(
+    first_contact: FirstContact, client: Client
+) -> None:
+    from trellis.communities.models import Visibility
+    from trellis.events.models import Event, Reply, Rsvp
+
+    upcoming = list(Event.objects.filter(starts_at__gt=timezone.now()).select_related("community"))
+    assert len(upcoming) >= 6
+    for event in upcoming:  # organised by the community's own leader
+        assert Membership.objects.filter(
+            community=event.community, person=event.created_by, role="leader"
+        ).exists()
+        assert Rsvp.objects.filter(event=event, reply=Reply.GOING).exists()
+    assert Rsvp.objects.filter(reply=Reply.WAITLIST).exists()  # a full one has a waitlist
+    private = [e for e in upcoming if e.community and e.community.visibility == Visibility.PRIVATE]
+    council = private[0].community
+    inside = Membership.objects.filter(community=council, left_at__isnull=True)
+    outsider = (
+        Person.objects.filter(is_active=True, is_org_admin=False)
+        .exclude(pk__in=inside.values("person_id"))
+        .exclude(sponsored_communities=council)
+        .order_by("pk")
+        .first()
+    )
+    assert outsider is not None
+    client.force_login(outsider)
+    page = client.get(reverse("event-list")).content.decode()
+    assert any(e.title in page for e in upcoming if e.community != council)
+    assert private[0].title not in page

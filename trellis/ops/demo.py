@@ -44,6 +44,7 @@ from trellis.communities.services import community_recount_members
 from trellis.core.bulk import database_rows, fast_insert
 from trellis.core.models import Activity
 from trellis.expertise.services.routing import routing_waiting_after_commit
+from trellis.ops.demo_events import demo_events_create
 from trellis.ops.demo_knowledge import demo_knowledge_generate
 from trellis.ops.demo_requests import demo_join_requests_create
 from trellis.people.models import Department, Person
@@ -1544,6 +1545,7 @@ def demo_generate(
         )
 
         demo_join_requests_create()
+        demo_events_create(now=plan.now, seed=seed)
         documents_reindex_after_commit()  # everything new, and a reset leaves old documents
         routing_waiting_after_commit()  # evidence rebuilt, then the open questions routed
     with connection.cursor() as cursor:

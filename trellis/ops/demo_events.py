@@ -1,0 +1,175 @@
+"""Upcoming events in the demo organisation, so the Events page and the community pages show
+a community's rhythm on first contact: who organises what, who is going, and a waitlist."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from trellis.communities.models import Community, Membership, Role
+from trellis.events.models import EventKind, Reply
+from trellis.events.services import EventFields, event_create, rsvp_set
+
+TIME_ZONE = "Europe/London"  # Larkspur's head office
+
+
+@dataclass(frozen=True)
+class Planned:
+    slug: str
+    kind: str
+    title: str
+    description: str
+    days_ahead: int
+    at: time
+    minutes: int
+    place: str
+    capacity: int | None
+    going: int  # members who answer "going" (beyond the capacity: the waitlist)
+    interested: int
+
+
+EVENTS: tuple[Planned, ...] = (
+    Planned(
+        "kubernetes",
+        EventKind.CIRCLE,
+        "Problem-solving circle: rollouts that stall",
+        "Bring a rollout that hung, half-finished, in the last month. We take the three with "
+        "the most votes from the open questions and work through them on the big screen: "
+        "`kubectl rollout status`, events, PodDisruptionBudgets and what Argo CD saw.",
+        3,
+        time(12, 30),
+        60,
+        "Thames room, 4th floor",
+        8,
+        9,
+        3,
+    ),
+    Planned(
+        "kubernetes",
+        EventKind.BROWN_BAG,
+        "Brown-bag: six months of Karpenter",
+        "What moving the node groups to Karpenter did to our bill, our drain times and our "
+        "on-call, with the graphs. Bring lunch and questions.",
+        10,
+        time(12, 30),
+        45,
+        "Canteen, ground floor",
+        None,
+        14,
+        6,
+    ),
+    Planned(
+        "python",
+        EventKind.OFFICE_HOURS,
+        "Office hours: typing and mypy",
+        "Stuck on a Protocol, a TypeVar or a `# type: ignore` you don't understand? Drop in "
+        "with your branch; two of the core team pair with you.",
+        5,
+        time(15, 0),
+        60,
+        "Hopper room",
+        6,
+        4,
+        2,
+    ),
+    Planned(
+        "data-analytics",
+        EventKind.SHOW_AND_TELL,
+        "Show & tell: the new revenue explore",
+        "The Looker revenue explore that stops fan-out from doubling the numbers, how it is "
+        "modelled in dbt, and how Finance will use it from next month.",
+        7,
+        time(16, 0),
+        45,
+        "Lovelace room",
+        None,
+        11,
+        5,
+    ),
+    Planned(
+        "ux-design",
+        EventKind.WORKSHOP,
+        "Workshop: writing usability test tasks",
+        "Tasks that don't lead the participant: we rewrite five from real studies together. "
+        "Laptops useful, Figma not needed.",
+        9,
+        time(10, 0),
+        90,
+        "Studio 2",
+        10,
+        11,
+        2,
+    ),
+    Planned(
+        "accessibility",
+        EventKind.BROWN_BAG,
+        "Brown-bag: a screen reader in 30 minutes",
+        "NVDA and VoiceOver basics for people who build pages: the five keys that matter and "
+        "what our checkout sounds like today.",
+        4,
+        time(12, 30),
+        30,
+        "Online",
+        None,
+        9,
+        7,
+    ),
+    Planned(
+        "security-council",
+        EventKind.WORKSHOP,
+        "Tabletop: a leaked deploy key",
+        "A scripted incident in four injects. Who revokes, who tells customers, what we "
+        "check in the audit logs first. Invite only; notes stay in the council.",
+        12,
+        time(14, 0),
+        120,
+        "Boardroom",
+        8,
+        7,
+        1,
+    ),
+)
+
+
+def demo_events_create(*, now: datetime, seed: int) -> int:
+    """Each planned event in its community, organised by its leader, with replies from its
+    members (deterministic for a seed). Communities the organisation lacks are skipped."""
+    rand = random.Random(seed)
+    zone = ZoneInfo(TIME_ZONE)
+    today = now.astimezone(zone).date()
+    communities = {c.slug: c for c in Community.objects.filter(slug__in={e.slug for e in EVENTS})}
+    made = 0
+    for planned in EVENTS:
+        community = communities.get(planned.slug)
+        if community is None:
+            continue
+        members = list(
+            Membership.objects.filter(community=community, left_at__isnull=True)
+            .select_related("person")
+            .order_by("pk")
+        )
+        leader = next((m.person for m in members if m.role == Role.LEADER), None)
+        if leader is None:
+            continue
+        starts = datetime.combine(today + timedelta(days=planned.days_ahead), planned.at)
+        event = event_create(
+            actor=leader,
+            community=community,
+            fields=EventFields(
+                kind=planned.kind,
+                title=planned.title,
+                description=planned.description,
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=planned.minutes),
+                time_zone=TIME_ZONE,
+                place=planned.place,
+                capacity=planned.capacity,
+            ),
+        )
+        others = [m.person for m in members if m.person.is_active]
+        rand.shuffle(others)
+        answers = [Reply.GOING] * planned.going + [Reply.INTERESTED] * planned.interested
+        for person, answer in zip(others, answers, strict=False):
+            rsvp_set(actor=person, event_id=event.pk, answer=answer)
+        made += 1
+    return made
