@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,6 +45,16 @@ def browser() -> Iterator[object]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_page_outlives_its_test(browser: Any) -> Iterator[None]:
+    """Close every page a test left open. An open page keeps polling the bell, and the live
+    server (one per session) would answer it during a later test of the same worker, one
+    that may not touch the database: it then fails for another test's page."""
+    yield
+    for context in list(browser.contexts):
+        context.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
