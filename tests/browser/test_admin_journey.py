@@ -4,10 +4,11 @@ confirm, and see the community led by the successor and the person marked as dea
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from pytest_django.live_server_helper import LiveServer
 
-from tests.personas import PASSWORD, Org, build_org
+from tests.browser.test_membership_journey import sign_in
+from tests.personas import Org, build_org
 
 pytestmark = pytest.mark.browser
 
@@ -15,14 +16,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def org(transactional_db: None) -> Org:
     return build_org()
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
 
 def test_deactivate_a_leader_and_hand_over_their_community(

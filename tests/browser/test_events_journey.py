@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from tests.personas import PASSWORD, Org, build_org
+from tests.browser.test_qa_journey import open_as
+from tests.personas import Org, build_org
 from trellis.communities import services as community_services
 
 pytestmark = pytest.mark.browser
@@ -21,17 +22,7 @@ def org(transactional_db: None) -> Org:
 def _signed_in(
     browser: Browser, base: str, email: str, errors: list[str]
 ) -> tuple[BrowserContext, Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
-    return context, page
+    return open_as(browser, base, email, errors, {"width": 1280, "height": 900})
 
 
 def _reply(page: Page, answer: str) -> None:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
-from tests.browser.test_membership_journey import sign_in
+from tests.browser.test_qa_journey import open_as
 from tests.personas import Org, build_org
 from trellis.communities import services
 from trellis.communities.models import Membership
@@ -23,25 +23,13 @@ def org(transactional_db: None) -> Org:
     return build_org()
 
 
-def _watch(page: Page, errors: list[str]) -> None:
-    """Collect console errors, failed responses and page errors (CSP violations included)."""
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+WIDE: ViewportSize = {"width": 1280, "height": 900}
 
 
 def _signed_in(
-    browser: Browser,
-    base: str,
-    email: str,
-    errors: list[str],
-    viewport: ViewportSize | None = None,
+    browser: Browser, base: str, email: str, errors: list[str], viewport: ViewportSize = WIDE
 ) -> tuple[BrowserContext, Page]:
-    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
-    page = context.new_page()
-    _watch(page, errors)
-    sign_in(page, base, email)
-    return context, page
+    return open_as(browser, base, email, errors, viewport)
 
 
 def test_a_sponsor_sees_the_communities_they_back_with_figures(

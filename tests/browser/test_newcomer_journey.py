@@ -10,7 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from tests.personas import PASSWORD, Org, build_content, build_org
+from tests.browser.test_membership_journey import sign_in
+from tests.personas import Org, build_content, build_org
 from trellis.mentoring.models import Mentorship, MentorshipStatus
 from trellis.people.models import Person
 
@@ -28,14 +29,6 @@ def org(transactional_db: None) -> Org:
         interests=["helm"],
     )
     return built
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
 
 def test_a_newcomer_finds_a_mentor_who_accepts(

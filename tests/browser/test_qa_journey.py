@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.test_membership_journey import sign_in
@@ -21,9 +21,15 @@ def org(transactional_db: None) -> Org:
 
 
 def open_as(
-    browser: Browser, base: str, email: str, errors: list[str]
+    browser: Browser,
+    base: str,
+    email: str,
+    errors: list[str],
+    viewport: ViewportSize | None = None,
 ) -> tuple[BrowserContext, Page]:
-    context = browser.new_context()
+    """A signed-in page in a context of its own, collecting console errors, failed responses
+    and page errors (CSP violations included) into `errors`."""
+    context = browser.new_context(viewport=viewport) if viewport else browser.new_context()
     page = context.new_page()
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
