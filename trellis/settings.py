@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "trellis.expertise",
     "trellis.mentoring",
     "trellis.events",
+    "trellis.agendas",
+    "trellis.facilitation",
+    "trellis.stories",
+    "trellis.reports",
     "trellis.digests",
     "trellis.ops",  # the top floor: demo, scheduler jobs, operators' commands
 ]

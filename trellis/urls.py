@@ -17,6 +17,10 @@ urlpatterns = [
     path("", include("trellis.web.expertise.urls")),
     path("", include("trellis.web.mentoring.urls")),
     path("", include("trellis.web.events.urls")),
+    path("", include("trellis.web.agendas.urls")),
+    path("", include("trellis.web.facilitation.urls")),
+    path("", include("trellis.web.stories.urls")),
+    path("", include("trellis.web.reports.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

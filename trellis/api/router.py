@@ -10,15 +10,19 @@ from ninja.errors import ValidationError, ValidationErrorContext
 from ninja.openapi.schema import OpenAPISchema
 
 from trellis.api import (
+    agendas,
     communities,
     events,
     expertise,
+    facilitation,
     library,
     mentoring,
     notifications,
     people,
     qa,
+    reports,
     search,
+    stories,
 )
 from trellis.api.auth import AUTH
 from trellis.api.errors import error_body, install_error_handlers
@@ -128,3 +132,7 @@ api.add_router("/", search.router)
 api.add_router("/", expertise.router)
 api.add_router("/", mentoring.router)
 api.add_router("/", events.router)
+api.add_router("/", agendas.router)
+api.add_router("/", facilitation.router)
+api.add_router("/", stories.router)
+api.add_router("/", reports.router)

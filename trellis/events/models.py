@@ -1,8 +1,9 @@
 """Community events (or org-wide ones), who is coming, and the secret calendar feeds.
 
 An event belongs to a community (then it is exactly as visible as the community) or to the
-whole organisation (community null). A series of events is not built yet: it will be a
-nullable foreign key on `Event`, so a one-off event stays a row of its own.
+whole organisation (community null). A recurring series is an `EventSeries` holding the
+RFC 5545 rule; each of its occurrences is an `Event` row of its own (so replies, agendas and
+facilitators belong to one occurrence), and editing one occurrence leaves the others alone.
 
 Each person has at most one reply per event. "Going" to a full event puts them on the
 waitlist, ordered by when they joined it; a place freed by someone going is given to the
@@ -23,6 +24,30 @@ class EventKind(models.TextChoices):
     SHOW_AND_TELL = "show_and_tell", "Show & tell"
     OFFICE_HOURS = "office_hours", "Office hours"
     WORKSHOP = "workshop", "Workshop"
+
+
+class EventSeries(models.Model):
+    """A recurring event: the rule (RFC 5545 RRULE) and the template each occurrence starts
+    from. Occurrences are materialised as `Event` rows, bounded by the rule's COUNT or UNTIL."""
+
+    community = models.ForeignKey(
+        "communities.Community",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="event_series",
+    )
+    rrule = models.CharField(max_length=500)  # e.g. "FREQ=WEEKLY;BYDAY=TH;COUNT=12"
+    time_zone = models.CharField(max_length=64)  # the rule recurs in local time here
+    first_starts_at = models.DateTimeField()
+    duration = models.DurationField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"series {self.pk}: {self.rrule}"
 
 
 class Event(models.Model):
@@ -49,10 +74,27 @@ class Event(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    series = models.ForeignKey(
+        EventSeries, null=True, blank=True, on_delete=models.CASCADE, related_name="occurrences"
+    )
+    # The start the series' rule gave this occurrence (RFC 5545 RECURRENCE-ID); it stays when
+    # the occurrence alone is moved.
+    occurrence_start = models.DateTimeField(null=True, blank=True)
+    # Who runs this occurrence (the rotation proposes; the organiser when nobody is set).
+    facilitator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events_facilitated",
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind"),
+            models.UniqueConstraint(
+                fields=["series", "occurrence_start"], name="event_one_per_occurrence"
+            ),
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="event_ends"),
             models.CheckConstraint(
                 condition=Q(capacity__isnull=True) | Q(capacity__gte=1, capacity__lte=MAX_CAPACITY),
@@ -62,6 +104,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["community", "starts_at"], name="event_by_community"),
             models.Index(fields=["starts_at"], name="event_by_start"),
+            models.Index(fields=["series", "starts_at"], name="event_by_series"),
         ]
 
     def __str__(self) -> str:
