@@ -1135,6 +1135,21 @@ CASES |= {
 }
 
 
+# --- events-more: UI permission cases (CASES |= {...}) go below this line ---
+
+
+# --- agendas: UI permission cases (CASES |= {...}) go below this line ---
+
+
+# --- facilitation: UI permission cases (CASES |= {...}) go below this line ---
+
+
+# --- stories: UI permission cases (CASES |= {...}) go below this line ---
+
+
+# --- reports: UI permission cases (CASES |= {...}) go below this line ---
+
+
 def _url_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
     names: set[str] = set()
     for pattern in patterns:
@@ -1208,6 +1223,11 @@ def _fingerprint() -> tuple[object, ...]:
             )
         ),
         sorted(Rsvp.objects.values_list("event_id", "person_id", "reply")),
+        # --- events-more: fingerprint lines go below this line ---
+        # --- agendas: fingerprint lines go below this line ---
+        # --- facilitation: fingerprint lines go below this line ---
+        # --- stories: fingerprint lines go below this line ---
+        # --- reports: fingerprint lines go below this line ---
         sorted(CalendarFeed.objects.values_list("id", "revoked_at")),
     )
 

@@ -475,6 +475,21 @@ OPERATIONS |= {
 }
 
 
+# --- events-more: API permission cases (OPERATIONS |= {...}) go below this line ---
+
+
+# --- agendas: API permission cases (OPERATIONS |= {...}) go below this line ---
+
+
+# --- facilitation: API permission cases (OPERATIONS |= {...}) go below this line ---
+
+
+# --- stories: API permission cases (OPERATIONS |= {...}) go below this line ---
+
+
+# --- reports: API permission cases (OPERATIONS |= {...}) go below this line ---
+
+
 def _operations() -> set[tuple[str, str]]:
     schema = api.get_openapi_schema()
     return {

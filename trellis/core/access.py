@@ -475,3 +475,18 @@ def communities_managing_events(viewer: Viewer) -> QuerySet[Community]:
         person_id=viewer_id(viewer), left_at__isnull=True, role__in=TEAM_ROLES
     ).values("community_id")
     return Community.objects.filter(pk__in=team).exclude(status=Status.ARCHIVED)
+
+
+# --- events-more: who may see and do what, below this line ---
+
+
+# --- agendas: who may see and do what, below this line ---
+
+
+# --- facilitation: who may see and do what, below this line ---
+
+
+# --- stories: who may see and do what, below this line ---
+
+
+# --- reports: who may see and do what, below this line ---
