@@ -137,6 +137,9 @@ class Rsvp(models.Model):
     )
     reply = models.CharField(max_length=12, choices=Reply.choices)
     waitlisted_at = models.DateTimeField(null=True, blank=True)  # the waitlist's order
+    # Recorded by the organiser after the event: None until then (a person may be marked as
+    # there without having replied; they get a reply row saying "going").
+    attended = models.BooleanField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
