@@ -100,3 +100,72 @@ def test_a_full_circle_waitlists_and_promotes(
     expect(row).to_contain_text("Going")
     newcomer.screenshot(path=screenshots / "events-09-events-page.png", full_page=True)
     assert errors == []
+
+
+def test_a_leader_plans_a_weekly_circle_as_a_series(
+    browser: Browser, live_server: LiveServer, org: Org, screenshots: Path
+) -> None:
+    """The leader plans a weekly circle across the clock change, walks its dates, moves one
+    date alone and cancels another; a member sees the series and its cancelled date."""
+    base = live_server.url
+    errors: list[str] = []
+    _, leader = _signed_in(browser, base, org.leader.email, errors)
+    leader.goto(f"{base}/events/new/?community={org.public.slug}")
+    leader.get_by_label("Kind of event").select_option(label="Problem-solving circle")
+    leader.get_by_label("Title").fill("Thursday incident circle")
+    leader.get_by_label("Day").fill("2031-03-27")
+    leader.get_by_label("Starts").fill("10:00")
+    leader.get_by_label("Ends").fill("11:00")
+    leader.get_by_label("Time zone").fill("Europe/London")
+    leader.get_by_label("Room or place").fill("Room 4")
+    leader.get_by_label("Repeats").select_option(label="Every week, on the same weekday")
+    leader.get_by_role("button", name="Add the event").click()
+    # Never-ending is refused, with the reason, and nothing is saved.
+    expect(leader.locator(".field--error")).to_contain_text("Say when the series ends")
+    leader.screenshot(path=screenshots / "series-01-never-ends-refused.png", full_page=True)
+    leader.get_by_label("How many times").fill("6")
+    leader.screenshot(path=screenshots / "series-02-leader-plans-weekly.png", full_page=True)
+    leader.get_by_role("button", name="Add the event").click()
+    expect(leader.get_by_role("heading", level=1)).to_have_text("Thursday incident circle")
+    series = leader.get_by_test_id("series")
+    expect(series).to_contain_text("Part of a series: every Thursday at 10:00 (1 of 6)")
+    expect(leader.locator("time").first).to_contain_text("Thu 27 Mar 2031, 10:00")
+    leader.screenshot(path=screenshots / "series-03-first-date.png", full_page=True)
+
+    # The next date is after the clocks went forward, still at 10:00 London time.
+    series.get_by_role("link", name="Next date →").click()
+    expect(leader.get_by_test_id("series")).to_contain_text("(2 of 6)")
+    expect(leader.locator("time").first).to_contain_text("Thu 3 Apr 2031, 10:00")
+    second_url = leader.url
+
+    # Move this date alone to the afternoon.
+    leader.get_by_role("link", name="Edit").click()
+    leader.get_by_label("Starts").fill("14:00")
+    leader.get_by_label("Ends").fill("15:00")
+    leader.get_by_label("Only this date").check()
+    leader.screenshot(path=screenshots / "series-04-edit-one-date.png", full_page=True)
+    leader.get_by_role("button", name="Save changes").click()
+    expect(leader.locator("time").first).to_contain_text("Thu 3 Apr 2031, 14:00")
+
+    # Cancel the third date only.
+    leader.get_by_test_id("series").get_by_role("link", name="Next date →").click()
+    expect(leader.get_by_test_id("series")).to_contain_text("(3 of 6)")
+    leader.get_by_label("Only this date").check()
+    leader.once("dialog", lambda dialog: dialog.accept())
+    leader.get_by_role("button", name="Cancel the chosen dates").click()
+    expect(leader.get_by_text("everyone who replied has been told")).to_be_visible()
+    leader.screenshot(path=screenshots / "series-05-one-date-cancelled.png", full_page=True)
+
+    # A member sees the series on the community's events, the cancelled date marked.
+    _, member = _signed_in(browser, base, org.member.email, errors)
+    member.goto(f"{base}/c/{org.public.slug}/events/")
+    rows = member.get_by_test_id("event-row").filter(has_text="Thursday incident circle")
+    expect(rows).to_have_count(6)
+    expect(rows.filter(has_text="Cancelled")).to_have_count(1)
+    member.screenshot(path=screenshots / "series-06-member-sees-series.png", full_page=True)
+    member.goto(second_url)
+    _reply(member, "Going")
+    expect(member.get_by_test_id("my-reply")).to_have_text("You're going.")
+    expect(member.get_by_test_id("series")).to_contain_text("(2 of 6)")
+    member.screenshot(path=screenshots / "series-07-member-going.png", full_page=True)
+    assert errors == []

@@ -5,8 +5,9 @@ the community, in lists and counts as well. Times are instants with their offset
 IANA time zone says how a calendar shows them.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -30,15 +31,17 @@ from trellis.api.schemas import (
     Maybe,
     Paged,
     PageParams,
+    QueryParams,
     SlugFilter,
 )
 from trellis.communities import selectors as community_selectors
+from trellis.core.errors import Invalid
 from trellis.core.pagination import paginate
-from trellis.events import selectors, services
+from trellis.events import recurrence, selectors, services
 from trellis.events.models import MAX_CAPACITY, Event, EventKind
 from trellis.events.models import Reply as Answer
-from trellis.events.services import MAX_DESCRIPTION, EventFields
-from trellis.events.times import zone_names
+from trellis.events.services import MAX_DESCRIPTION, EventFields, Repeat
+from trellis.events.times import FIRST_YEAR, LAST_YEAR, zone_names
 from trellis.people.models import Person
 
 router = Router(tags=["events"])
@@ -86,7 +89,31 @@ Instant = Annotated[
 ]
 
 
+Scope = Literal["this", "following", "all"]
+SCOPE_HELP = (
+    "For an occurrence of a series: this one only (the default), this and the following "
+    "ones, or every one not over yet. Occurrences changed on their own are left as they are."
+)
+
+
 # -- schemas ------------------------------------------------------------------------------
+
+
+class RepeatIn(Input):
+    every: Literal["week", "two_weeks", "month", "custom"] = Field(
+        description="week / two_weeks: on the first date's weekday; month: on the same Nth "
+        "weekday (the last one when the first is a 5th); custom: the rrule given."
+    )
+    rrule: Annotated[StrictStr, StringConstraints(max_length=300, pattern=NO_NUL)] = Field(
+        "",
+        description="For custom: an RFC 5545 RRULE such as FREQ=MONTHLY;BYDAY=1TU;COUNT=10, "
+        "with COUNT or UNTIL (unless count/until are given here). At most 100 occurrences "
+        "within two years; it recurs in the event's local time.",
+    )
+    count: Annotated[int, Field(ge=1, le=1_000_000), JSON_INTEGER] | None = Field(
+        None, description="How many occurrences, the first included (at most 100)."
+    )
+    until: date | None = Field(None, description="The last day (in the event's time zone).")
 
 
 class EventOut(Schema):
@@ -108,6 +135,11 @@ class EventOut(Schema):
     waitlist: int
     your_reply: Answer | None = Field(description="going, waitlist, interested or not_going.")
     waitlist_position: int | None = Field(description="Your place in line, 1 first.")
+    attended: int = Field(description="How many were recorded as having come.")
+    series_id: int | None = Field(description="The series this occurrence belongs to.")
+    occurrence_start: datetime | None = Field(
+        description="The start the series' rule gave it (it stays when this one is moved)."
+    )
     url: str
     ics_url: str
 
@@ -136,6 +168,7 @@ class EventCreate(Input):
     place: Place = ""
     video_url: VideoUrl = ""
     capacity: Capacity | None = None
+    repeat: RepeatIn | None = Field(None, description="Left out: a single event.")
 
 
 class EventUpdate(Input):
@@ -148,6 +181,19 @@ class EventUpdate(Input):
     place: Maybe[Place] = None
     video_url: Maybe[VideoUrl] = None
     capacity: Capacity | None = Field(None, description="null for no limit.")
+    scope: Scope = Field("this", description=SCOPE_HELP)
+
+
+class CancelParams(QueryParams):
+    scope: Scope = Field("this", description=SCOPE_HELP)
+
+
+class AttendanceIn(Input):
+    came: list[Annotated[int, Field(ge=1, le=MAX_ID), JSON_INTEGER]] = Field(
+        max_length=MAX_CAPACITY,
+        description="Everyone who came (person ids); the others who replied did not. Someone "
+        "who came without replying gets a going reply.",
+    )
 
 
 class RsvpIn(Input):
@@ -185,9 +231,38 @@ def _event(event: Event, me: Person, replies: dict[int, str] | None = None) -> d
         "waitlist": event.waitlist_count,  # type: ignore[attr-defined]
         "your_reply": reply,
         "waitlist_position": position,
+        "attended": event.attended_count,  # type: ignore[attr-defined]
+        "series_id": event.series_id,
+        "occurrence_start": event.occurrence_start,
         "url": reverse("event-detail", args=[event.pk]),
         "ics_url": reverse("event-ics", args=[event.pk]),
     }
+
+
+def _repeat(payload: "EventCreate") -> Repeat | None:
+    """The series asked for, or Invalid naming what is wrong with its rule (never ends,
+    too many dates, past two years, no dates, a time the clocks skip): checked before
+    anything is written, in the event's local time."""
+    sent = payload.repeat
+    if sent is None:
+        return None
+    repeat = Repeat(every=sent.every, count=sent.count, until=sent.until, rrule=sent.rrule)
+    if not all(FIRST_YEAR <= t.year <= LAST_YEAR for t in (payload.starts_at, payload.ends_at)):
+        return repeat  # the service names the date that is out of range
+    zone = ZoneInfo(payload.time_zone)
+    first = payload.starts_at.astimezone(zone).replace(tzinfo=None)
+    duration = payload.ends_at.astimezone(zone).replace(tzinfo=None) - first
+    try:
+        rule = recurrence.rule_for(
+            repeat.every, first, count=repeat.count, until=repeat.until, custom=repeat.rrule
+        )
+        if duration.total_seconds() > 0:
+            recurrence.expand(rule, first_local=first, duration=duration, zone=zone)
+    except recurrence.RuleError as error:
+        raise Invalid(
+            f"The series was not saved: {error}", field_errors={"repeat": str(error)}
+        ) from error
+    return repeat
 
 
 def _reread(me: Person, event_id: int) -> dict[str, Any]:
@@ -225,7 +300,9 @@ def events_list(request: HttpRequest, params: Query[EventParams]) -> dict[str, A
     response={201: EventOut, **error_responses(conflict=True)},
     summary="Add an event (the community's core team; org-wide: org admins)",
     description="409 when the event cannot be saved as sent: it ends before it starts, "
-    "falls outside 2000-2099, or the video link is not a web address.",
+    "falls outside 2000-2099, or the video link is not a web address; or, for a series, "
+    "its rule never ends, gives more than 100 dates or runs past two years, gives no date, "
+    "or lands on a time the clocks skip (errors name body.repeat).",
 )
 def events_create(request: HttpRequest, payload: EventCreate) -> Reply[dict[str, Any]]:
     me = viewer(request)
@@ -243,8 +320,9 @@ def events_create(request: HttpRequest, payload: EventCreate) -> Reply[dict[str,
         video_url=payload.video_url,
         capacity=payload.capacity,
     )
-    with conflicts():
-        event = services.event_create(actor=me, community=community, fields=fields)
+    with conflicts(rename={"count": "repeat", "until": "repeat", "rrule": "repeat"}):
+        repeat = _repeat(payload)
+        event = services.event_create(actor=me, community=community, fields=fields, repeat=repeat)
     return Reply(201, _reread(me, event.pk))
 
 
@@ -280,7 +358,7 @@ def events_update(request: HttpRequest, event_id: EventId, payload: EventUpdate)
         capacity=payload.capacity if "capacity" in sent else event.capacity,
     )
     with conflicts():
-        services.event_update(actor=me, event_id=event_id, fields=fields)
+        services.event_update(actor=me, event_id=event_id, fields=fields, scope=payload.scope)
     return _reread(me, event_id)
 
 
@@ -288,12 +366,31 @@ def events_update(request: HttpRequest, event_id: EventId, payload: EventUpdate)
     "/events/{event_id}/cancel",
     response={200: EventOut, **error_responses(conflict=True)},
     summary="Cancel an event (the community's core team, org admins)",
-    description="409 when it is cancelled already.",
+    description="Everyone who replied (going, waiting, interested) is told by bell and email. "
+    "409 when it is cancelled already (or, for a series, nothing is left to cancel).",
 )
-def events_cancel(request: HttpRequest, event_id: EventId) -> dict[str, Any]:
+def events_cancel(
+    request: HttpRequest, event_id: EventId, params: Query[CancelParams]
+) -> dict[str, Any]:
     me = viewer(request)
     with conflicts():
-        services.event_cancel(actor=me, event_id=event_id)
+        services.event_cancel(actor=me, event_id=event_id, scope=params.scope)
+    return _reread(me, event_id)
+
+
+@router.put(
+    "/events/{event_id}/attendance",
+    response={200: EventOut, **error_responses(conflict=True)},
+    summary="Record who came (the organisers and the event's facilitator)",
+    description="Replaces the last record. 409 before the event has started, when it was "
+    "cancelled, or when someone listed may not see the event.",
+)
+def events_attendance(
+    request: HttpRequest, event_id: EventId, payload: AttendanceIn
+) -> dict[str, Any]:
+    me = viewer(request)
+    with conflicts():
+        services.attendance_record(actor=me, event_id=event_id, came=payload.came)
     return _reread(me, event_id)
 
 

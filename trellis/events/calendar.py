@@ -30,6 +30,10 @@ def _vevent(event: Event, stamp: datetime) -> icalendar.Event:
     item.add("dtstamp", stamp)
     item.add("dtstart", event.starts_at.astimezone(zone))
     item.add("dtend", event.ends_at.astimezone(zone))
+    if event.occurrence_start is not None:
+        # One VEVENT per occurrence, each with its own UID; RECURRENCE-ID says which date of
+        # the series' rule it is, which stays when that occurrence alone is moved.
+        item.add("recurrence-id", event.occurrence_start.astimezone(zone))
     item.add("summary", event.title)
     where = event.community.name if event.community else "the whole organisation"
     description = f"{event.get_kind_display()} for {where}."

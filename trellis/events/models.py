@@ -3,7 +3,8 @@
 An event belongs to a community (then it is exactly as visible as the community) or to the
 whole organisation (community null). A recurring series is an `EventSeries` holding the
 RFC 5545 rule; each of its occurrences is an `Event` row of its own (so replies, agendas and
-facilitators belong to one occurrence), and editing one occurrence leaves the others alone.
+facilitators belong to one occurrence). Editing one occurrence leaves the others alone and
+marks it `edited_alone`, so later edits of the series (this and following, or all) skip it.
 
 Each person has at most one reply per event. "Going" to a full event puts them on the
 waitlist, ordered by when they joined it; a place freed by someone going is given to the
@@ -88,6 +89,8 @@ class Event(models.Model):
         on_delete=models.SET_NULL,
         related_name="events_facilitated",
     )
+    # Set when this occurrence was changed on its own: edits of the series then leave it be.
+    edited_alone = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -190,3 +193,29 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"calendar feed {self.pk} of {self.person_id}"
+
+
+class ReminderKind(models.TextChoices):
+    DAY = "day", "a day before"
+    HOUR = "hour", "an hour before"
+
+
+class EventReminder(models.Model):
+    """A reminder sent: one per person, event and kind, so a job run twice (or two
+    schedulers) never reminds anyone twice."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="reminders")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=ReminderKind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person", "kind"], name="event_reminder_once"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ReminderKind.values), name="event_reminder_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder of {self.event_id} for {self.person_id}"

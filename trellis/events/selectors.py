@@ -2,7 +2,8 @@
 community's events never reach a list, a count, a feed or the API of someone outside it."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -12,6 +13,7 @@ from trellis.communities.models import Community
 from trellis.core import access
 from trellis.core.access import Viewer
 from trellis.core.errors import NotFound
+from trellis.events import recurrence
 from trellis.events.models import CalendarFeed, Event, Reply, Rsvp
 from trellis.people.models import Person
 
@@ -21,10 +23,11 @@ LIST_LIMIT = 100
 
 
 def _counted(events: QuerySet[Event]) -> QuerySet[Event]:
-    return events.select_related("community").annotate(
+    return events.select_related("community", "facilitator").annotate(
         going_count=Count("rsvps", filter=Q(rsvps__reply=Reply.GOING)),
         interested_count=Count("rsvps", filter=Q(rsvps__reply=Reply.INTERESTED)),
         waitlist_count=Count("rsvps", filter=Q(rsvps__reply=Reply.WAITLIST)),
+        attended_count=Count("rsvps", filter=Q(rsvps__attended=True)),
     )
 
 
@@ -139,6 +142,129 @@ def attendees(*, event: Event, reply: str, limit: int = 50) -> list[Person]:
 def manageable_communities(*, viewer: Viewer) -> list[Community]:
     """The communities whose events the viewer may add (for the form's choice)."""
     return list(access.communities_managing_events(viewer).order_by("name"))
+
+
+# -- series ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeriesPlace:
+    """Where an occurrence sits in its series: "every Thursday at 10:00 (3 of 12)"."""
+
+    rhythm: str
+    position: int
+    total: int
+    previous_id: int | None
+    next_id: int | None
+
+    @property
+    def label(self) -> str:
+        return f"Part of a series: {self.rhythm} ({self.position} of {self.total})"
+
+
+def series_place(*, event: Event) -> SeriesPlace | None:
+    """The occurrence's place in its series (its occurrences share its community, so a viewer
+    who may see this one may see them all), in one query; None for a single event."""
+    if event.series_id is None:
+        return None
+    rows = list(
+        Event.objects.filter(series_id=event.series_id)
+        .order_by("occurrence_start", "pk")
+        .values_list("pk", "series__rrule", "series__first_starts_at", "series__time_zone")
+    )
+    ids = [row[0] for row in rows]
+    index = ids.index(event.pk)
+    _, rule, first, zone = rows[0]
+    rhythm = recurrence.describe(rule, first.astimezone(ZoneInfo(zone)).replace(tzinfo=None))
+    return SeriesPlace(
+        rhythm=rhythm,
+        position=index + 1,
+        total=len(ids),
+        previous_id=ids[index - 1] if index > 0 else None,
+        next_id=ids[index + 1] if index + 1 < len(ids) else None,
+    )
+
+
+# -- attendance -----------------------------------------------------------------------------
+
+
+def attended_count(*, event_id: int) -> int:
+    """How many were recorded as having come (0 until the organiser records it). The caller
+    has checked the viewer may see the event."""
+    return Rsvp.objects.filter(event_id=event_id, attended=True).count()
+
+
+def attendance_recorded(*, event: Event) -> bool:
+    return Rsvp.objects.filter(event=event, attended__isnull=False).exists()
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """Events held in a period and who came to them."""
+
+    events_held: int  # started in the period, not cancelled
+    total_attended: int  # places taken: one person at three events counts three
+    distinct_people: int  # people who came to at least one
+
+
+def attendance_between(
+    *,
+    community: Community | None,
+    start: datetime,
+    end: datetime,
+    viewer: Viewer | None = None,
+) -> Attendance:
+    """Events that started in [start, end) and had started by now, not cancelled: of one
+    community, or (community None) of the whole organisation. With a viewer, only what they
+    may see counts (a community they may not see is NotFound); without one, the caller (a
+    report built for someone allowed) has checked. Three queries, whatever the numbers."""
+    events = Event.objects.filter(
+        starts_at__gte=start,
+        starts_at__lt=min(end, timezone.now()),
+        cancelled_at__isnull=True,
+    )
+    if viewer is not None:
+        if community is not None and not access.can_view_community(viewer, community):
+            raise NotFound("No such community.")
+        events = events.filter(access.visible_events_filter(viewer))
+    if community is not None:
+        events = events.filter(community=community)
+    came = Rsvp.objects.filter(event__in=events.values("pk"), attended=True)
+    return Attendance(
+        events_held=events.count(),
+        total_attended=came.count(),
+        distinct_people=came.values("person_id").distinct().count(),
+    )
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    person: Person
+    reply: str
+    attended: bool | None
+
+
+def attendance_sheet(*, event: Event) -> list[SheetRow]:
+    """Everyone who replied (those going first), with what was recorded, for the organiser's
+    ticks. The caller has checked the viewer may record it."""
+    order = {Reply.GOING: 0, Reply.WAITLIST: 1, Reply.INTERESTED: 2, Reply.NOT_GOING: 3}
+    rows = Rsvp.objects.filter(event=event).select_related("person")
+    found = [SheetRow(r.person, r.reply, r.attended) for r in rows]
+    return sorted(found, key=lambda r: (order.get(Reply(r.reply), 9), r.person.name, r.person.pk))
+
+
+def people_who_may_have_come(*, event: Event, query: str, limit: int = 10) -> list[Person]:
+    """People matching a name or email who may be recorded at this event (for a private
+    community, its members only), for adding someone who came without replying."""
+    words = query.split()[:6]
+    if not words or len(query) > 200:
+        return []
+    people = Person.objects.filter(is_active=True)
+    for word in words:
+        people = people.filter(Q(name__icontains=word) | Q(email__istartswith=word))
+    found = list(people.order_by("name", "pk")[:200])
+    allowed = access.who_may_be_recorded_at(event.community, {p.pk for p in found})
+    return [p for p in found if p.pk in allowed][:limit]
 
 
 # -- calendar feeds -------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""Upcoming events in the demo organisation, so the Events page and the community pages show
-a community's rhythm on first contact: who organises what, who is going, and a waitlist."""
+"""Events in the demo organisation, so the Events page and the community pages show a
+community's rhythm on first contact: who organises what, who is going, a waitlist, and two
+recurring series (the weekly Python office hours, the fortnightly Kubernetes circle) whose
+past dates have attendance recorded, so reports and the rotation have history."""
 
 import random
 from dataclasses import dataclass
@@ -7,8 +9,14 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from trellis.communities.models import Community, Membership, Role
-from trellis.events.models import EventKind, Reply
-from trellis.events.services import EventFields, event_create, rsvp_set
+from trellis.events.models import Event, EventKind, Reply
+from trellis.events.services import (
+    EventFields,
+    Repeat,
+    attendance_record,
+    event_create,
+    rsvp_set,
+)
 
 TIME_ZONE = "Europe/London"  # Larkspur's head office
 
@@ -26,6 +34,12 @@ class Planned:
     capacity: int | None
     going: int  # members who answer "going" (beyond the capacity: the waitlist)
     interested: int
+    every: str = ""  # a series: "week" or "two_weeks" (recurrence.REPEATS)
+    past: int = 0  # dates of the series already held, attendance recorded
+    future: int = 1  # dates still to come, the first `days_ahead` from now
+
+
+STEP_DAYS = {"week": 7, "two_weeks": 14}
 
 
 EVENTS: tuple[Planned, ...] = (
@@ -43,6 +57,9 @@ EVENTS: tuple[Planned, ...] = (
         8,
         9,
         3,
+        every="two_weeks",
+        past=6,
+        future=4,
     ),
     Planned(
         "kubernetes",
@@ -71,6 +88,9 @@ EVENTS: tuple[Planned, ...] = (
         6,
         4,
         2,
+        every="week",
+        past=8,
+        future=6,
     ),
     Planned(
         "data-analytics",
@@ -132,8 +152,9 @@ EVENTS: tuple[Planned, ...] = (
 
 
 def demo_events_create(*, now: datetime, seed: int) -> int:
-    """Each planned event in its community, organised by its leader, with replies from its
-    members (deterministic for a seed). Communities the organisation lacks are skipped."""
+    """Each planned event (or series) in its community, organised by its leader, with
+    replies from its members and, for dates already held, who came (deterministic for a
+    seed). Communities the organisation lacks are skipped."""
     rand = random.Random(seed)
     zone = ZoneInfo(TIME_ZONE)
     today = now.astimezone(zone).date()
@@ -151,8 +172,13 @@ def demo_events_create(*, now: datetime, seed: int) -> int:
         leader = next((m.person for m in members if m.role == Role.LEADER), None)
         if leader is None:
             continue
-        starts = datetime.combine(today + timedelta(days=planned.days_ahead), planned.at)
-        event = event_create(
+        step = STEP_DAYS.get(planned.every, 0)
+        first_day = today + timedelta(days=planned.days_ahead - planned.past * step)
+        starts = datetime.combine(first_day, planned.at)
+        repeat = None
+        if planned.every:
+            repeat = Repeat(every=planned.every, count=planned.past + planned.future)
+        first = event_create(
             actor=leader,
             community=community,
             fields=EventFields(
@@ -165,11 +191,26 @@ def demo_events_create(*, now: datetime, seed: int) -> int:
                 place=planned.place,
                 capacity=planned.capacity,
             ),
+            repeat=repeat,
+        )
+        dates = (
+            list(Event.objects.filter(series_id=first.series_id).order_by("starts_at"))
+            if first.series_id
+            else [first]
         )
         others = [m.person for m in members if m.person.is_active]
-        rand.shuffle(others)
-        answers = [Reply.GOING] * planned.going + [Reply.INTERESTED] * planned.interested
-        for person, answer in zip(others, answers, strict=False):
-            rsvp_set(actor=person, event_id=event.pk, answer=answer)
+        for index, event in enumerate(dates):
+            rand.shuffle(others)
+            if event.starts_at <= now:
+                # Held: between half and all of the places were taken, a few came unannounced.
+                size = planned.capacity or planned.going
+                came = others[: rand.randint(max(2, size // 2), max(2, size))]
+                attendance_record(actor=leader, event_id=event.pk, came=[p.pk for p in came])
+                continue
+            later = index > planned.past  # dates after the next one fill up as they near
+            going = planned.going if not later else rand.randint(2, max(2, planned.going - 2))
+            answers = [Reply.GOING] * going + [Reply.INTERESTED] * planned.interested
+            for person, answer in zip(others, answers, strict=False):
+                rsvp_set(actor=person, event_id=event.pk, answer=answer)
         made += 1
     return made

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trellis.communities import selectors as community_selectors
@@ -20,10 +21,17 @@ from trellis.events import selectors, services
 from trellis.events.calendar import calendar_of
 from trellis.events.models import Event, Reply
 from trellis.events.times import zone_names
-from trellis.web.events.forms import ORG_WIDE, EventForm, FeedForm, RsvpForm
+from trellis.web.events.forms import ORG_WIDE, EventForm, FeedForm, RsvpForm, ScopeForm
 
-# The service's names for the times, as the form calls them.
-FORM_FIELDS = {"starts_at": "starts", "ends_at": "ends"}
+# The service's names for the fields, as the form calls them.
+FORM_FIELDS = {
+    "starts_at": "starts",
+    "ends_at": "ends",
+    "count": "repeat_count",
+    "until": "repeat_until",
+    "rrule": "repeat",
+}
+MAX_TICKS = 10_000
 ICS = "text/calendar; charset=utf-8"
 
 
@@ -96,11 +104,20 @@ def _detail_context(request: AuthedRequest, event: Event) -> dict[str, Any]:
 @require_GET
 def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
+    series = selectors.series_place(event=event)
     context = _detail_context(request, event) | {
         "nav": "events",
         "can_manage": access.can_manage_events_in(request.user, event.community),
+        "can_record_attendance": access.can_record_attendance(
+            request.user, event.community, event.facilitator_id
+        )
+        and not event.is_cancelled,
+        "has_started": event.starts_at <= timezone.now(),
         "going": selectors.attendees(event=event, reply=Reply.GOING),
         "waitlist": selectors.attendees(event=event, reply=Reply.WAITLIST),
+        "series": series,
+        "agendas_on": access.agendas_enabled_in(event.community),
+        "cancel_form": ScopeForm() if series else None,
     }
     return render(request, "events/detail.html", context)
 
@@ -149,7 +166,12 @@ def event_create(request: AuthedRequest) -> HttpResponse:
             "Events are added by a community's core team (its leaders, facilitators and core "
             "members) and by org admins."
         )
-    initial = {"community": request.GET.get("community", "")}
+    # "Plan it" (the suggested first brown-bag) fills in the community, kind and title.
+    initial = {
+        key: request.GET[key][:200]
+        for key in ("community", "kind", "title")
+        if request.GET.get(key)
+    }
     form = EventForm(
         request.POST or None, initial=initial, communities=communities, org_wide=org_wide
     )
@@ -161,12 +183,18 @@ def event_create(request: AuthedRequest) -> HttpResponse:
         else:
             try:
                 event = services.event_create(
-                    actor=viewer, community=community, fields=form.event_fields()
+                    actor=viewer,
+                    community=community,
+                    fields=form.event_fields(),
+                    repeat=form.repeat_choice(),
                 )
             except ServiceError as error:
                 _form_errors(form, error)
             else:
-                messages.success(request, f"“{event.title}” is on the calendar.")
+                if event.series_id is not None:
+                    messages.success(request, f"“{event.title}” is on the calendar, every date.")
+                else:
+                    messages.success(request, f"“{event.title}” is on the calendar.")
                 return redirect("event-detail", pk=event.pk)
     context = {"nav": "events", "form": form, "zones": zone_names(), "editing": None}
     return render(request, "events/form.html", context)
@@ -186,13 +214,19 @@ def event_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         request.POST or None, initial=EventForm.initial_for(event), communities=[], org_wide=True
     )
     del form.fields["community"]  # an event stays where it was made
+    form.without_repeat(in_series=event.series_id is not None)
     if request.method == "POST" and form.is_valid():
+        scope = form.cleaned_data.get("scope") or services.THIS
         try:
-            services.event_update(actor=request.user, event_id=pk, fields=form.event_fields())
+            services.event_update(
+                actor=request.user, event_id=pk, fields=form.event_fields(), scope=scope
+            )
         except ServiceError as error:
             _form_errors(form, error)
         else:
-            messages.success(request, "Event updated.")
+            messages.success(
+                request, "Event updated." if scope == services.THIS else "Series updated."
+            )
             return redirect("event-detail", pk=pk)
     context = {"nav": "events", "form": form, "zones": zone_names(), "editing": event}
     return render(request, "events/form.html", context)
@@ -201,13 +235,72 @@ def event_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def event_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     _managed(request, pk)
+    form = ScopeForm(request.POST or {"scope": services.THIS})
+    scope = form.cleaned_data["scope"] if form.is_valid() else "unknown"
     try:
-        services.event_cancel(actor=request.user, event_id=pk)
+        services.event_cancel(actor=request.user, event_id=pk, scope=scope)
     except ServiceError as error:
         report_error(request, error)
     else:
-        messages.success(request, "Event cancelled. It stays listed, marked as cancelled.")
+        messages.success(
+            request,
+            "Cancelled, and everyone who replied has been told. It stays listed, marked as "
+            "cancelled.",
+        )
     return redirect("event-detail", pk=pk)
+
+
+def _ticked(values: list[str]) -> list[int]:
+    """The person ids ticked on the attendance sheet, or Invalid for anything else."""
+    if len(values) > MAX_TICKS or not all(
+        v.isascii() and v.isdigit() and len(v) <= 18 for v in values
+    ):
+        raise Invalid("The list of who came could not be read; reload the page and tick again.")
+    return [int(v) for v in values]
+
+
+@require_http_methods(["GET", "POST"])
+def event_attendance(request: AuthedRequest, pk: int) -> HttpResponse:
+    """After the event: tick who came, from the replies, and find anyone who came without
+    replying."""
+    viewer = request.user
+    event = _event(request, pk)
+    if not access.can_record_attendance(viewer, event.community, event.facilitator_id):
+        raise PermissionDenied("Only the organisers and the facilitator record who came.")
+    if request.method == "POST":
+        try:
+            came = services.attendance_record(
+                actor=viewer, event_id=pk, came=_ticked(request.POST.getlist("came"))
+            )
+        except NotFound as error:
+            raise Http404("No such event.") from error
+        except ServiceError as error:
+            report_error(request, error)
+            return redirect("event-attendance", pk=pk)
+        messages.success(request, f"Saved: {came} came.")
+        return redirect("event-detail", pk=pk)
+    query = request.GET.get("q", "").strip()[:200]
+    sheet = selectors.attendance_sheet(event=event)
+    on_sheet = {row.person.pk for row in sheet}
+    found = selectors.people_who_may_have_come(event=event, query=query) if query else []
+    recorded = any(row.attended is not None for row in sheet)
+    context = {
+        "nav": "events",
+        "event": event,
+        "has_started": event.starts_at <= timezone.now() and not event.is_cancelled,
+        "rows": [
+            {
+                "person": row.person,
+                "reply": Reply(row.reply).label,
+                "ticked": row.attended if recorded else row.reply == Reply.GOING,
+            }
+            for row in sheet
+        ],
+        "query": query,
+        "found": [p for p in found if p.pk not in on_sheet],
+        "searched": bool(query),
+    }
+    return render(request, "events/attendance.html", context)
 
 
 @require_GET
