@@ -47,6 +47,11 @@ class Community(models.Model):
     sponsors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Sponsorship", related_name="sponsored_communities"
     )
+    # Start simple: a new community has its Q&A and events (its first brown-bag); leaders
+    # switch on member-driven agendas and rotating facilitation when they want them.
+    events_enabled = models.BooleanField(default=True)
+    agendas_enabled = models.BooleanField(default=False)
+    rotation_enabled = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from trellis.agendas.selectors import first_brown_bag
 from trellis.communities import selectors, services
 from trellis.communities.models import Community
 from trellis.core import access
@@ -146,6 +147,7 @@ def community_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         viewer=request.user, community=community, limit=3, include_cancelled=False
     )
     context["can_add_event"] = access.can_manage_events_in(request.user, community)
+    context["first_brown_bag"] = first_brown_bag(viewer=request.user, community=community)
     return render(request, "communities/detail.html", context)
 
 
