@@ -20,6 +20,7 @@ from trellis.core.activity import activity_record
 from trellis.core.errors import Invalid, NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.expertise import selectors as expertise
+from trellis.facilitation import selectors as facilitation
 from trellis.people import selectors, services
 from trellis.people.directory_import import people_import_csv
 from trellis.people.models import Person
@@ -90,6 +91,9 @@ def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "topics": expertise.person_topics(viewer=request.user, person=profile.person),
         "learned": expertise.person_learned_topics(viewer=request.user, person=profile.person),
         "availability": expertise.availability_of(profile.person),
+        "facilitated": facilitation.sessions_facilitated(
+            viewer=request.user, person=profile.person
+        ),
     }
     return render(request, "people/detail.html", context)
 
