@@ -17,7 +17,10 @@ from trellis.library import selectors, services
 from trellis.library.models import Resource
 from trellis.qa import selectors as qa_selectors
 from trellis.qa.models import PostKind
+from trellis.stories import selectors as story_selectors
+from trellis.stories.models import Source
 from trellis.web.library.forms import DuplicateForm, LibraryFilterForm, PromoteForm, ResourceForm
+from trellis.web.stories.prompts import hinted_prompt, prompt_context
 
 
 def _resource(request: AuthedRequest, pk: int) -> Resource:
@@ -118,7 +121,11 @@ def resource_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit,
         "can_curate": access.can_curate_in(request.user, resource.community) or can_edit,
         "duplicate_form": DuplicateForm(),
+        # "This helped me", and right after it "What did this help you do?" (stories).
+        "helped": story_selectors.helped_by(viewer=request.user, resource=resource),
+        "can_mark_helped": access.can_contribute_in(request.user, resource.community),
     }
+    context |= prompt_context(hinted_prompt(request, (Source.RESOURCE, resource.pk)))
     return render(request, "library/detail.html", context)
 
 

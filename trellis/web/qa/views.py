@@ -20,8 +20,10 @@ from trellis.library.selectors import answering_guides, promoted_from
 from trellis.qa import selectors, services
 from trellis.qa.links import question_url
 from trellis.qa.models import BodyFormat, Post, PostKind
+from trellis.stories.models import Source
 from trellis.web.expertise.forms import ConnectForm
 from trellis.web.qa.forms import AnswerForm, AskForm, CloseForm, CommentForm, EditForm, VoteForm
+from trellis.web.stories.prompts import hinted_prompt, moment_hint, prompt_context
 
 ORG_WIDE = "_org"
 
@@ -137,6 +139,11 @@ def question_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_route": access.can_route_in(viewer, question.community),
         "connect_form": ConnectForm(),
     }
+    # Right after accepting or thanking: "What did this help you do?" (stories).
+    moments = [(Source.THANKS, question.pk)]
+    for pv in thread.answers:
+        moments += [(Source.ACCEPTED, pv.post.pk), (Source.THANKS, pv.post.pk)]
+    context |= prompt_context(hinted_prompt(request, *moments))
     return render(request, "qa/question.html", context)
 
 
@@ -249,6 +256,7 @@ def post_thank(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         if services.post_thank(actor=request.user, post=post):
             messages.success(request, "Your thanks has been passed on.")
+            moment_hint(request, Source.THANKS, post.pk)
     except ServiceError as error:
         report_error(request, error)
     return redirect(_back(post))
@@ -264,6 +272,8 @@ def answer_accept(request: AuthedRequest, pk: int) -> HttpResponse:
         report_error(request, error)
     else:
         messages.success(request, "Marked as the answer." if accept else "Unmarked.")
+        if accept:
+            moment_hint(request, Source.ACCEPTED, answer.pk)
     return redirect(_back(answer))
 
 
