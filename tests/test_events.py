@@ -334,6 +334,28 @@ def test_leaving_a_private_community_takes_its_events_out_of_your_feeds(org: Org
     assert anonymous.get(community).status_code == 404
 
 
+
+def test_a_feed_read_before_shows_an_edit_a_cancellation_and_a_renamed_community(
+    org: Org,
+) -> None:
+    """Each VEVENT is built once per version of what it says: a feed read again must carry
+    the change, not the piece built for the first read."""
+    event = _event(org, title="Open circle")
+    feed = _feed_url(org.member)
+    anonymous = Client()
+    assert _summaries(anonymous.get(feed).content) == ["Open circle"]
+    services.event_update(
+        actor=org.leader, event_id=event.pk, fields=_fields(title="Open circle, moved")
+    )
+    assert _summaries(anonymous.get(feed).content) == ["Open circle, moved"]
+    org.public.name = "Platform Guild (renamed)"
+    org.public.save(update_fields=["name"])
+    read = icalendar.Calendar.from_ical(anonymous.get(feed).content)
+    assert "Platform Guild (renamed)" in str(read.walk("VEVENT")[0]["DESCRIPTION"])
+    services.event_cancel(actor=org.leader, event_id=event.pk)
+    read = icalendar.Calendar.from_ical(anonymous.get(feed).content)
+    assert [str(e["STATUS"]) for e in read.walk("VEVENT")] == ["CANCELLED"]
+
 def test_a_revoked_or_replaced_feed_link_is_a_404(org: Org, client_for: ClientFor) -> None:
     _event(org)
     first = _feed_url(org.member)
