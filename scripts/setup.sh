@@ -15,6 +15,31 @@ find_python() {
 }
 
 extras="${1:-}"
+
+# Debian packages: WeasyPrint (the impact report's PDF, trellis/reports/pdf.py) lays out text
+# with pango; the tests read PDFs back with poppler's pdftotext. Installed when missing and we
+# may (root or sudo); otherwise say what is missing and carry on.
+debian_packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+[ "$extras" = "dev" ] && debian_packages="$debian_packages poppler-utils"
+missing=""
+if command -v dpkg-query >/dev/null 2>&1; then
+  for package in $debian_packages; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+      || missing="$missing $package"
+  done
+fi
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; then
+    echo "Installing Debian packages:$missing"
+    sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    # shellcheck disable=SC2086  # the list is meant to split
+    { $sudo_cmd apt-get install -y -qq $missing >/dev/null 2>&1 \
+      || { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $missing >/dev/null; }; } \
+      || echo "Could not install$missing; the report PDF (and its tests) need them." >&2
+  else
+    echo "Missing Debian packages:$missing (apt-get install them: the report PDF needs them)." >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
   python=$(find_python) || { echo "Trellis needs Python 3.12 (pyenv install 3.12, or apt-get install python3.12)." >&2; exit 1; }
   echo "Creating .venv with $python"

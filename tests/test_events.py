@@ -334,7 +334,6 @@ def test_leaving_a_private_community_takes_its_events_out_of_your_feeds(org: Org
     assert anonymous.get(community).status_code == 404
 
 
-
 def test_a_feed_read_before_shows_an_edit_a_cancellation_and_a_renamed_community(
     org: Org,
 ) -> None:
@@ -355,6 +354,7 @@ def test_a_feed_read_before_shows_an_edit_a_cancellation_and_a_renamed_community
     services.event_cancel(actor=org.leader, event_id=event.pk)
     read = icalendar.Calendar.from_ical(anonymous.get(feed).content)
     assert [str(e["STATUS"]) for e in read.walk("VEVENT")] == ["CANCELLED"]
+
 
 def test_a_revoked_or_replaced_feed_link_is_a_404(org: Org, client_for: ClientFor) -> None:
     _event(org)

@@ -26,14 +26,16 @@ from trellis.communities.models import (
     Membership,
     Sponsorship,
 )
-from trellis.events.models import CalendarFeed, Event, Rsvp
+from trellis.events.models import CalendarFeed, Event, EventReminder, EventSeries, Rsvp
 from trellis.expertise.models import Availability, Endorsement, LearnedTopic, RoutingDecision
+from trellis.facilitation.models import Assignment, OptIn, SwapRequest
 from trellis.library.models import Resource
 from trellis.mentoring.models import MentorOffer, Mentorship
 from trellis.notifications.models import Notification, Preference
 from trellis.people.models import Person
 from trellis.people.services import person_set_active
 from trellis.qa.models import Comment, Follow, Post, PostTag, Thanks, Vote
+from trellis.reports.models import ReportSubscription, SponsorResources
 from trellis.search.models import DuplicatePair, MergeRecord
 
 PERSONAS = ("anonymous", "outsider", "member", "sponsor", "leader", "admin")
@@ -1136,18 +1138,548 @@ CASES |= {
 
 
 # --- events-more: UI permission cases (CASES |= {...}) go below this line ---
+# Attendance is ticked by the organisers (and the event's facilitator) once the private event
+# has started; members who may see it are told who may (403), the outsider finds nothing.
+
+
+def _private_past_event(o: Org) -> int:
+    """The private community's event, moved to yesterday so attendance may be recorded."""
+    from datetime import timedelta
+
+    event_id = _private_event(o)
+    event = Event.objects.get(pk=event_id)
+    Event.objects.filter(pk=event_id).update(
+        starts_at=event.starts_at - timedelta(days=4), ends_at=event.ends_at - timedelta(days=4)
+    )
+    return event_id
+
+
+CASES |= {
+    "event-attendance": [
+        Case(
+            "GET",
+            lambda o: reverse("event-attendance", args=[_private_past_event(o)]),
+            CURATORS_ONLY,
+        ),
+        Case(
+            "POST",
+            lambda o: reverse("event-attendance", args=[_private_past_event(o)]),
+            CURATOR_WRITE,
+            data=lambda o: {"came": str(o.member.pk)},
+            writes=denied_for_all_but("leader", "admin"),
+        ),
+    ],
+}
 
 
 # --- agendas: UI permission cases (CASES |= {...}) go below this line ---
+# The private community has agendas switched on; the member proposed a topic for the private
+# event. Those who may see the event propose and vote; the leader (core team) and org admins
+# build, edit and publish; for the outsider none of it exists.
+
+
+def _agenda_event(o: Org, *, draft: bool = True, started: bool = False) -> int:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from trellis.agendas.services import (
+        Features,
+        agenda_draft_build,
+        agenda_item_add,
+        community_features_set,
+        proposal_add,
+    )
+
+    community_features_set(
+        actor=o.leader, community=o.private, features=Features(True, True, False)
+    )
+    event_id = _private_event(o)
+    proposal_add(actor=o.member, event_id=event_id, title="Tabletop scenarios for Q3")
+    if draft:
+        agenda_draft_build(actor=o.leader, event_id=event_id)
+        agenda_item_add(actor=o.leader, event_id=event_id, title="Round of introductions")
+    if started:
+        start = timezone.now() - timedelta(hours=2)
+        Event.objects.filter(pk=event_id).update(
+            starts_at=start, ends_at=start + timedelta(hours=1)
+        )
+    return event_id
+
+
+def _agenda_proposal(o: Org) -> int:
+    from trellis.agendas.models import Proposal
+
+    return Proposal.objects.get(event_id=_agenda_event(o, draft=False)).pk
+
+
+def _agenda_item(o: Org) -> int:
+    from trellis.agendas.models import AgendaItem
+
+    event_id = _agenda_event(o)
+    return AgendaItem.objects.filter(agenda__event_id=event_id).order_by("position")[0].pk
+
+
+def _agenda_rows() -> tuple[object, ...]:
+    """What an agenda write may change (a line of `_fingerprint`)."""
+    from trellis.agendas.models import Agenda, AgendaItem, Proposal, ProposalVote
+
+    return (
+        sorted(Proposal.objects.values_list("id", "title", "vote_count")),
+        sorted(ProposalVote.objects.values_list("proposal_id", "voter_id")),
+        sorted(AgendaItem.objects.values_list("id", "position", "title", "removed_at")),
+        sorted(Agenda.objects.values_list("id", "published_at", "notes", "notes_resource_id")),
+        sorted(
+            Community.objects.values_list(
+                "id", "events_enabled", "agendas_enabled", "rotation_enabled"
+            )
+        ),
+    )
+
+
+def _agenda_url(name: str, **setup: bool) -> Callable[[Org], str]:
+    return lambda o: reverse(name, args=[_agenda_event(o, **setup)])
+
+
+AGENDA_WRITERS = denied_for_all_but("member", "sponsor", "leader", "admin")
+AGENDA_RUNNERS = denied_for_all_but("leader", "admin")
+
+CASES |= {
+    "agenda-detail": [Case("GET", _agenda_url("agenda-detail"), VISIBLE_PRIVATE)],
+    "agenda-propose": [
+        Case(
+            "POST",
+            _agenda_url("agenda-propose", draft=False),
+            PRIVATE_WRITE,
+            data=lambda o: {"title": "Who holds the drill keys on holiday?"},
+            writes=AGENDA_WRITERS,
+        )
+    ],
+    "agenda-vote": [
+        Case(
+            "POST",
+            lambda o: reverse("agenda-vote", args=[_agenda_proposal(o)]),
+            PRIVATE_WRITE,
+            writes=AGENDA_WRITERS,
+        )
+    ],
+    "agenda-build": [
+        Case("POST", _agenda_url("agenda-build", draft=False), CURATOR_WRITE, writes=AGENDA_RUNNERS)
+    ],
+    "agenda-item-add": [
+        Case(
+            "POST",
+            _agenda_url("agenda-item-add"),
+            CURATOR_WRITE,
+            data=lambda o: {"title": "Lessons from the last drill"},
+            writes=AGENDA_RUNNERS,
+        )
+    ],
+    "agenda-publish": [
+        Case("POST", _agenda_url("agenda-publish"), CURATOR_WRITE, writes=AGENDA_RUNNERS)
+    ],
+    "agenda-notes": [
+        Case(
+            "POST",
+            _agenda_url("agenda-notes", started=True),
+            CURATOR_WRITE,
+            data=lambda o: {"notes": "We walked through the drill.", "recording_url": ""},
+            writes=AGENDA_RUNNERS,
+        )
+    ],
+    "agenda-item-move": [
+        Case(
+            "POST",
+            lambda o: reverse("agenda-item-move", args=[_agenda_item(o)]),
+            CURATOR_WRITE,
+            data=lambda o: {"direction": "down"},
+            writes=AGENDA_RUNNERS,
+        )
+    ],
+    "agenda-item-update": [
+        Case(
+            "POST",
+            lambda o: reverse("agenda-item-update", args=[_agenda_item(o)]),
+            CURATOR_WRITE,
+            data=lambda o: {"position": "2", "speaker": ""},
+            writes=AGENDA_RUNNERS,
+        )
+    ],
+    "agenda-item-remove": [
+        Case(
+            "POST",
+            lambda o: reverse("agenda-item-remove", args=[_agenda_item(o)]),
+            CURATOR_WRITE,
+            writes=AGENDA_RUNNERS,
+        )
+    ],
+    "community-features": [
+        Case("GET", lambda o: reverse("community-features", args=[private(o)]), CURATORS_ONLY),
+        Case(
+            "POST",
+            lambda o: reverse("community-features", args=[private(o)]),
+            CURATOR_WRITE,
+            data=lambda o: {"events_enabled": "on", "rotation_enabled": "on"},
+            writes=AGENDA_RUNNERS,
+        ),
+    ],
+}
 
 
 # --- facilitation: UI permission cases (CASES |= {...}) go below this line ---
+# The private community's weekly circle: the leader, the member and the facilitator volunteer.
+# Anyone who may see the community sees the rotation; its members volunteer; its leader (and
+# org admins) propose; the person proposed (the member) accepts or asks a colleague (the
+# facilitator) to swap; only the two, the leader and org admins act on that swap.
+
+
+def _rotation_circle(o: Org, *, volunteers: bool = True) -> list[int]:
+    """Two upcoming occurrences of a private weekly circle; their event ids."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from trellis.events.models import EventSeries
+    from trellis.facilitation.models import OptIn
+
+    first = timezone.now().replace(microsecond=0) + timedelta(days=3)
+    Community.objects.filter(pk=o.private.pk).update(rotation_enabled=True)
+    o.private.rotation_enabled = True
+    series = EventSeries.objects.create(
+        community=o.private,
+        rrule="FREQ=WEEKLY;COUNT=2",
+        time_zone="UTC",
+        first_starts_at=first,
+        duration=timedelta(hours=1),
+        created_by=o.leader,
+    )
+    ids = []
+    for week in range(2):
+        starts = first + timedelta(weeks=week)
+        ids.append(
+            Event.objects.create(
+                community=o.private,
+                kind="circle",
+                title="Breach drill circle",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=1),
+                time_zone="UTC",
+                series=series,
+                occurrence_start=starts,
+                created_by=o.leader,
+            ).pk
+        )
+    if volunteers:
+        for person in (o.leader, o.member, o.facilitator):
+            OptIn.objects.get_or_create(community=o.private, person=person)
+    return ids
+
+
+def _proposed_to_member(o: Org) -> int:
+    """An occurrence the rotation proposed to the member (not yet accepted)."""
+    from trellis.facilitation.models import Assignment
+
+    event_id = _rotation_circle(o)[0]
+    Assignment.objects.create(
+        event_id=event_id, community=o.private, person=o.member, reason="fewest sessions (0)"
+    )
+    return event_id
+
+
+def _members_swap(o: Org) -> int:
+    """The member asks the facilitator to take their session instead."""
+    from trellis.facilitation.models import SwapRequest
+
+    event_id = _proposed_to_member(o)
+    return SwapRequest.objects.create(
+        event_id=event_id, community=o.private, asked_by=o.member, colleague=o.facilitator
+    ).pk
+
+
+# Members of the community volunteer: the sponsor and an org admin see it but do not belong.
+VOLUNTEER_WRITE = PRIVATE_WRITE | {"sponsor": 403, "admin": 403}
+# The person concerned, the leader and org admins; the sponsor sees the community, not the turn.
+CONCERNED_WRITE = PRIVATE_WRITE | {"sponsor": 403}
+
+CASES |= {
+    "rotation": [
+        Case(
+            "GET",
+            _after(_proposed_to_member, lambda o: reverse("rotation", args=[private(o)])),
+            VISIBLE_PRIVATE,
+        )
+    ],
+    "rotation-volunteer": [
+        Case(
+            "POST",
+            _after(_rotation_circle, lambda o: reverse("rotation-volunteer", args=[private(o)])),
+            VOLUNTEER_WRITE,
+            data=lambda o: {"action": "in", "weekly_load": "2"},
+            writes=denied_for_all_but("member", "leader"),
+        )
+    ],
+    "rotation-propose": [
+        Case(
+            "POST",
+            _after(_rotation_circle, lambda o: reverse("rotation-propose", args=[private(o)])),
+            CURATOR_WRITE,
+            writes=denied_for_all_but("leader", "admin"),
+        )
+    ],
+    "rotation-accept": [
+        Case(
+            "POST",
+            lambda o: reverse("rotation-accept", args=[_proposed_to_member(o)]),
+            CONCERNED_WRITE,
+            writes=denied_for_all_but("member", "leader", "admin"),
+        )
+    ],
+    "rotation-swap-ask": [
+        Case(
+            "POST",
+            lambda o: reverse("rotation-swap-ask", args=[_proposed_to_member(o)]),
+            CONCERNED_WRITE,
+            data=lambda o: {"colleague": str(o.facilitator.pk)},
+            writes=denied_for_all_but("member", "leader", "admin"),
+        )
+    ],
+    "rotation-swap-answer": [
+        # Accepting is for the colleague asked (here not a persona), the leader, org admins.
+        Case(
+            "POST",
+            lambda o: reverse("rotation-swap-answer", args=[_members_swap(o)]),
+            PRIVATE_WRITE | {"member": 403, "sponsor": 404},
+            data=lambda o: {"answer": "accept"},
+            writes=denied_for_all_but("leader", "admin"),
+        ),
+        # The one who asked may withdraw it.
+        Case(
+            "POST",
+            lambda o: reverse("rotation-swap-answer", args=[_members_swap(o)]),
+            PRIVATE_WRITE | {"sponsor": 404},
+            data=lambda o: {"answer": "decline"},
+            writes=denied_for_all_but("member", "leader", "admin"),
+        ),
+    ],
+}
 
 
 # --- stories: UI permission cases (CASES |= {...}) go below this line ---
+# The member accepted the leader's answer to their private question and told a story about it
+# for the community's members; the leader named a goal. Only the member may tell it; leaders
+# (and org admins) curate; the sponsor reads and names goals; the outsider sees nothing.
+
+
+def _private_accepted(o: Org) -> int:
+    from trellis.qa.services import answer_accept
+
+    answer_accept(actor=o.member, answer=o.c.private_answer)
+    return o.c.private_answer.pk
+
+
+def _private_goal(o: Org) -> int:
+    from trellis.stories.models import Goal
+
+    goal, _ = Goal.objects.get_or_create(
+        community=o.private, name="Pass the audit first time", defaults={"created_by": o.leader}
+    )
+    return goal.pk
+
+
+def _private_story(o: Org) -> int:
+    from trellis.stories.models import Source, Story
+    from trellis.stories.services import StoryFields, story_tell
+
+    found = Story.objects.filter(teller=o.member, source=Source.ACCEPTED).first()
+    if found is not None:
+        return found.pk
+    answer_id = _private_accepted(o)
+    fields = StoryFields(cycle="applied", text="Found the keys in a minute.", hours_saved="2")
+    return story_tell(actor=o.member, source=Source.ACCEPTED, source_id=answer_id, fields=fields).pk
+
+
+def _stories_fingerprint() -> tuple[object, ...]:
+    from trellis.stories.models import Dismissal, Goal, Helped, Story
+
+    return (
+        sorted(
+            Story.objects.values_list(
+                "id", "text", "featured_at", "hidden_at", "detail", "detail_requested_at", "goal_id"
+            )
+        ),
+        sorted(Goal.objects.values_list("id", "name", "retired_at")),
+        sorted(Helped.objects.values_list("person_id", "resource_id")),
+        sorted(Dismissal.objects.values_list("person_id", "source", "source_id")),
+    )
+
+
+TELLER_WRITE = denied_for_all_but("member")
+STORY_CURATORS = denied_for_all_but("leader", "admin")
+GOAL_KEEPERS = denied_for_all_but("sponsor", "leader", "admin")
+
+CASES |= {
+    "community-stories": [
+        Case(
+            "GET",
+            _after(_private_story, lambda o: reverse("community-stories", args=[private(o)])),
+            VISIBLE_PRIVATE,
+        )
+    ],
+    "story-detail": [
+        Case("GET", lambda o: reverse("story-detail", args=[_private_story(o)]), VISIBLE_PRIVATE)
+    ],
+    "story-tell": [
+        # Only the asker who accepted tells it; anyone else who sees it is sent home, told why.
+        Case(
+            "GET",
+            lambda o: reverse("story-tell", args=["accepted", _private_accepted(o)]),
+            PRIVATE_WRITE | {"member": 200},
+        ),
+        Case(
+            "POST",
+            lambda o: reverse("story-tell", args=["accepted", _private_accepted(o)]),
+            PRIVATE_WRITE,
+            data=lambda o: {"cycle": "realised", "hours_saved": "3", "audience": "members"},
+            writes=TELLER_WRITE,
+        ),
+    ],
+    "story-dismiss": [
+        Case(
+            "POST",
+            lambda o: reverse("story-dismiss", args=["accepted", o.c.private_answer.pk]),
+            everyone(302),
+            writes=denied_for_all_but(*PERSONAS[1:]),
+        )
+    ],
+    "story-curate": [
+        Case(
+            "POST",
+            lambda o: reverse("story-curate", args=[_private_story(o)]),
+            PRIVATE_WRITE,
+            data=lambda o: {"action": "feature"},
+            writes=STORY_CURATORS,
+        )
+    ],
+    "story-ask-detail": [
+        Case(
+            "POST",
+            lambda o: reverse("story-ask-detail", args=[_private_story(o)]),
+            PRIVATE_WRITE,
+            data=lambda o: {"request": "How long did it take before?"},
+            writes=STORY_CURATORS,
+        )
+    ],
+    "story-add-detail": [
+        Case(
+            "POST",
+            lambda o: reverse("story-add-detail", args=[_private_story(o)]),
+            PRIVATE_WRITE,
+            data=lambda o: {"detail": "Before, it took an afternoon."},
+            writes=TELLER_WRITE,
+        )
+    ],
+    "story-goal": [
+        Case(
+            "POST",
+            _after(_private_goal, lambda o: reverse("story-goal", args=[_private_story(o)])),
+            PRIVATE_WRITE,
+            data=lambda o: {"goal": str(_private_goal(o))},
+            writes=denied_for_all_but("member", "leader", "admin"),
+        )
+    ],
+    "story-event-prompt": [
+        Case(
+            "GET",
+            lambda o: reverse("story-event-prompt", args=[_private_event(o)]),
+            VISIBLE_PRIVATE,
+        )
+    ],
+    "resource-helped": [
+        Case(
+            "POST",
+            lambda o: reverse("resource-helped", args=[o.c.private_resource.pk]),
+            PRIVATE_WRITE,
+            writes=denied_for_all_but("member", "sponsor", "leader", "admin"),
+        )
+    ],
+    "goal-create": [
+        Case(
+            "POST",
+            lambda o: reverse("goal-create", args=[private(o)]),
+            PRIVATE_WRITE,
+            data=lambda o: {"name": "Halve the time to patch", "measure": ""},
+            writes=GOAL_KEEPERS,
+        )
+    ],
+    "goal-retire": [
+        Case(
+            "POST",
+            lambda o: reverse("goal-retire", args=[_private_goal(o)]),
+            PRIVATE_WRITE,
+            writes=GOAL_KEEPERS,
+        )
+    ],
+}
 
 
 # --- reports: UI permission cases (CASES |= {...}) go below this line ---
+# The private community's impact report: its sponsor, its leader and org admins open it; a
+# member is told it is not theirs (403); for the outsider the community does not exist. The
+# organisation-wide report is for org admins; the email schedule for sponsors.
+
+REPORT_READERS = {
+    "anonymous": 302,
+    "outsider": 404,
+    "member": 403,
+    "sponsor": 200,
+    "leader": 200,
+    "admin": 200,
+}
+REPORT_WRITERS = REPORT_READERS | {"sponsor": 302, "leader": 302, "admin": 302}
+REPORT_RESOURCES_FORM = {
+    "annual_budget": "24000",
+    "currency": "EUR",
+    "hours_per_month": "4",
+    "channels": "#security-council",
+}
+
+CASES |= {
+    "community-report": [
+        Case("GET", lambda o: reverse("community-report", args=[private(o)]), REPORT_READERS),
+        Case(
+            "GET",
+            lambda o: reverse("community-report", args=[private(o)]) + "?period=2026-Q2",
+            REPORT_READERS,
+        ),
+    ],
+    "community-report-pdf": [
+        Case("GET", lambda o: reverse("community-report-pdf", args=[private(o)]), REPORT_READERS)
+    ],
+    "report-resources": [
+        Case("GET", lambda o: reverse("report-resources", args=[private(o)]), REPORT_READERS),
+        Case(
+            "POST",
+            lambda o: reverse("report-resources", args=[private(o)]),
+            REPORT_WRITERS,
+            data=lambda o: REPORT_RESOURCES_FORM,
+            writes=denied_for_all_but("sponsor", "leader", "admin"),
+        ),
+    ],
+    "org-report": [Case("GET", lambda o: reverse("org-report"), everyone(403) | {"admin": 200})],
+    "org-report-pdf": [
+        Case("GET", lambda o: reverse("org-report-pdf"), everyone(403) | {"admin": 200})
+    ],
+    "report-schedule": [
+        Case("GET", lambda o: reverse("report-schedule"), everyone(403) | {"sponsor": 200}),
+        Case(
+            "POST",
+            lambda o: reverse("report-schedule"),
+            everyone(403) | {"sponsor": 302},
+            data=lambda o: {"cadence": "quarterly"},
+            writes=denied_for_all_but("sponsor"),
+        ),
+    ],
+}
 
 
 def _url_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
@@ -1224,10 +1756,25 @@ def _fingerprint() -> tuple[object, ...]:
         ),
         sorted(Rsvp.objects.values_list("event_id", "person_id", "reply")),
         # --- events-more: fingerprint lines go below this line ---
+        sorted(Rsvp.objects.values_list("event_id", "person_id", "attended")),
+        sorted(Event.objects.values_list("id", "place", "edited_alone")),
+        sorted(EventSeries.objects.values_list("id", "rrule")),
+        sorted(EventReminder.objects.values_list("event_id", "person_id", "kind")),
         # --- agendas: fingerprint lines go below this line ---
+        _agenda_rows(),
         # --- facilitation: fingerprint lines go below this line ---
+        sorted(OptIn.objects.values_list("community_id", "person_id", "weekly_load")),
+        sorted(Assignment.objects.values_list("event_id", "person_id", "status")),
+        sorted(SwapRequest.objects.values_list("id", "colleague_id", "status")),
         # --- stories: fingerprint lines go below this line ---
+        _stories_fingerprint(),
         # --- reports: fingerprint lines go below this line ---
+        sorted(
+            SponsorResources.objects.values_list(
+                "community_id", "annual_budget", "currency", "hours_per_month", "channels"
+            )
+        ),
+        sorted(ReportSubscription.objects.values_list("person_id", "cadence")),
         sorted(CalendarFeed.objects.values_list("id", "revoked_at")),
     )
 

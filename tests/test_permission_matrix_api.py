@@ -478,16 +478,244 @@ OPERATIONS |= {
 # --- events-more: API permission cases (OPERATIONS |= {...}) go below this line ---
 
 
+def _past_event(o: Org, tail: str) -> str:
+    from tests.test_permission_matrix import _private_past_event
+
+    return f"/events/{_private_past_event(o)}{tail}"
+
+
+OPERATIONS |= {
+    ("PUT", "/events/{event_id}/attendance"): Op(
+        lambda o: _past_event(o, "/attendance"),
+        CURATORS,
+        body=lambda o: {"came": [o.member.pk]},
+        writes=writes_by("leader", "admin"),
+    ),
+}
+
+
 # --- agendas: API permission cases (OPERATIONS |= {...}) go below this line ---
+# As on the pages: the member proposed a topic for the private event (agendas switched on).
+
+
+def _agenda(o: Org, tail: str = "", *, draft: bool = True) -> str:
+    from tests.test_permission_matrix import _agenda_event
+
+    return f"/events/{_agenda_event(o, draft=draft)}/agenda{tail}"
+
+
+def _topic_vote(o: Org) -> str:
+    from tests.test_permission_matrix import _agenda_proposal
+
+    return f"/agenda/proposals/{_agenda_proposal(o)}/vote"
+
+
+OPERATIONS |= {
+    ("GET", "/events/{event_id}/agenda"): Op(_agenda, CONTRIBUTORS),
+    ("GET", "/events/{event_id}/agenda/proposals"): Op(
+        lambda o: _agenda(o, "/proposals"), CONTRIBUTORS
+    ),
+    ("POST", "/events/{event_id}/agenda/proposals"): Op(
+        lambda o: _agenda(o, "/proposals", draft=False),
+        everyone(201) | SEEN_PRIVATE,
+        body=lambda o: {"title": "Who holds the drill keys on holiday?"},
+        writes=writes_by("member", "sponsor", "leader", "admin"),
+    ),
+    ("PUT", "/agenda/proposals/{proposal_id}/vote"): Op(
+        _topic_vote,
+        CONTRIBUTORS,
+        writes=writes_by("sponsor", "leader", "admin", unchecked=("member",)),
+    ),
+    ("DELETE", "/agenda/proposals/{proposal_id}/vote"): Op(
+        _topic_vote,
+        CONTRIBUTORS,
+        writes=writes_by("member", unchecked=("sponsor", "leader", "admin")),
+    ),
+    ("POST", "/events/{event_id}/agenda/draft"): Op(
+        lambda o: _agenda(o, "/draft", draft=False), CURATORS, writes=writes_by("leader", "admin")
+    ),
+    ("POST", "/events/{event_id}/agenda/publish"): Op(
+        lambda o: _agenda(o, "/publish"), CURATORS, writes=writes_by("leader", "admin")
+    ),
+}
 
 
 # --- facilitation: API permission cases (OPERATIONS |= {...}) go below this line ---
+# As on the pages (see the page matrix's rotation of the private community).
+
+
+def _rotation(o: Org, tail: str = "") -> str:
+    from tests.test_permission_matrix import _rotation_circle
+
+    _rotation_circle(o)
+    return f"{PRIVATE}/rotation{tail}"
+
+
+def _rotation_event(o: Org, tail: str) -> str:
+    from tests.test_permission_matrix import _proposed_to_member
+
+    return f"/rotation/events/{_proposed_to_member(o)}{tail}"
+
+
+def _rotation_swap(o: Org, tail: str) -> str:
+    from tests.test_permission_matrix import _members_swap
+
+    return f"/rotation/swaps/{_members_swap(o)}{tail}"
+
+
+# Members volunteer; the sponsor and an org admin see the community without belonging to it.
+VOLUNTEERS = CONTRIBUTORS | {"sponsor": 403, "admin": 403}
+# The person concerned (the member), the leader and org admins.
+CONCERNED = CONTRIBUTORS | {"sponsor": 403}
+
+OPERATIONS |= {
+    ("GET", "/communities/{slug}/rotation"): Op(lambda o: _rotation(o), CONTRIBUTORS),
+    ("PUT", "/communities/{slug}/rotation/volunteer"): Op(
+        lambda o: _rotation(o, "/volunteer"),
+        VOLUNTEERS,
+        body=lambda o: {"weekly_load": 2},
+        writes=writes_by("member", "leader"),
+    ),
+    ("DELETE", "/communities/{slug}/rotation/volunteer"): Op(
+        lambda o: _rotation(o, "/volunteer"),
+        everyone(409) | SEEN_PRIVATE | {"member": 204, "leader": 204},
+        writes=writes_by("member", "leader"),
+    ),
+    ("POST", "/communities/{slug}/rotation/propose"): Op(
+        lambda o: _rotation(o, "/propose"), CURATORS, writes=writes_by("leader", "admin")
+    ),
+    ("POST", "/rotation/events/{event_id}/accept"): Op(
+        lambda o: _rotation_event(o, "/accept"),
+        CONCERNED,
+        writes=writes_by("member", "leader", "admin"),
+    ),
+    ("POST", "/rotation/events/{event_id}/swaps"): Op(
+        lambda o: _rotation_event(o, "/swaps"),
+        CONCERNED | {"member": 201, "leader": 201, "admin": 201},
+        body=lambda o: {"colleague_id": o.facilitator.pk, "note": "On call that week"},
+        writes=writes_by("member", "leader", "admin"),
+    ),
+    ("POST", "/rotation/swaps/{swap_id}/accept"): Op(
+        lambda o: _rotation_swap(o, "/accept"),
+        CONTRIBUTORS | {"member": 403, "sponsor": 404},
+        writes=writes_by("leader", "admin"),
+    ),
+    ("POST", "/rotation/swaps/{swap_id}/decline"): Op(
+        lambda o: _rotation_swap(o, "/decline"),
+        CONTRIBUTORS | {"sponsor": 404},
+        writes=writes_by("member", "leader", "admin"),
+    ),
+}
 
 
 # --- stories: API permission cases (OPERATIONS |= {...}) go below this line ---
+# As on the pages: the member tells (and adds detail to) their story of the private community,
+# its leaders curate, its sponsor and leaders name goals, the outsider sees nothing.
+
+
+def _story(o: Org, tail: str = "") -> str:
+    from tests.test_permission_matrix import _private_story
+
+    return f"/stories/{_private_story(o)}{tail}"
+
+
+def _goal(o: Org) -> int:
+    from tests.test_permission_matrix import _private_goal
+
+    return _private_goal(o)
+
+
+def _accepted_answer(o: Org) -> int:
+    from tests.test_permission_matrix import _private_accepted
+
+    return _private_accepted(o)
+
+
+OPERATIONS |= {
+    ("GET", "/stories"): Op(lambda o: (_story(o), "/stories")[1], everyone(200)),
+    ("POST", "/stories"): Op(
+        lambda o: (_accepted_answer(o), "/stories")[1],
+        only({"member": 201}, 409) | SEEN_PRIVATE,
+        body=lambda o: {
+            "source": "accepted",
+            "source_id": _accepted_answer(o),
+            "cycle": "realised",
+            "hours_saved": 3,
+        },
+        writes=writes_by("member"),
+    ),
+    ("GET", "/stories/{story_id}"): Op(_story, CONTRIBUTORS),
+    ("POST", "/stories/{story_id}/curate"): Op(
+        lambda o: _story(o, "/curate"),
+        CURATORS,
+        body=lambda o: {"action": "feature"},
+        writes=writes_by("leader", "admin"),
+    ),
+    ("POST", "/stories/{story_id}/ask-detail"): Op(
+        lambda o: _story(o, "/ask-detail"),
+        CURATORS,
+        body=lambda o: {"request": "How long did it take before?"},
+        writes=writes_by("leader", "admin"),
+    ),
+    ("POST", "/stories/{story_id}/detail"): Op(
+        lambda o: _story(o, "/detail"),
+        only({"member": 200}, 403) | SEEN_PRIVATE,
+        body=lambda o: {"detail": "Before, it took an afternoon."},
+        writes=writes_by("member"),
+    ),
+    ("PUT", "/stories/{story_id}/goal"): Op(
+        lambda o: (_goal(o), _story(o, "/goal"))[1],
+        only({"member": 200, "leader": 200, "admin": 200}, 403) | SEEN_PRIVATE,
+        body=lambda o: {"goal_id": _goal(o)},
+        writes=writes_by("member", "leader", "admin"),
+    ),
+    ("GET", "/communities/{slug}/goals"): Op(
+        lambda o: (_goal(o), f"{PRIVATE}/goals")[1], CONTRIBUTORS
+    ),
+    ("POST", "/communities/{slug}/goals"): Op(
+        lambda o: f"{PRIVATE}/goals",
+        only({"sponsor": 201, "leader": 201, "admin": 201}, 403) | SEEN_PRIVATE,
+        body=lambda o: {"name": "Halve the time to patch", "measure": ""},
+        writes=writes_by("sponsor", "leader", "admin"),
+    ),
+    ("POST", "/goals/{goal_id}/retire"): Op(
+        lambda o: f"/goals/{_goal(o)}/retire",
+        only({"sponsor": 200, "leader": 200, "admin": 200}, 403) | SEEN_PRIVATE,
+        writes=writes_by("sponsor", "leader", "admin"),
+    ),
+}
 
 
 # --- reports: API permission cases (OPERATIONS |= {...}) go below this line ---
+# The private community's report: its sponsor, leader and org admins; members 403; the
+# outsider 404. The organisation's report: org admins. The email schedule: sponsors.
+REPORT_READERS = only({"sponsor": 200, "leader": 200, "admin": 200}, 403) | SEEN_PRIVATE
+SPONSORS_ONLY = only({"sponsor": 200}, 403)
+
+OPERATIONS |= {
+    ("GET", "/reports/communities/{slug}"): Op(
+        lambda o: "/reports/communities/security-council?period=2026-Q2", REPORT_READERS
+    ),
+    ("GET", "/reports/organisation"): Op(
+        lambda o: "/reports/organisation", only({"admin": 200}, 403)
+    ),
+    ("GET", "/reports/communities/{slug}/resources"): Op(
+        lambda o: "/reports/communities/security-council/resources", REPORT_READERS
+    ),
+    ("PUT", "/reports/communities/{slug}/resources"): Op(
+        lambda o: "/reports/communities/security-council/resources",
+        REPORT_READERS,
+        body=lambda o: {"annual_budget": 24000, "hours_per_month": 4, "currency": "EUR"},
+        writes=writes_by("sponsor", "leader", "admin"),
+    ),
+    ("GET", "/reports/schedule"): Op(lambda o: "/reports/schedule", SPONSORS_ONLY),
+    ("PUT", "/reports/schedule"): Op(
+        lambda o: "/reports/schedule",
+        SPONSORS_ONLY,
+        body=lambda o: {"cadence": "quarterly"},
+        writes=writes_by("sponsor"),
+    ),
+}
 
 
 def _operations() -> set[tuple[str, str]]:

@@ -466,3 +466,29 @@ def test_the_community_page_reads_in_a_constant_number_of_queries(
         response = client.get(url)
     assert response.content.decode().count('data-testid="story-row"') == 6
     assert len(six.captured_queries) == len(one.captured_queries)
+
+
+def test_the_demo_stories_hang_on_answered_questions_of_the_default_demo() -> None:
+    """Every demo story names a question the default demo writes with an accepted answer,
+    every default community has a few, and a private community's stay inside it."""
+    from collections import Counter
+
+    from trellis.ops.demo import MAIN_COMMUNITIES
+    from trellis.ops.demo_corpus import load_corpus
+    from trellis.ops.demo_stories import GOALS, STORIES
+
+    corpus = load_corpus()
+    for told in STORIES:
+        answered = {
+            q.title for q in corpus[told.slug].questions if any(a.accepted for a in q.answers)
+        }
+        assert told.title in answered, (told.slug, told.title)
+        assert told.hours is None or Decimal("0.5") <= Decimal(told.hours) <= 40
+    shown = Counter(told.slug for told in STORIES if not told.hidden)
+    assert {spec.slug for spec in MAIN_COMMUNITIES} == set(shown) == set(GOALS)
+    assert all(2 <= n <= 3 for n in shown.values()), shown
+    private = {spec.slug for spec in MAIN_COMMUNITIES if spec.visibility == "private"}
+    assert private
+    assert all(t.audience != Audience.EVERYONE for t in STORIES if t.slug in private)
+    assert 8 <= sum(t.featured for t in STORIES) <= 12
+    assert len({(t.slug, t.title) for t in STORIES}) == len(STORIES)

@@ -447,7 +447,7 @@ def can_manage_events_in(viewer: Viewer, community: Community | None) -> bool:
     core) and org admins; org-wide events are for org admins only."""
     if is_org_admin(viewer):
         return True
-    if community is None or community.status == Status.ARCHIVED:
+    if community is None or community.status == Status.ARCHIVED or not community.events_enabled:
         return False
     return active_role(viewer, community) in TEAM_ROLES
 
@@ -480,13 +480,251 @@ def communities_managing_events(viewer: Viewer) -> QuerySet[Community]:
 # --- events-more: who may see and do what, below this line ---
 
 
+def can_record_attendance(
+    viewer: Viewer, community: Community | None, facilitator_id: int | None
+) -> bool:
+    """Tick who came to an event: those who organise its events, and the person who
+    facilitated this one (while they may still see it)."""
+    if can_manage_events_in(viewer, community):
+        return True
+    return (
+        facilitator_id is not None
+        and is_signed_in(viewer)
+        and viewer_id(viewer) == facilitator_id
+        and can_view_in(viewer, community)
+    )
+
+
+def who_may_be_recorded_at(community: Community | None, person_ids: "set[int]") -> "set[int]":
+    """Of these people, those who may be marked as having come to an event of this community:
+    the active ones who may see it (no private community's attendance names an outsider)."""
+    return who_can_view_in(community, person_ids)
+
+
 # --- agendas: who may see and do what, below this line ---
+# Start simple: a community's features are switched on by its leaders (org-wide events have
+# every feature). An event's agenda is as visible as the event; members who may take part in
+# the community propose and vote; the event's facilitator (else its organiser), the community's
+# core team and org admins build, publish and follow it up.
+
+
+def events_enabled_in(community: Community | None) -> bool:
+    return community is None or community.events_enabled
+
+
+def agendas_enabled_in(community: Community | None) -> bool:
+    return community is None or community.agendas_enabled
+
+
+def rotation_enabled_in(community: Community | None) -> bool:
+    return community is None or community.rotation_enabled
+
+
+def can_switch_features(viewer: Viewer, community: Community) -> bool:
+    """Turn events, agendas and rotation on or off: those who manage the community."""
+    return can_manage_community(viewer, community)
+
+
+def can_view_agenda(viewer: Viewer, community: Community | None) -> bool:
+    return can_view_event(viewer, community)
+
+
+def can_propose_topics(viewer: Viewer, community: Community | None) -> bool:
+    """Propose agenda topics and vote on them: anyone who may take part where the event is,
+    once the community has agendas switched on (the service also checks the event's time)."""
+    return agendas_enabled_in(community) and can_contribute_in(viewer, community)
+
+
+def can_edit_agenda(
+    viewer: Viewer,
+    community: Community | None,
+    facilitator_id: int | None,
+    organiser_id: int | None,
+) -> bool:
+    """Reorder, add, remove, publish, write the notes: the event's facilitator (its organiser
+    when nobody facilitates), the community's core team and org admins."""
+    if can_manage_events_in(viewer, community):
+        return True
+    runner = facilitator_id if facilitator_id is not None else organiser_id
+    return is_self(viewer, runner) and can_contribute_in(viewer, community)
+
+
+def can_plan_first_event(viewer: Viewer, community: Community) -> bool:
+    """See the suggested first brown-bag and "Plan it": whoever may add the community's events,
+    while events are switched on."""
+    return events_enabled_in(community) and can_manage_events_in(viewer, community)
 
 
 # --- facilitation: who may see and do what, below this line ---
+# A community's rotation is as visible as the community; its leaders (and org admins) run it;
+# its active members (the core team and everyone else who belongs) opt in; a swap is between
+# two people, and only they, the leaders and org admins act on it.
+
+
+def can_view_rotation(viewer: Viewer, community: Community) -> bool:
+    return can_view_community(viewer, community)
+
+
+def can_manage_rotation(viewer: Viewer, community: Community) -> bool:
+    """See everyone's sessions and the reasons, and ask the rotation to propose: once the
+    community's leaders have switched the rotation on (start simple)."""
+    return (
+        community.rotation_enabled
+        and can_manage_community(viewer, community)
+        and community.status != Status.ARCHIVED
+    )
+
+
+def can_volunteer_to_facilitate(viewer: Viewer, community: Community) -> bool:
+    """Opt in (or out): active members of a community that is not archived, whose rotation
+    is switched on."""
+    return (
+        community.rotation_enabled
+        and community.status != Status.ARCHIVED
+        and active_role(viewer, community) is not None
+    )
+
+
+def can_answer_facilitation(viewer: Viewer, person_id: int, community: Community) -> bool:
+    """Accept a proposal to facilitate, or ask a colleague to swap it: the person proposed
+    (or the facilitator), the community's leaders and org admins."""
+    return is_self(viewer, person_id) or can_manage_community(viewer, community)
+
+
+def can_act_on_swap(
+    viewer: Viewer, asked_by_id: int, colleague_id: int, community: Community
+) -> bool:
+    """See and decline a swap: the two people, the community's leaders and org admins."""
+    return (
+        is_self(viewer, asked_by_id)
+        or is_self(viewer, colleague_id)
+        or can_manage_community(viewer, community)
+    )
+
+
+def can_accept_swap(viewer: Viewer, colleague_id: int, community: Community) -> bool:
+    """Take the occurrence over: the colleague asked (or a leader, org admin, for them); never
+    the one who asked."""
+    return is_self(viewer, colleague_id) or can_manage_community(viewer, community)
 
 
 # --- stories: who may see and do what, below this line ---
+# A value story belongs to its moment's community (none: org-wide) and is read by the audience
+# its teller chose, each wider than the one before: "leaders" (the community's leaders, its
+# sponsors, org admins), "members" (its active members too) and "everyone" (everyone who may
+# see the community). Tellers see their own while they may see the community; a hidden
+# story is for its teller and those who curate (leaders, org admins) only. Sponsors read but
+# do not curate.
+
+
+def _led_community_ids(viewer: Viewer) -> QuerySet[Membership, Any]:
+    return Membership.objects.filter(
+        person_id=viewer_id(viewer), left_at__isnull=True, role__in=MANAGING_ROLES
+    ).values("community_id")
+
+
+def visible_stories_filter(viewer: Viewer) -> Q:
+    """The condition, on stories, that the viewer may read them: the base of every list,
+    count, report and API answer about stories."""
+    if not is_signed_in(viewer):
+        return Q(pk__in=[])
+    if is_org_admin(viewer):
+        return Q()
+    me = viewer_id(viewer)
+    led = _led_community_ids(viewer)
+    sponsored = Sponsorship.objects.filter(person_id=me).values("community_id")
+    joined = joined_community_ids(viewer)
+    for_everyone = Q(audience="everyone") & visible_community_filter(viewer)
+    for_members = Q(audience="members") & (
+        Q(community__isnull=True) | Q(community__in=joined) | Q(community__in=sponsored)
+    )
+    for_leaders = Q(audience="leaders") & Q(community__in=sponsored)
+    shown = Q(hidden_at__isnull=True) & (for_everyone | for_members | for_leaders)
+    return (Q(teller_id=me) & visible_community_filter(viewer)) | Q(community__in=led) | shown
+
+
+def can_view_story(viewer: Viewer, story: Any, community: Community | None) -> bool:
+    """`visible_stories_filter` for one story already read (with its community)."""
+    if not is_signed_in(viewer):
+        return False
+    if not can_view_in(viewer, community):
+        return False
+    if is_self(viewer, story.teller_id) or can_curate_stories_in(viewer, community):
+        return True
+    if story.hidden_at is not None:
+        return False
+    if community is None:
+        return bool(story.audience != "leaders")  # org-wide "leaders only": org admins
+    if is_sponsor(viewer, community):
+        return True
+    if story.audience == "members":
+        return active_role(viewer, community) is not None
+    return story.audience == "everyone" and can_view_community(viewer, community)
+
+
+def can_tell_story_in(viewer: Viewer, community: Community | None) -> bool:
+    """Tell a story about a moment in a place: anyone who may take part there."""
+    return can_contribute_in(viewer, community)
+
+
+def can_curate_stories_in(viewer: Viewer, community: Community | None) -> bool:
+    """Feature, hide and ask for detail: the community's leaders (org-wide: org admins)."""
+    if is_org_admin(viewer):
+        return True
+    return community is not None and active_role(viewer, community) in MANAGING_ROLES
+
+
+def can_manage_goals_in(viewer: Viewer, community: Community) -> bool:
+    """Name and retire the business goals a community's stories serve: its sponsors and its
+    leaders (and org admins)."""
+    return can_curate_stories_in(viewer, community) or is_sponsor(viewer, community)
+
+
+def can_link_story_to_goal(viewer: Viewer, story: Any, community: Community | None) -> bool:
+    """Link a story to a goal: its teller or a curator."""
+    return is_self(viewer, story.teller_id) or can_curate_stories_in(viewer, community)
+
+
+def can_add_story_detail(viewer: Viewer, story: Any) -> bool:
+    """Answer a leader's request for detail: the teller alone."""
+    return is_self(viewer, story.teller_id)
 
 
 # --- reports: who may see and do what, below this line ---
+# The sponsor's impact report of a community is for its sponsors, its leaders and org admins;
+# the organisation-wide one (every community, private ones included) for org admins alone.
+
+
+def can_view_community_report(viewer: Viewer, community: Community) -> bool:
+    return (
+        is_org_admin(viewer)
+        or is_sponsor(viewer, community)
+        or active_role(viewer, community) in MANAGING_ROLES
+    )
+
+
+def can_view_org_report(viewer: Viewer) -> bool:
+    return is_org_admin(viewer)
+
+
+def can_edit_sponsor_resources(viewer: Viewer, community: Community) -> bool:
+    """What the sponsor provides is recorded by the sponsor or the community's leaders."""
+    return can_view_community_report(viewer, community) and community.status != Status.ARCHIVED
+
+
+def can_subscribe_to_reports(viewer: Viewer) -> bool:
+    """Reports are emailed to sponsors: whoever sponsors a community chooses how often."""
+    return is_signed_in(viewer) and Sponsorship.objects.filter(person_id=viewer_id(viewer)).exists()
+
+
+def reportable_communities(viewer: Viewer) -> QuerySet[Community]:
+    """The communities whose report the viewer may open."""
+    if is_org_admin(viewer):
+        return Community.objects.all()
+    if not is_signed_in(viewer):
+        return Community.objects.none()
+    sponsored = Sponsorship.objects.filter(person_id=viewer_id(viewer)).values("community_id")
+    led = Membership.objects.filter(
+        person_id=viewer_id(viewer), left_at__isnull=True, role__in=MANAGING_ROLES
+    ).values("community_id")
+    return Community.objects.filter(Q(pk__in=sponsored) | Q(pk__in=led))

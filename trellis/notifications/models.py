@@ -20,6 +20,10 @@ class Kind(models.TextChoices):
     JOIN_APPROVED = "join_approved", "approved your request to join"
     JOIN_DECLINED = "join_declined", "declined your request to join"
     EVENT_PLACE = "event_place", "a place opened up for you at an event"
+    EVENT_REMINDER = "event_reminder", "reminds you of an event"
+    EVENT_CANCELLED = "event_cancelled", "cancelled an event you replied to"
+    FACILITATION = "facilitation", "about facilitating a session"
+    STORY_DETAIL = "story_detail", "asks for more detail on your value story"
 
 
 # Kinds worth an email at once; the rest wait for the bell and the digest.
@@ -33,6 +37,9 @@ IMMEDIATE_KINDS = frozenset(
         Kind.JOIN_APPROVED,
         Kind.JOIN_DECLINED,
         Kind.EVENT_PLACE,
+        Kind.EVENT_REMINDER,
+        Kind.EVENT_CANCELLED,
+        Kind.FACILITATION,
     }
 )
 
@@ -40,7 +47,16 @@ IMMEDIATE_KINDS = frozenset(
 # finishes the sentence for these ("Ana Ruiz asked to join Platform Security") ...
 TITLE_COMPLETES_KINDS = frozenset({Kind.JOIN_REQUEST})
 # ... and is the whole sentence for these ("Your request to join Platform Security was approved").
-TITLE_IS_SENTENCE_KINDS = frozenset({Kind.JOIN_APPROVED, Kind.JOIN_DECLINED, Kind.EVENT_PLACE})
+TITLE_IS_SENTENCE_KINDS = frozenset(
+    {
+        Kind.JOIN_APPROVED,
+        Kind.JOIN_DECLINED,
+        Kind.EVENT_PLACE,
+        Kind.EVENT_REMINDER,
+        Kind.EVENT_CANCELLED,
+        Kind.FACILITATION,
+    }
+)
 
 # Why someone got an email at once, said at its foot.
 EMAIL_REASONS: dict[str, str] = {
@@ -48,6 +64,9 @@ EMAIL_REASONS: dict[str, str] = {
     Kind.JOIN_APPROVED: "You get these emails about communities you asked to join.",
     Kind.JOIN_DECLINED: "You get these emails about communities you asked to join.",
     Kind.EVENT_PLACE: "You get these emails about events you said you would go to.",
+    Kind.EVENT_REMINDER: "You get these emails about events you replied to.",
+    Kind.EVENT_CANCELLED: "You get these emails about events you replied to.",
+    Kind.FACILITATION: "You get these emails about sessions you volunteered to facilitate.",
 }
 DEFAULT_EMAIL_REASON = "You get these emails for mentions and answers to your questions."
 

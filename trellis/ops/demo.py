@@ -44,9 +44,13 @@ from trellis.communities.services import community_recount_members
 from trellis.core.bulk import database_rows, fast_insert
 from trellis.core.models import Activity
 from trellis.expertise.services.routing import routing_waiting_after_commit
+from trellis.ops.demo_agendas import demo_agendas_create
 from trellis.ops.demo_events import demo_events_create
+from trellis.ops.demo_facilitation import demo_facilitation_create
 from trellis.ops.demo_knowledge import demo_knowledge_generate
+from trellis.ops.demo_reports import demo_reports_create
 from trellis.ops.demo_requests import demo_join_requests_create
+from trellis.ops.demo_stories import demo_stories_create
 from trellis.people.models import Department, Person
 from trellis.search.services import documents_reindex_after_commit
 
@@ -1546,6 +1550,10 @@ def demo_generate(
 
         demo_join_requests_create()
         demo_events_create(now=plan.now, seed=seed)
+        demo_facilitation_create(now=plan.now, seed=seed)  # sets the series' facilitators
+        demo_agendas_create(now=plan.now, seed=seed)  # after them: the notes credit them
+        demo_stories_create(now=plan.now, seed=seed)
+        demo_reports_create(now=plan.now)  # last: its stored figures count everything above
         documents_reindex_after_commit()  # everything new, and a reset leaves old documents
         routing_waiting_after_commit()  # evidence rebuilt, then the open questions routed
     with connection.cursor() as cursor:

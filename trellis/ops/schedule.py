@@ -9,8 +9,10 @@ from datetime import timedelta
 from trellis.core import tasks
 from trellis.core.scheduling import Periodic
 from trellis.digests.tasks import send_due_digests
+from trellis.events.tasks import send_event_reminders
 from trellis.expertise.tasks import escalate_routed_questions, rebuild_all_evidence
 from trellis.library.tasks import remind_resource_owners
+from trellis.reports.tasks import refresh_report_figures, send_report_emails
 from trellis.search.tasks import embed_missing, refresh_vocabulary
 
 SCHEDULE = [
@@ -22,4 +24,10 @@ SCHEDULE = [
     Periodic("embed-missing-vectors", timedelta(hours=1), embed_missing),
     Periodic("rebuild-expertise-evidence", timedelta(hours=24), rebuild_all_evidence),
     Periodic("escalate-routed-questions", timedelta(minutes=10), escalate_routed_questions),
+    # Reminders go out a day and an hour before; every ten minutes keeps them on time.
+    Periodic("send-event-reminders", timedelta(minutes=10), send_event_reminders),
+    # The impact report's stored figures (the periods still moving), then the sponsors' emails:
+    # one per sponsor per period however often it runs.
+    Periodic("refresh-report-figures", timedelta(hours=6), refresh_report_figures),
+    Periodic("send-report-emails", timedelta(hours=6), send_report_emails),
 ]

@@ -147,6 +147,7 @@ def community_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         viewer=request.user, community=community, limit=3, include_cancelled=False
     )
     context["can_add_event"] = access.can_manage_events_in(request.user, community)
+    context["can_view_report"] = access.can_view_community_report(request.user, community)
     context["first_brown_bag"] = first_brown_bag(viewer=request.user, community=community)
     return render(request, "communities/detail.html", context)
 
