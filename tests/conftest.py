@@ -55,6 +55,9 @@ ONE_DATABASE_MODULES = {
     # A real browser on the pages: their views' reads and writes are tested on both databases
     # by the view tests; here it is the pages' behaviour, on the production database.
     "tests/browser/": "postgresql",
+    # A calendar client's parser reads the .ics bytes: the same from either database (the
+    # feeds' privacy is tested on both by the events tests and the permission matrix).
+    "tests/test_calendar_client.py": "sqlite",
 }
 DATABASE_FIXTURES = TRANSACTIONAL_FIXTURES | {"db", "org", "org_with_content", "_django_db_helper"}
 

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from lxml import html as lxml_html
 
 from tests.conftest import IN_CI
@@ -33,7 +34,15 @@ from trellis.qa.models import Post
 from trellis.reports import services
 from trellis.reports.figures import figures_compute
 from trellis.reports.models import PeriodFigures, ReportEmail, ReportOpen, SponsorResources
-from trellis.reports.participation import CONTRIBUTOR, CORE, NEW, QUIET, READER, level_of
+from trellis.reports.participation import (
+    CONTRIBUTOR,
+    CORE,
+    NEW,
+    QUIET,
+    READER,
+    level_of,
+    levels_between,
+)
 from trellis.reports.periods import BadPeriod, Period, last_complete_month, parse_period
 
 EARLY = datetime(2026, 1, 1, 9, 0).astimezone()
@@ -179,6 +188,39 @@ def test_levels_in_order() -> None:
     assert level_of(is_team=False, wrote=False, joined_in_month=True, read=True) == NEW
     assert level_of(is_team=False, wrote=False, joined_in_month=False, read=True) == READER
     assert level_of(is_team=False, wrote=False, joined_in_month=False, read=False) == QUIET
+
+
+def test_facilitating_a_session_is_contributing_and_coming_to_one_is_taking_part(
+    org: Org,
+) -> None:
+    """Two members who wrote and read nothing: one facilitates a session, one comes to it."""
+    now = timezone.now()
+    start, end = now - timedelta(days=20), now + timedelta(days=1)
+    people = []
+    for name in ("Quinn", "Rafa"):
+        person = Person.objects.create_user(
+            f"{name.lower()}@example.com", "pw-123456789", name=name, department=org.design
+        )
+        Membership.objects.create(
+            community=org.public, person=person, joined_at=now - timedelta(days=90)
+        )
+        people.append(person)
+    facilitator, attendee = people
+    before = levels_between(community=org.public, start=start, end=end)
+    session = Event.objects.create(
+        community=org.public,
+        kind="circle",
+        title="Helm circle",
+        starts_at=now - timedelta(days=3),
+        ends_at=now - timedelta(days=3) + timedelta(hours=1),
+        time_zone="UTC",
+        facilitator=facilitator,
+    )
+    Rsvp.objects.create(event=session, person=attendee, reply="going", attended=True)
+    after = levels_between(community=org.public, start=start, end=end)
+    assert after[CONTRIBUTOR] == before[CONTRIBUTOR] + 1
+    assert after[READER] == before[READER] + 1
+    assert after[QUIET] == before[QUIET] - 2
 
 
 def test_periods() -> None:

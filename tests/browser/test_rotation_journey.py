@@ -34,9 +34,9 @@ def _weekly_circle(org: Org) -> None:
     """Three upcoming Thursdays of the guild's circle (written directly, as the series
     service would)."""
     first = timezone.now().replace(microsecond=0, second=0, minute=0) + timedelta(days=3)
-    Community.objects.filter(pk=org.public.pk).update(
-        rotation_enabled=True
-    )  # the leaders switched it on
+    # The guild's leaders switched the rotation on (start simple: it is off until they do).
+    Community.objects.filter(pk=org.public.pk).update(rotation_enabled=True)
+    org.public.rotation_enabled = True
     series = EventSeries.objects.create(
         community=org.public,
         rrule="FREQ=WEEKLY;COUNT=3",

@@ -12,7 +12,7 @@ RFC 5545 (3.8.7.2) makes it the same as LAST-MODIFIED, so it is stable between r
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -94,12 +94,28 @@ def _vevent(facts: _Facts) -> bytes:
     return bytes(item.to_ical())
 
 
+ZONE_RULES_FROM = date(2000, 1, 1)  # the library describes zones up to 2038
+
+
 @lru_cache(maxsize=64)
 def _vtimezone(name: str) -> bytes:
+    """The zone's changes as one RDATE property per change. The library writes each kind of
+    change as a single comma-separated RDATE, which RFC 5545 allows but Thunderbird's parser
+    (ical.js) reads only the first value of: it would then show summer times all winter."""
     try:
-        return bytes(icalendar.Timezone.from_tzid(name).to_ical())
+        zone = icalendar.Timezone.from_tzid(name, first_date=ZONE_RULES_FROM)
     except ValueError:  # a zone the library cannot describe: its times still carry the TZID
         return b""
+    for change in zone.subcomponents:
+        found = change.get("RDATE")
+        if found is None:
+            continue
+        listed = found if isinstance(found, list) else [found]
+        moments = [item.dt for dates in listed for item in dates.dts]
+        del change["RDATE"]
+        for moment in moments:
+            change.add("RDATE", moment)
+    return bytes(zone.to_ical())
 
 
 def calendar_of(events: Iterable[Event], *, name: str = "") -> bytes:

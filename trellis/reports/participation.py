@@ -5,9 +5,11 @@ The levels, checked in this order (a person gets the first that fits):
 1. **core team**: an active membership as leader, facilitator or core team during the month;
 2. **contributor**: wrote something in the community that month (asked, answered, commented,
    voted, thanked, wrote or verified a guide: any activity-log row that is not a view, or a
-   post, for posts loaded in bulk without activity rows);
+   post, for posts loaded in bulk without activity rows), or facilitated one of its sessions;
 3. **new member**: joined during the month and wrote nothing (yet);
-4. **reader**: only viewed (the activity log's `*.view` rows);
+4. **reader**: only viewed (the activity log's `*.view` rows) or came to a session (attendance
+   as the organiser recorded it): taking part from the edge, which the practice literature
+   counts as legitimate participation;
 5. **quiet**: a member with nothing recorded that month.
 
 Only members count (people who were members at some point in the month); a non-member's reads
@@ -22,6 +24,7 @@ from django.db.models import Q
 
 from trellis.communities.models import Community, Membership, Role
 from trellis.core.models import Activity
+from trellis.events.models import Event, Rsvp
 from trellis.qa.models import Post
 
 CORE, CONTRIBUTOR, NEW, READER, QUIET = "core", "contributor", "new", "reader", "quiet"
@@ -90,6 +93,12 @@ def levels_between(
         .exclude(actor__isnull=True)
         .values_list("actor_id", flat=True)
         .distinct()
+    )
+    held = Event.objects.filter(starts_at__gte=start, starts_at__lt=end, cancelled_at__isnull=True)
+    held = held.filter(community=community) if community else held.filter(community__isnull=False)
+    writers |= set(held.exclude(facilitator=None).values_list("facilitator_id", flat=True))
+    readers |= set(
+        Rsvp.objects.filter(event__in=held, attended=True).values_list("person_id", flat=True)
     )
     counts = Counter(
         level_of(
