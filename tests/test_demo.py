@@ -72,8 +72,18 @@ def test_same_seed_gives_the_same_organisation() -> None:
 
 
 @pytest.mark.django_db
-def test_the_organisation_is_well_formed() -> None:
-    output = demo()
+def test_the_default_demo_is_well_formed_signs_in_shows_knowledge_and_is_made_once() -> None:
+    """One build of the default demo (seconds each), checked four ways."""
+    output = demo(if_empty=True)  # an empty database: made as without --if-empty
+    _check_well_formed(output)
+    _check_logins()
+    _check_knowledge(output)
+    again = demo(if_empty=True, size=500, seed=1)  # people exist now: nothing is made
+    assert "not created" in again
+    assert Person.objects.count() == 300
+
+
+def _check_well_formed(output: str) -> None:
     assert ADMIN_EMAIL in output and DEMO_PASSWORD in output
 
     departments = {d.pk: d.parent_id for d in Department.objects.all()}
@@ -129,9 +139,7 @@ def test_the_organisation_is_well_formed() -> None:
     assert Activity.objects.dates("created_at", "month").count() > 2  # backdated, not "now"
 
 
-@pytest.mark.django_db
-def test_demo_logins() -> None:
-    demo()
+def _check_logins() -> None:
     admin = Person.objects.get(email=ADMIN_EMAIL)
     assert admin.is_org_admin and admin.is_staff and admin.is_superuser
     assert admin.manager is not None
@@ -139,15 +147,6 @@ def test_demo_logins() -> None:
     someone = Person.objects.filter(is_org_admin=False).order_by("pk")[150]
     assert not someone.is_staff
     assert Client().login(email=someone.email, password=DEMO_PASSWORD)
-
-
-@pytest.mark.django_db
-def test_if_empty_skips_a_database_with_people() -> None:
-    demo(if_empty=True)
-    assert Person.objects.count() == 300
-    out = demo(if_empty=True, size=500, seed=1)
-    assert "not created" in out
-    assert Person.objects.count() == 300
 
 
 @pytest.mark.django_db
@@ -175,12 +174,10 @@ def test_bigger_organisations_get_more_communities() -> None:
     assert {m.role for m in plan.memberships} == set(Role.values)
 
 
-@pytest.mark.django_db
-def test_the_demo_has_knowledge_to_show() -> None:
+def _check_knowledge(out: str) -> None:
     from trellis.library.models import Resource
     from trellis.qa.models import Post, PostKind
 
-    out = demo()
     assert "questions with" in out
     questions = Post.objects.filter(kind=PostKind.QUESTION)
     assert questions.count() >= 100
