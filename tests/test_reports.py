@@ -380,7 +380,8 @@ def test_a_sponsors_opens_are_recorded_others_are_not(org: Org, client_for: Clie
     client_for(org.leader).get(page)
     assert not ReportOpen.objects.exists()
     sponsor = client_for(org.sponsor)
-    sponsor.get(page)
+    first_read = sponsor.get(page).content.decode()
+    assert "opened a report" not in first_read  # the leaders' line, not the sponsor's own
     sponsor.get(pdf)
     opens = list(ReportOpen.objects.values_list("person_id", "opened_as", "period"))
     month = last_complete_month().key

@@ -73,7 +73,10 @@ def test_a_story_is_told_about_an_answer_once_it_is_accepted(org_with_content: O
     assert story.community == org.public
     assert story.hours_saved == Decimal("6.2") or story.hours_saved == Decimal("6.3")
     assert story.cost_avoided == 2500
-    assert "How do I roll back a Helm release safely?" in story.source_title
+    # Stored for every reader, not only the teller ("you accepted" would misread for a leader).
+    assert story.source_title == (
+        "the answer they accepted on “How do I roll back a Helm release safely?”"
+    )
     assert selectors.estimate_words(story).startswith("saved about 6.")
     assert "avoided about £2,500 in costs; reduced a high risk" in selectors.estimate_words(story)
     with pytest.raises(Invalid, match="already told"):
@@ -270,7 +273,7 @@ def test_after_an_event_those_who_went_are_asked(org: Org, client_for: ClientFor
         source_id=event.pk,
         fields=StoryFields(cycle=Cycle.REFRAMING, text="We now count drain time, not node count."),
     )
-    assert story.source_title == "“Karpenter brown-bag”, which you went to"
+    assert story.source_title == "“Karpenter brown-bag”, which they went to"
     assert client_for(org.member).get(url).content == b""  # told: not asked again
 
 

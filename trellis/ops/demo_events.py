@@ -5,7 +5,7 @@ past dates have attendance recorded, so reports and the rotation have history.""
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from trellis.communities.models import Community, Membership, Role
@@ -151,6 +151,12 @@ EVENTS: tuple[Planned, ...] = (
 )
 
 
+def _working_day(day: date) -> date:
+    """The day, or the Monday after it: a company's circles and office hours are not held at
+    weekends (the days are counted from whenever the demo is built)."""
+    return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+
+
 def demo_events_create(*, now: datetime, seed: int) -> int:
     """Each planned event (or series) in its community, organised by its leader, with
     replies from its members and, for dates already held, who came (deterministic for a
@@ -173,7 +179,7 @@ def demo_events_create(*, now: datetime, seed: int) -> int:
         if leader is None:
             continue
         step = STEP_DAYS.get(planned.every, 0)
-        first_day = today + timedelta(days=planned.days_ahead - planned.past * step)
+        first_day = _working_day(today + timedelta(days=planned.days_ahead - planned.past * step))
         starts = datetime.combine(first_day, planned.at)
         repeat = None
         if planned.every:

@@ -474,7 +474,7 @@ def demo_stories_create(*, now: datetime, seed: int) -> int:
             source_id=question.accepted_answer.pk,
             defaults={
                 "community": place,
-                "source_title": f"the answer you accepted on “{question.title}”"[:300],
+                "source_title": f"the answer they accepted on “{question.title}”"[:300],
                 "cycle": told.cycle,
                 "text": told.text,
                 "hours_saved": Decimal(told.hours) if told.hours else None,

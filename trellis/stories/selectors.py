@@ -122,8 +122,9 @@ class Moment:
     source: str
     source_id: int
     community: Community | None
-    title: str  # "the answer you accepted on “How do I roll back…”"
+    title: str  # to the teller: "the answer you accepted on “How do I roll back…”"
     url: str
+    about: str = ""  # to every reader, as stored: "the answer they accepted on “…”"
 
 
 def _post_moment(actor: Viewer, source: str, post_id: int) -> Moment:
@@ -145,13 +146,15 @@ def _post_moment(actor: Viewer, source: str, post_id: int) -> Moment:
         if not accepted:
             raise Invalid("You can tell a story about an answer once you accepted it.")
         title = f"the answer you accepted on “{question.title}”"
+        about = f"the answer they accepted on “{question.title}”"
     else:
         if not Thanks.objects.filter(person_id=access.viewer_id(actor), post=post).exists():
             raise Invalid("You can tell a story about a post once you thanked it.")
         what = "question" if post.is_question else "answer"
         title = f"the {what} you thanked on “{question.title}”"
+        about = f"the {what} they thanked on “{question.title}”"
     url = question_url(question.pk, None if post.is_question else post.pk)
-    return Moment(source, post.pk, post.community, title[:300], url)
+    return Moment(source, post.pk, post.community, title[:300], url, about[:300])
 
 
 def _resource_moment(actor: Viewer, resource_id: int) -> Moment:
@@ -161,8 +164,9 @@ def _resource_moment(actor: Viewer, resource_id: int) -> Moment:
     if not Helped.objects.filter(person_id=access.viewer_id(actor), resource=resource).exists():
         raise Invalid("You can tell a story about a guide once you said it helped you.")
     title = f"“{resource.title}”, which helped you"
+    about = f"“{resource.title}”, which helped them"
     url = reverse("resource-detail", args=[resource.pk])
-    return Moment(Source.RESOURCE, resource.pk, resource.community, title[:300], url)
+    return Moment(Source.RESOURCE, resource.pk, resource.community, title[:300], url, about[:300])
 
 
 def _event_moment(actor: Viewer, event_id: int) -> Moment:
@@ -174,8 +178,9 @@ def _event_moment(actor: Viewer, event_id: int) -> Moment:
     if not _went(actor, event):
         raise Invalid("You can tell a story about an event you went to.")
     title = f"“{event.title}”, which you went to"
+    about = f"“{event.title}”, which they went to"
     url = reverse("event-detail", args=[event.pk])
-    return Moment(Source.EVENT, event.pk, event.community, title[:300], url)
+    return Moment(Source.EVENT, event.pk, event.community, title[:300], url, about[:300])
 
 
 def _went(actor: Viewer, event: Event) -> bool:

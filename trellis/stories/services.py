@@ -162,7 +162,7 @@ def story_tell(*, actor: Person, source: str, source_id: int, fields: StoryField
                 teller=actor,
                 source=moment.source,
                 source_id=moment.source_id,
-                source_title=moment.title,
+                source_title=moment.about or moment.title,
                 **columns,
             )
             activity_record(

@@ -59,7 +59,8 @@ def _context(request: AuthedRequest, report: Report, pdf_url: str) -> dict[str, 
         "can_edit_resources": community is not None
         and access.can_edit_sponsor_resources(viewer, community),
         "can_subscribe": access.can_subscribe_to_reports(viewer),
-        "show_last_open": community is not None,
+        # For the leaders: whether their sponsor reads it (the sponsor knows).
+        "show_last_open": community is not None and not access.is_sponsor(viewer, community),
     }
 
 
