@@ -436,6 +436,15 @@ def test_leaders_switch_features_and_others_cannot(org: Org, client_for: ClientF
     org.public.refresh_from_db()
     assert not org.public.agendas_enabled
     leader = client_for(org.leader)
+    # The leaders find the switches from the community's page and from its settings.
+    community_page = leader.get(reverse("community-detail", args=[org.public.slug]))
+    assert f'href="{url}"' in community_page.content.decode()
+    assert (
+        f'href="{url}"'
+        not in client_for(org.member)
+        .get(reverse("community-detail", args=[org.public.slug]))
+        .content.decode()
+    )
     settings_page = leader.get(reverse("community-settings", args=[org.public.slug]))
     assert "Member-driven agendas: off" in settings_page.content.decode()
     leader.post(url, {"events_enabled": "on", "agendas_enabled": "on", "rotation_enabled": "on"})
