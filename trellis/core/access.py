@@ -717,14 +717,10 @@ def can_subscribe_to_reports(viewer: Viewer) -> bool:
     return is_signed_in(viewer) and Sponsorship.objects.filter(person_id=viewer_id(viewer)).exists()
 
 
-def reportable_communities(viewer: Viewer) -> QuerySet[Community]:
-    """The communities whose report the viewer may open."""
-    if is_org_admin(viewer):
-        return Community.objects.all()
+def sponsored_communities(viewer: Viewer) -> QuerySet[Community]:
+    """The communities the viewer sponsors: the reports emailed to them (each of which they
+    may open, `can_view_community_report`)."""
     if not is_signed_in(viewer):
         return Community.objects.none()
     sponsored = Sponsorship.objects.filter(person_id=viewer_id(viewer)).values("community_id")
-    led = Membership.objects.filter(
-        person_id=viewer_id(viewer), left_at__isnull=True, role__in=MANAGING_ROLES
-    ).values("community_id")
-    return Community.objects.filter(Q(pk__in=sponsored) | Q(pk__in=led))
+    return Community.objects.filter(pk__in=sponsored)

@@ -136,8 +136,9 @@ def help_between(community: Community | None, start: datetime, end: datetime) ->
 
 
 def events_between(community: Community | None, start: datetime, end: datetime) -> Events:
-    """Events held: started in the period, not cancelled, over by now. (Read on the models: the
-    events app's `attendance_between` selector was not there yet when this was written.)"""
+    """Events held: started in the period, not cancelled, over by now (the report counts a
+    session once it is over, where `events.selectors.attendance_between` counts it once it has
+    started), with the places taken beside the attendance, in two queries."""
     held = _in(Event.objects.all(), community).filter(
         starts_at__gte=start,
         starts_at__lt=end,

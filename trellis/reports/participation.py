@@ -21,6 +21,7 @@ from collections import Counter
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils import timezone
 
 from trellis.communities.models import Community, Membership, Role
 from trellis.core.models import Activity
@@ -94,7 +95,12 @@ def levels_between(
         .values_list("actor_id", flat=True)
         .distinct()
     )
-    held = Event.objects.filter(starts_at__gte=start, starts_at__lt=end, cancelled_at__isnull=True)
+    held = Event.objects.filter(  # held as the report counts them: over by now
+        starts_at__gte=start,
+        starts_at__lt=end,
+        cancelled_at__isnull=True,
+        ends_at__lte=timezone.now(),
+    )
     held = held.filter(community=community) if community else held.filter(community__isnull=False)
     writers |= set(held.exclude(facilitator=None).values_list("facilitator_id", flat=True))
     readers |= set(

@@ -3,7 +3,7 @@ zone, with the one before it. Pure computation: nothing read or written."""
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -62,10 +62,6 @@ class Period:
         return f"{MONTH_NAMES[self.month - 1][:3]} {self.year}"
 
     @property
-    def first_day(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @property
     def start(self) -> datetime:
         return _midnight(self.year, self.month)
 
@@ -90,9 +86,6 @@ class Period:
             out.append(Period(year, month, 1))
             year, month = _add_months(year, month, 1)
         return out
-
-    def is_over(self, now: datetime | None = None) -> bool:
-        return self.end <= (now or timezone.now())
 
 
 def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:

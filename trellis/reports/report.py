@@ -1,7 +1,7 @@
 """The report as a director reads it: each figure with the one before it and what changed, in
 words; the charts; what the sponsor provides against what it enabled; the value stories.
 
-Built from the stored figures (`services.figures_for`), so it costs a few indexed reads. The
+Built from the stored figures (`services.figures_many`), so it costs a few indexed reads. The
 caller has checked that the viewer may open this report (`access.can_view_*_report`).
 """
 

@@ -44,16 +44,6 @@ CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AU
 CHART_MONTHS = 6
 
 
-def _stored(community: Community | None, period: Period) -> PeriodFigures | None:
-    rows = PeriodFigures.objects.filter(period=period.key)
-    rows = (
-        rows.filter(community__isnull=True)
-        if community is None
-        else rows.filter(community=community)
-    )
-    return rows.first()
-
-
 def _store(community: Community | None, period: Period, figures: Figures) -> None:
     now = timezone.now()
     key = {"community": community, "period": period.key}
@@ -76,17 +66,6 @@ def _is_current(row: PeriodFigures, period: Period, now: datetime) -> bool:
     if period.end <= row.computed_at:
         return True
     return period.end > now and row.computed_at > now - LIVE_FIGURES_TTL
-
-
-def figures_for(*, community: Community | None, period: Period) -> Figures:
-    """The period's figures: the stored ones when current, else computed now and stored.
-    (Callers have checked that the viewer may see this scope.)"""
-    row = _stored(community, period)
-    if row is not None and _is_current(row, period, timezone.now()):
-        return cast(Figures, row.figures)
-    figures = figures_compute(community=community, period=period)
-    _store(community, period, figures)
-    return figures
 
 
 def figures_many(*, community: Community | None, periods: list[Period]) -> dict[str, Figures]:
@@ -269,10 +248,13 @@ def report_email_send(*, person: Person, period: Period) -> bool:
     and a second run sends nothing."""
     from trellis.reports.mail import report_email_message
 
-    communities = list(Community.objects.filter(sponsorship__person=person).order_by("name"))
-    if not communities or not person.is_active:
+    if (
+        not person.is_active
+        or ReportEmail.objects.filter(person=person, period=period.key).exists()
+    ):
         return False
-    if ReportEmail.objects.filter(person=person, period=period.key).exists():
+    communities = list(access.sponsored_communities(person).order_by("name"))
+    if not communities:
         return False
     # Built (the PDFs laid out) before the transaction: it holds SQLite's write lock.
     message = report_email_message(person=person, communities=communities, period=period)
@@ -293,9 +275,15 @@ def report_emails_send(*, now: datetime | None = None) -> int:
     sent = 0
     sponsor_ids = Sponsorship.objects.values("person_id").distinct()
     cadences = dict(ReportSubscription.objects.values_list("person_id", "cadence"))
+    due = {due_period(cadence, now) for cadence in Cadence.values} - {None}
+    emailed = set(  # one read for the whole run: most runs find every sponsor already emailed
+        ReportEmail.objects.filter(period__in=[p.key for p in due if p]).values_list(
+            "person_id", "period"
+        )
+    )
     for person in Person.objects.filter(pk__in=sponsor_ids, is_active=True).order_by("pk"):
         period = due_period(cadences.get(person.pk, Cadence.MONTHLY), now)
-        if period is None:
+        if period is None or (person.pk, period.key) in emailed:
             continue
         try:
             sent += report_email_send(person=person, period=period)

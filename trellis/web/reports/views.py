@@ -186,12 +186,10 @@ def report_schedule(request: AuthedRequest) -> HttpResponse:
             }[form.cleaned_data["cadence"]],
         )
         return redirect("report-schedule")
-    communities = access.reportable_communities(request.user).filter(
-        sponsorship__person=request.user
-    )
+    communities = access.sponsored_communities(request.user).order_by("name")
     return render(
         request,
         "reports/schedule.html",
-        {"nav": "home", "form": form, "communities": list(communities.distinct())},
+        {"nav": "home", "form": form, "communities": list(communities)},
         status=400 if request.method == "POST" else 200,
     )
