@@ -300,6 +300,20 @@ def test_only_those_who_run_the_event_change_its_agenda(org: Org, client_for: Cl
         services.agenda_publish(actor=org.leader, event_id=empty.pk)
 
 
+def test_a_private_events_agenda_names_no_speaker_who_may_not_see_it(org: Org) -> None:
+    """The notes credit speakers and make them owners of the guide: never an outsider."""
+    event = _event(org, private=True)
+    with pytest.raises(Invalid, match="Nobody in the directory"):
+        services.agenda_item_add(
+            actor=org.leader, event_id=event.pk, title="Drill", speaker_email=org.outsider.email
+        )
+    assert not AgendaItem.objects.filter(title="Drill").exists()
+    item = services.agenda_item_add(
+        actor=org.leader, event_id=event.pk, title="Drill", speaker_email=org.member.email
+    )
+    assert item.speaker == org.member
+
+
 def test_a_private_events_agenda_does_not_exist_for_the_outsider(
     org: Org, client_for: ClientFor
 ) -> None:

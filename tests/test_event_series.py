@@ -298,6 +298,9 @@ def test_edit_one_date_or_this_and_the_following_ones(org: Org, client_for: Clie
         assert row.occurrence_start == event.occurrence_start
     assert rows[two.pk].title == "Moved circle"
     assert Rsvp.objects.get(event=three).reply == Reply.GOING  # replies stay
+    # Moved dates no longer keep the rule's "every Thursday at 10:00": the page does not say it.
+    page = client.get(reverse("event-detail", args=[three.pk])).content.decode()
+    assert "Part of a series (3 of 4)" in page and "at 10:00" not in page
     # The whole series, from the last date: every date not over, still not the moved one.
     services.event_update(
         actor=org.leader,

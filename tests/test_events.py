@@ -18,6 +18,7 @@ from tests.personas import Org
 from tests.typing_helpers import ClientFor
 from trellis.accounts.services import api_token_create
 from trellis.communities import services as community_services
+from trellis.communities.models import Community
 from trellis.core.errors import Forbidden, Invalid, NotFound
 from trellis.events import selectors, services
 from trellis.events.models import CalendarFeed, Event, EventKind, Reply, Rsvp
@@ -554,3 +555,14 @@ def test_events_pages_and_feed_queries_do_not_grow_with_events(
     large = [_count(client, url) for url in urls] + [_count(anonymous, feed)]
     assert small == large
     assert len(_summaries(anonymous.get(feed).content)) == 3 * 14
+
+
+def test_a_community_whose_events_are_off_is_not_offered_in_the_event_form(
+    org: Org, client_for: ClientFor
+) -> None:
+    leader = client_for(org.leader)
+    offered = leader.get(reverse("event-create")).content.decode()
+    assert f'value="{org.public.slug}"' in offered
+    Community.objects.filter(pk=org.public.pk).update(events_enabled=False)
+    offered = leader.get(reverse("event-create")).content.decode()
+    assert f'value="{org.public.slug}"' not in offered

@@ -295,6 +295,15 @@ def test_only_the_two_people_and_leaders_act_on_a_swap(org: Org) -> None:
     with pytest.raises(Forbidden):
         services.swap_ask(actor=newcomer, event_id=event.pk, colleague_id=org.leader.pk)
     assert SwapRequest.objects.get().status == SwapStatus.PENDING
+    # The rotation page names the swap only to the two and the leaders.
+    swapping = "Swap asked of"
+    for viewer, sees in ((newcomer, False), (org.member, True), (org.leader, True)):
+        rotation = selectors.rotation_of(viewer=viewer, community=org.public)
+        line = next(line for line in rotation.upcoming if line.event.pk == event.pk)
+        assert (line.swap is not None) == sees, viewer
+    page = Client()
+    page.force_login(newcomer)
+    assert swapping not in page.get(reverse("rotation", args=[org.public.slug])).content.decode()
     # A leader may accept for the colleague.
     services.swap_answer(actor=org.leader, swap_id=swap.pk, accept=True)
     event.refresh_from_db()
@@ -379,6 +388,24 @@ def test_sessions_facilitated_become_evidence_for_those_who_may_see_them(org: Or
         "Facilitated 4 sessions of Helm circle",
         f"Facilitated 2 sessions of {PRIVATE_SERIES}",
     ]
+    # Two one-off sessions are two lines, each under its own title.
+    for title in ("Brown-bag: uv in CI", "Show & tell: Kyverno"):
+        starts = timezone.now() - timedelta(days=20)
+        Event.objects.create(
+            community=org.public,
+            kind="brown_bag",
+            title=title,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            time_zone="UTC",
+            facilitator=org.member,
+        )
+    lines = [
+        line.text for line in selectors.sessions_facilitated(viewer=org.leader, person=org.member)
+    ]
+    assert "Facilitated 1 session of Brown-bag: uv in CI" in lines
+    assert "Facilitated 1 session of Show & tell: Kyverno" in lines
+    Event.objects.filter(series__isnull=True, facilitator=org.member).delete()
     seen = selectors.sessions_facilitated(viewer=org.newcomer, person=org.member)
     assert [line.text for line in seen] == ["Facilitated 4 sessions of Helm circle"]
     assert selectors.facilitated_counts([org.member.pk]) == {org.member.pk: 6}

@@ -306,9 +306,13 @@ def agenda_item_move(*, actor: Person, item_id: int, direction: str) -> AgendaIt
     return item
 
 
-def _person_by_email(email: str) -> Person:
+def _person_by_email(email: str, event: Event) -> Person:
+    """A speaker: someone in the directory who may see the event (a private community's
+    notes must not credit, and make an owner of, someone who cannot open them)."""
     email = email.strip()
     person = Person.objects.filter(email__iexact=email, is_active=True).first() if email else None
+    if person is not None and not access.who_can_view_in(event.community, {person.pk}):
+        person = None
     if person is None:
         raise Invalid(
             "Nobody in the directory has that email.",
@@ -325,7 +329,7 @@ def agenda_item_update(
     item, event = _item(actor, item_id)
     speaker = None
     if speaker_email:
-        speaker = _person_by_email(speaker_email)
+        speaker = _person_by_email(speaker_email, event)
     with transaction.atomic():
         agenda = _locked_agenda(event)
         ordered = _live_items(agenda)
@@ -385,7 +389,7 @@ def agenda_item_add(
         errors["title"] = "The text contains a NUL character."
     if errors:
         raise Invalid(f"The item was not added: {next(iter(errors.values()))}", field_errors=errors)
-    speaker = _person_by_email(speaker_email) if speaker_email.strip() else None
+    speaker = _person_by_email(speaker_email, event) if speaker_email.strip() else None
     with transaction.atomic():
         agenda = _locked_agenda(event)
         position = _next_position(agenda)

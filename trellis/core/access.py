@@ -474,7 +474,9 @@ def communities_managing_events(viewer: Viewer) -> QuerySet[Community]:
     team = Membership.objects.filter(
         person_id=viewer_id(viewer), left_at__isnull=True, role__in=TEAM_ROLES
     ).values("community_id")
-    return Community.objects.filter(pk__in=team).exclude(status=Status.ARCHIVED)
+    return Community.objects.filter(pk__in=team, events_enabled=True).exclude(
+        status=Status.ARCHIVED
+    )
 
 
 # --- events-more: who may see and do what, below this line ---
@@ -514,10 +516,6 @@ def events_enabled_in(community: Community | None) -> bool:
 
 def agendas_enabled_in(community: Community | None) -> bool:
     return community is None or community.agendas_enabled
-
-
-def rotation_enabled_in(community: Community | None) -> bool:
-    return community is None or community.rotation_enabled
 
 
 def can_switch_features(viewer: Viewer, community: Community) -> bool:

@@ -134,7 +134,10 @@ def viewer_reply(*, viewer: Viewer, event: Event) -> ViewerReply:
 def attendees(*, event: Event, reply: str, limit: int = 50) -> list[Person]:
     """Who gave this reply (the waitlist in its order). The caller has checked the viewer
     may see the event."""
-    rows = Rsvp.objects.filter(event=event, reply=reply).select_related("person")
+    rows = Rsvp.objects.filter(event=event, reply=reply).select_related(
+        "person",
+        "person__department",  # the person card names the department
+    )
     order = ("waitlisted_at", "pk") if reply == Reply.WAITLIST else ("updated_at", "pk")
     return [r.person for r in rows.order_by(*order)[:limit]]
 
@@ -159,6 +162,8 @@ class SeriesPlace:
 
     @property
     def label(self) -> str:
+        if not self.rhythm:
+            return f"Part of a series ({self.position} of {self.total})"
         return f"Part of a series: {self.rhythm} ({self.position} of {self.total})"
 
 
@@ -175,7 +180,14 @@ def series_place(*, event: Event) -> SeriesPlace | None:
     ids = [row[0] for row in rows]
     index = ids.index(event.pk)
     _, rule, first, zone = rows[0]
-    rhythm = recurrence.describe(rule, first.astimezone(ZoneInfo(zone)).replace(tzinfo=None))
+    # The rule speaks of the dates it gave; a date moved since (alone or with the following
+    # ones) no longer keeps that rhythm, so its page does not claim it.
+    moved = event.starts_at != event.occurrence_start
+    rhythm = (
+        ""
+        if moved
+        else recurrence.describe(rule, first.astimezone(ZoneInfo(zone)).replace(tzinfo=None))
+    )
     return SeriesPlace(
         rhythm=rhythm,
         position=index + 1,
@@ -192,10 +204,6 @@ def attended_count(*, event_id: int) -> int:
     """How many were recorded as having come (0 until the organiser records it). The caller
     has checked the viewer may see the event."""
     return Rsvp.objects.filter(event_id=event_id, attended=True).count()
-
-
-def attendance_recorded(*, event: Event) -> bool:
-    return Rsvp.objects.filter(event=event, attended__isnull=False).exists()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from trellis.communities.models import Community, Membership
@@ -18,7 +18,7 @@ from trellis.core.access import Viewer
 from trellis.core.errors import NotFound
 from trellis.events.models import Event
 from trellis.expertise.models import Availability
-from trellis.facilitation.models import Assignment, AssignmentStatus, OptIn, SwapRequest, SwapStatus
+from trellis.facilitation.models import Assignment, OptIn, SwapRequest, SwapStatus
 from trellis.facilitation.rotation import Record
 from trellis.people.models import Person
 
@@ -63,12 +63,6 @@ def away_until(person_ids: list[int]) -> dict[int, date]:
     """The last day each of these people said they are away (expertise's availability)."""
     rows = Availability.objects.filter(person_id__in=person_ids, away_until__isnull=False)
     return {pid: day for pid, day in rows.values_list("person_id", "away_until") if day}
-
-
-def is_volunteer(*, viewer: Viewer, community: Community) -> OptIn | None:
-    if not access.is_signed_in(viewer):
-        return None
-    return OptIn.objects.filter(community=community, person_id=access.viewer_id(viewer)).first()
 
 
 @dataclass
@@ -159,7 +153,14 @@ def rotation_of(*, viewer: Viewer, community: Community) -> Rotation:
     lines = []
     for event in events:
         assignment = getattr(event, "facilitation", None)
-        line = UpcomingLine(event, assignment, swap_of.get(event.pk))
+        swap = swap_of.get(event.pk)
+        shown = (  # who asks whom to swap is for those two and the leaders (`swap_get`)
+            swap
+            if swap is not None
+            and access.can_act_on_swap(viewer, swap.asked_by_id, swap.colleague_id, community)
+            else None
+        )
+        line = UpcomingLine(event, assignment, shown)
         who = line.person
         if who is not None:
             upcoming_counts[who.pk] += 1
@@ -168,7 +169,7 @@ def rotation_of(*, viewer: Viewer, community: Community) -> Rotation:
                 and assignment is not None
                 and access.can_answer_facilitation(viewer, who.pk, community)
             )
-            line.can_ask_swap = line.swap is None and access.can_answer_facilitation(
+            line.can_ask_swap = swap is None and access.can_answer_facilitation(
                 viewer, who.pk, community
             )
             if line.can_ask_swap:
@@ -266,19 +267,26 @@ def sessions_facilitated(
             cancelled_at__isnull=True,
             starts_at__lt=timezone.now(),
         )
-        .values("series_id", "community_id")
-        .annotate(n=Count("pk"), last=Max("starts_at"), first_id=Max("pk"))
+        .annotate(  # a one-off event is a line of its own; a series' dates share one
+            one_off=Case(
+                When(series__isnull=True, then=F("pk")),
+                default=Value(None),
+                output_field=IntegerField(),
+            )
+        )
+        .values("series_id", "community_id", "one_off")
+        .annotate(n=Count("pk"), last=Max("starts_at"), latest_id=Max("pk"))
         .order_by("-n", "-last")[:limit]
     )
     rows = list(found)
     if not rows:
         return []
     titles = dict(
-        Event.objects.filter(pk__in=[r["first_id"] for r in rows]).values_list("pk", "title")
+        Event.objects.filter(pk__in=[r["latest_id"] for r in rows]).values_list("pk", "title")
     )
     communities = Community.objects.in_bulk([r["community_id"] for r in rows])
     return [
-        FacilitatedLine(titles[r["first_id"]], communities[r["community_id"]], r["n"], r["last"])
+        FacilitatedLine(titles[r["latest_id"]], communities[r["community_id"]], r["n"], r["last"])
         for r in rows
     ]
 
@@ -293,19 +301,3 @@ def facilitated_counts(person_ids: list[int], since: datetime | None = None) -> 
         where &= Q(starts_at__gte=since)
     rows = Event.objects.filter(where).values("facilitator_id").annotate(n=Count("pk"))
     return {int(r["facilitator_id"]): int(r["n"]) for r in rows}
-
-
-def pending_for(*, viewer: Viewer) -> int:
-    """How many proposals and swap requests wait for the viewer's answer."""
-    if not access.is_signed_in(viewer):
-        return 0
-    me = access.viewer_id(viewer)
-    visible = access.visible_community_filter(viewer)
-    proposals = Assignment.objects.filter(
-        visible,
-        person_id=me,
-        status=AssignmentStatus.PROPOSED,
-        event__starts_at__gte=timezone.now(),
-    ).count()
-    swaps = SwapRequest.objects.filter(visible, colleague_id=me, status=SwapStatus.PENDING).count()
-    return proposals + swaps

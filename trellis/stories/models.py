@@ -195,10 +195,6 @@ class Story(models.Model):
         return self.hidden_at is not None
 
     @property
-    def is_featured(self) -> bool:
-        return self.featured_at is not None
-
-    @property
     def cycle_label(self) -> str:
         return Cycle(self.cycle).label
 

@@ -242,19 +242,24 @@ def prompt_for(*, viewer: Viewer, source: str, source_id: int) -> Prompt | None:
     return Prompt(moment, goals)
 
 
+def event_prompt_open(event: Event) -> bool:
+    """Whether an event still asks "What did this help you do?": for a month after it."""
+    return (
+        event.has_ended
+        and not event.is_cancelled
+        and event.ends_at >= timezone.now() - timedelta(days=EVENT_PROMPT_DAYS)
+    )
+
+
 def event_prompt(*, viewer: Viewer, event: Event) -> Prompt | None:
     """After an event, for a month, the question to those who went."""
-    if not event.has_ended or event.ends_at < timezone.now() - timedelta(days=EVENT_PROMPT_DAYS):
+    if not event_prompt_open(event):
         return None
     return prompt_for(viewer=viewer, source=Source.EVENT, source_id=event.pk)
 
 
 def helped_by(*, viewer: Viewer, resource: Resource) -> bool:
     return Helped.objects.filter(person_id=access.viewer_id(viewer), resource=resource).exists()
-
-
-def helped_count(*, resource: Resource) -> int:
-    return Helped.objects.filter(resource=resource).count()
 
 
 # -- what the sponsor's report reads -------------------------------------------------------

@@ -21,6 +21,7 @@ from trellis.events import selectors, services
 from trellis.events.calendar import calendar_of
 from trellis.events.models import Event, Reply
 from trellis.events.times import zone_names
+from trellis.stories import selectors as story_selectors
 from trellis.web.events.forms import ORG_WIDE, EventForm, FeedForm, RsvpForm, ScopeForm
 
 # The service's names for the fields, as the form calls them.
@@ -66,8 +67,8 @@ def event_list(request: AuthedRequest) -> HttpResponse:
         "nav": "events",
         "upcoming": _rows(request, upcoming),
         "past": _rows(request, past),
-        "can_add": access.is_org_admin(viewer)
-        or bool(selectors.manageable_communities(viewer=viewer)),
+        "can_add": access.can_manage_events_in(viewer, None)
+        or access.communities_managing_events(viewer).exists(),
     }
     return render(request, "events/list.html", context)
 
@@ -117,6 +118,7 @@ def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "waitlist": selectors.attendees(event=event, reply=Reply.WAITLIST),
         "series": series,
         "agendas_on": access.agendas_enabled_in(event.community),
+        "story_prompt_open": story_selectors.event_prompt_open(event),
         "cancel_form": ScopeForm() if series else None,
     }
     return render(request, "events/detail.html", context)

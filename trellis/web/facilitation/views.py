@@ -49,12 +49,13 @@ def rotation(request: AuthedRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def rotation_volunteer(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Opt in (with a weekly load) or out."""
+    """Opt in (with a weekly load) or out (always possible, even once the rotation is off)."""
     community = _community(request, slug)
-    if not community.rotation_enabled:
-        raise PermissionDenied(ROTATION_OFF)
-    if not access.can_volunteer_to_facilitate(request.user, community):
-        raise PermissionDenied("Only members of the community volunteer to facilitate.")
+    if request.POST.get("action") != "out":
+        if not community.rotation_enabled:
+            raise PermissionDenied(ROTATION_OFF)
+        if not access.can_volunteer_to_facilitate(request.user, community):
+            raise PermissionDenied("Only members of the community volunteer to facilitate.")
     form = VolunteerForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Nothing was changed: {_first_error(form)}")

@@ -110,6 +110,7 @@ def resource_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     view_record(viewer=request.user, obj=resource, community_id=resource.community_id)
     owners = selectors.resource_owners(resource)
     can_edit = access.can_edit_content(request.user, {p.pk for p in owners}, resource.community)
+    can_mark_helped = access.can_contribute_in(request.user, resource.community)
     context = {
         "nav": "library",
         "resource": resource,
@@ -122,8 +123,9 @@ def resource_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_curate": access.can_curate_in(request.user, resource.community) or can_edit,
         "duplicate_form": DuplicateForm(),
         # "This helped me", and right after it "What did this help you do?" (stories).
-        "helped": story_selectors.helped_by(viewer=request.user, resource=resource),
-        "can_mark_helped": access.can_contribute_in(request.user, resource.community),
+        "can_mark_helped": can_mark_helped,
+        "helped": can_mark_helped
+        and story_selectors.helped_by(viewer=request.user, resource=resource),
     }
     context |= prompt_context(hinted_prompt(request, (Source.RESOURCE, resource.pk)))
     return render(request, "library/detail.html", context)

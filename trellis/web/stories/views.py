@@ -127,7 +127,7 @@ def resource_helped(request: AuthedRequest, pk: int) -> HttpResponse:
         context = prompt_context(prompt) | {"resource": resource, "helped": True}
         return render(request, "stories/_helped.html", context)
     moment_hint(request, Source.RESOURCE, pk)
-    messages.success(request, "Glad it helped; its owners will hear that it's being used.")
+    messages.success(request, "Glad it helped.")
     return redirect("resource-detail", pk=pk)
 
 
