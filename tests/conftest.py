@@ -157,9 +157,14 @@ def client_for(client: Client) -> ClientFor:
 
 @pytest.fixture(autouse=True)
 def _fast_and_immediate(settings: Settings, tmp_path: Path) -> None:
-    """Cheap password hashing, tasks run in-process (the worker has its own test), and files
-    (import uploads) go to a temporary folder."""
+    """Cheap password hashing, tasks run in-process (the worker has its own test), files
+    (import uploads) go to a temporary folder, and static files are looked up when asked for.
+
+    WhiteNoise otherwise reads every static file each time a handler is built, and every test
+    client builds one: 30 ms a client, a quarter of a permission-matrix test. `trellis serve`
+    (tests/test_cli.py, tests/test_access_log.py) still runs the production path."""
     settings.DATA_DIR = tmp_path
+    settings.WHITENOISE_AUTOREFRESH = True
     from django.core.cache import cache
 
     cache.clear()
