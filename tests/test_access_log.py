@@ -15,6 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 
+from tests.migrated import migrated_sqlite
 from tests.test_cli import TRELLIS, _env, _free_port, _status, _wait_for
 from trellis.core.access_log import (
     REDACTED,
@@ -164,6 +165,7 @@ def test_the_access_log_of_trellis_serve_holds_no_token_and_no_search_term(
     tmp_path: Path,
 ) -> None:
     env = _env(tmp_path) | {"TRELLIS_SECRET_KEY": "k" * 60}
+    migrated_sqlite(tmp_path)  # serve still migrates, with nothing left to do
     port = _free_port()
     out, err = tmp_path / "serve.out", tmp_path / "serve.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.migrated import migrated_sqlite
+
 TRELLIS = [sys.executable, "-m", "trellis.cli"]
 # What tells the children of `trellis serve` apart on their command lines.
 MARKS = {"web": "gunicorn", "worker": "trellis.cli worker", "scheduler": "scheduler"}
@@ -86,7 +88,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated data folder with the demo organisation (and so a secret key), made once."""
     path = tmp_path_factory.mktemp("demo")
     env = _env(path)
-    subprocess.run([*TRELLIS, "migrate", "-v0"], env=env, check=True)
+    migrated_sqlite(path)
     subprocess.run([*TRELLIS, "demo", "--size", "50"], env=env, check=True, capture_output=True)
     return path
 
@@ -195,7 +197,7 @@ def test_serve_without_a_secret_key_refuses_to_start(tmp_path: Path) -> None:
 
 def test_createadmin_is_idempotent_and_refuses_without_a_password(tmp_path: Path) -> None:
     env = _env(tmp_path)
-    subprocess.run([*TRELLIS, "migrate", "-v0"], env=env, check=True)
+    migrated_sqlite(tmp_path)
     args = [*TRELLIS, "createadmin", "--email", "Boss@Example.com", "--password", "s3cret-pass!"]
     assert (
         "created"

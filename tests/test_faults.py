@@ -45,6 +45,7 @@ from tests.fault_tools import (
     wait_for,
     with_database,
 )
+from tests.migrated import migrated_sqlite
 from tests.shared_data import stackexchange_dump
 from trellis.search.embeddings import EMBED_BATCH
 
@@ -63,6 +64,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     embeddings off: ~400 search documents wait for a vector. Made once; tests get copies."""
     site = Site.create(tmp_path_factory.mktemp("faults-base"))
     try:
+        if not site.postgres:
+            migrated_sqlite(site.data)  # then migrate has nothing left to do
         site.run("migrate", "-v", "0")
         site.run("demo", "--size", "50")
         site.run("worker", "--batch", "--no-startup-delay", "--no-reload")
