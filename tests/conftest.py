@@ -41,6 +41,7 @@ DB_INDEPENDENT_MODULES = {
     "tests/test_access_log.py",
     "tests/test_settings.py",
     "tests/test_facilitation_rotation.py",
+    "tests/test_insights_scores.py",
 }
 # Modules that use the database but test something no database changes, so they run on one of
 # the two: the other run deselects them. Each says which and why.
