@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from trellis.communities.models import Community
+from trellis.core import charts
 from trellis.core.access import Viewer
-from trellis.reports import charts, value_stories
+from trellis.reports import value_stories
 from trellis.reports.figures import Figures
 from trellis.reports.models import ReportOpen, SponsorResources
 from trellis.reports.participation import LEVEL_LABELS, LEVELS, QUIET

@@ -2,8 +2,9 @@
 the PDF. Every plotted mark carries its value (`data-value`, and a `<title>` a screen reader
 and a hover show), so tests compare the chart with the database.
 
-Two shapes cover the report: stacked bars over months (participation by level) and grouped
-bars (this period against the last). Pure computation.
+Three shapes: stacked bars over months (the report's participation by level), grouped bars
+(this period against the last), and a flow from one month's levels to the next (insights).
+Pure computation.
 """
 
 from collections.abc import Sequence
@@ -111,3 +112,98 @@ def grouped_bars(*, name: str, title: str, labels: Sequence[str], series: Sequen
             f'text-anchor="middle" font-size="10">{escape(label)}</text>'
         )
     return _frame(name, title, body, series, top)
+
+
+FLOW_WIDTH, FLOW_HEIGHT, FLOW_NODE, FLOW_GAP, FLOW_LABEL, FLOW_TOP = 560, 300, 14, 8, 120, 28
+FLOW_PALETTE = (*PALETTE, "#7d6b9e", "#5c5c5c")
+
+
+def _flow_column(
+    keys: Sequence[str], totals: dict[str, float], scale: float
+) -> dict[str, tuple[float, float]]:
+    """Each node's top and height in one column, in order, with a gap between them."""
+    placed, y = {}, float(FLOW_TOP)
+    for key in keys:
+        height = totals.get(key, 0) * scale
+        placed[key] = (y, height)
+        y += height + (FLOW_GAP if height else 0)
+    return placed
+
+
+def flow(
+    *,
+    name: str,
+    title: str,
+    nodes: Sequence[tuple[str, str]],
+    flows: dict[tuple[str, str], float],
+    left_title: str,
+    right_title: str,
+) -> str:
+    """People moving from the left column's nodes (last month) to the right's (this month):
+    `nodes` gives each node's key and label, top to bottom, on both sides; each band's width
+    is its count. Every band carries data-from, data-to and data-value."""
+    keys = [key for key, _ in nodes]
+    labels = dict(nodes)
+    out_totals = {key: sum(v for (a, _), v in flows.items() if a == key) for key in keys}
+    in_totals = {key: sum(v for (_, b), v in flows.items() if b == key) for key in keys}
+    biggest = max(sum(out_totals.values()), sum(in_totals.values()), 1)
+    shown = sum(1 for k in keys if out_totals[k]), sum(1 for k in keys if in_totals[k])
+    usable = FLOW_HEIGHT - FLOW_TOP - TOP - FLOW_GAP * max(0, max(shown) - 1)
+    scale = max(usable, 1) / biggest
+    left = _flow_column(keys, out_totals, scale)
+    right = _flow_column(keys, in_totals, scale)
+    x0, x1 = FLOW_LABEL, FLOW_WIDTH - FLOW_LABEL
+    colour = {key: FLOW_PALETTE[i % len(FLOW_PALETTE)] for i, key in enumerate(keys)}
+    body: list[str] = [
+        f'<text x="{x0 + FLOW_NODE}" y="{FLOW_TOP - 10}" font-size="12" text-anchor="end" '
+        f'font-weight="bold">{escape(left_title)}</text>',
+        f'<text x="{x1}" y="{FLOW_TOP - 10}" font-size="12" font-weight="bold">'
+        f"{escape(right_title)}</text>",
+    ]
+    out_y = {key: left[key][0] for key in keys}
+    in_y = {key: right[key][0] for key in keys}
+    for a in keys:  # bands, in node order on both sides so that they do not cross needlessly
+        for b in keys:
+            value = flows.get((a, b), 0)
+            if not value:
+                continue
+            width = value * scale
+            ya, yb = out_y[a], in_y[b]
+            out_y[a] += width
+            in_y[b] += width
+            mid = (x0 + FLOW_NODE + x1) / 2
+            path = (
+                f"M{x0 + FLOW_NODE:.1f},{ya:.1f} C{mid:.1f},{ya:.1f} {mid:.1f},{yb:.1f} "
+                f"{x1:.1f},{yb:.1f} L{x1:.1f},{yb + width:.1f} C{mid:.1f},{yb + width:.1f} "
+                f"{mid:.1f},{ya + width:.1f} {x0 + FLOW_NODE:.1f},{ya + width:.1f} Z"
+            )
+            body.append(
+                f'<path d="{path}" fill="{colour[a]}" fill-opacity="0.35" '
+                f'data-from="{escape(a)}" data-to="{escape(b)}" data-value="{_fmt(value)}">'
+                f"<title>{escape(labels[a])} → {escape(labels[b])}: {_fmt(value)}</title></path>"
+            )
+    for key in keys:
+        for side, (y, height), x, total in (
+            ("from", left[key], x0, out_totals[key]),
+            ("to", right[key], x1, in_totals[key]),
+        ):
+            if not height:
+                continue
+            body.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{FLOW_NODE}" height="{height:.1f}" '
+                f'fill="{colour[key]}" data-node="{escape(key)}" data-side="{side}" '
+                f'data-value="{_fmt(total)}"><title>{escape(labels[key])}: {_fmt(total)}</title>'
+                "</rect>"
+            )
+            label_x, anchor = (x - 4, "end") if side == "from" else (x + FLOW_NODE + 4, "start")
+            body.append(
+                f'<text x="{label_x:.1f}" y="{y + height / 2 + 4:.1f}" font-size="11" '
+                f'text-anchor="{anchor}">{escape(labels[key])} ({_fmt(total)})</text>'
+            )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="{escape(name)}" '
+        f'viewBox="0 0 {FLOW_WIDTH} {FLOW_HEIGHT}" width="{FLOW_WIDTH}" height="{FLOW_HEIGHT}" '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        + "".join(body)
+        + "</svg>"
+    )
