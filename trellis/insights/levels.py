@@ -15,14 +15,60 @@ the months before it, `Thresholds.window_months` in all):
 6. **peripheral**: reads or sessions attended only: taking part from the edge, which the
    practice literature counts as legitimate participation.
 
-A contribution is any write the activity log records (asking, answering, commenting, voting,
-thanking, guide work, telling a story), and each session facilitated counts as
-`facilitation_weight` of them. Reads are pages viewed; attending a session counts as a read.
+A contribution is a write to the practice the activity log records (`CONTRIBUTION_VERBS`:
+asking, answering, commenting, voting, thanking, guide work, agenda work, organising a session,
+telling a story, endorsing, offering to mentor), and each session facilitated counts as
+`facilitation_weight` of them. Joining, replying to an invitation or an event, and the
+administration around a community are not contributions. Reads are pages viewed; attending a
+session counts as a read.
 Docs: docs/PARTICIPATION.md. Thresholds come from settings (TRELLIS_PARTICIPATION_*).
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+# The activity-log verbs that add to the practice (anything else but a read is bookkeeping).
+CONTRIBUTION_VERBS = frozenset(
+    {
+        "question.ask",
+        "answer.post",
+        "answer.accept",
+        "comment.add",
+        "post.vote",
+        "post.thank",
+        "post.edit",
+        "question.close",
+        "question.reopen",
+        "duplicates.merge",
+        "duplicates.dismiss",
+        "resource.create",
+        "resource.update",
+        "resource.verify",
+        "resource.helped",
+        "resource.duplicate",
+        "resource.obsolete",
+        "resource.revive",
+        "agenda.propose",
+        "agenda.vote",
+        "agenda.draft",
+        "agenda.item.add",
+        "agenda.item.update",
+        "agenda.item.remove",
+        "agenda.move",
+        "agenda.publish",
+        "agenda.notes",
+        "agenda.notes.publish",
+        "event.create",
+        "event.series.create",
+        "story.tell",
+        "story.add_detail",
+        "person.endorse",
+        "mentoring.offer",
+        "mentorship.propose",
+        "mentorship.accept",
+    }
+)
+READ_SUFFIX = ".view"
 
 CORE, ACTIVE, OCCASIONAL = "core", "active", "occasional"
 PERIPHERAL, TRANSACTIONAL, INACTIVE = "peripheral", "transactional", "inactive"

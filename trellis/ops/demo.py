@@ -44,6 +44,7 @@ from trellis.communities.services import community_recount_members
 from trellis.core.bulk import database_rows, fast_insert
 from trellis.core.models import Activity
 from trellis.expertise.services.routing import routing_waiting_after_commit
+from trellis.insights.services.levels import levels_rebuild
 from trellis.ops.demo_agendas import demo_agendas_create
 from trellis.ops.demo_events import demo_events_create
 from trellis.ops.demo_facilitation import demo_facilitation_create
@@ -1553,6 +1554,7 @@ def demo_generate(
         demo_facilitation_create(now=plan.now, seed=seed)  # sets the series' facilitators
         demo_agendas_create(now=plan.now, seed=seed)  # after them: the notes credit them
         demo_stories_create(now=plan.now, seed=seed)
+        levels_rebuild(now=plan.now)  # participation levels, every month of the history
         demo_reports_create(now=plan.now)  # last: its stored figures count everything above
         documents_reindex_after_commit()  # everything new, and a reset leaves old documents
         routing_waiting_after_commit()  # evidence rebuilt, then the open questions routed
