@@ -1681,6 +1681,39 @@ CASES |= {
 }
 
 
+# --- insights: UI permission cases (CASES |= {...}) go below this line ---
+# Participation names people (who stands where, who moved): the private community's figures are
+# for its leader and org admins, not its sponsor or members; for the outsider the community does
+# not exist. The organisation's figures are for org admins.
+
+PARTICIPATION_READERS = REPORT_READERS | {"sponsor": 403}
+
+CASES |= {
+    "community-participation": [
+        Case(
+            "GET",
+            lambda o: reverse("community-participation", args=[private(o)]),
+            PARTICIPATION_READERS,
+        ),
+        Case(
+            "GET",
+            lambda o: reverse("community-participation", args=[private(o)]) + "?month=2026-10",
+            PARTICIPATION_READERS,
+        ),
+        Case(  # a month that is not one: told so, on the page without it
+            "GET",
+            lambda o: reverse("community-participation", args=[private(o)]) + "?month=soon",
+            PARTICIPATION_READERS | {"leader": 302, "admin": 302},
+        ),
+    ],
+    "org-participation": [
+        Case("GET", lambda o: reverse("org-participation"), everyone(403) | {"admin": 200})
+    ],
+    # Everyone downloads what Trellis infers about themselves (and only themselves).
+    "my-insights": [Case("GET", lambda o: reverse("my-insights"), everyone(200))],
+}
+
+
 def _url_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
     names: set[str] = set()
     for pattern in patterns:

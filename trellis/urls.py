@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("trellis.web.facilitation.urls")),
     path("", include("trellis.web.stories.urls")),
     path("", include("trellis.web.reports.urls")),
+    path("", include("trellis.web.insights.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

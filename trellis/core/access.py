@@ -722,3 +722,17 @@ def sponsored_communities(viewer: Viewer) -> QuerySet[Community]:
         return Community.objects.none()
     sponsored = Sponsorship.objects.filter(person_id=viewer_id(viewer)).values("community_id")
     return Community.objects.filter(pk__in=sponsored)
+
+
+# --- insights: who may see what Trellis infers about participation, below this line ---
+# Named figures (who stands where, who moved in or out) are for the community's leaders and org
+# admins, the organisation-wide ones for org admins; a person always sees their own standing
+# and may download everything inferred about them. Sponsors read the report's aggregates.
+
+
+def can_view_participation_in(viewer: Viewer, community: Community) -> bool:
+    return can_manage_community(viewer, community)
+
+
+def can_view_org_participation(viewer: Viewer) -> bool:
+    return is_org_admin(viewer)
