@@ -17,6 +17,7 @@ from trellis.core.activity import activity_record
 from trellis.core.errors import NotFound, ServiceError
 from trellis.core.web import AuthedRequest, add_form_errors, int_param, report_error
 from trellis.events.selectors import upcoming_events
+from trellis.insights.paths import home_card
 from trellis.library.selectors import library_size
 from trellis.mentoring.selectors import is_newcomer
 from trellis.people import selectors as people_selectors
@@ -49,6 +50,7 @@ def home(request: AuthedRequest) -> HttpResponse:
             viewer=viewer, communities=selectors.sponsored_communities(viewer=viewer)
         ),
     }
+    context.update(home_card(person=viewer))  # where they stand, and one next step
     return render(request, "communities/home.html", context)
 
 
@@ -148,6 +150,7 @@ def community_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     )
     context["can_add_event"] = access.can_manage_events_in(request.user, community)
     context["can_view_report"] = access.can_view_community_report(request.user, community)
+    context["can_view_participation"] = access.can_view_participation_in(request.user, community)
     context["first_brown_bag"] = first_brown_bag(viewer=request.user, community=community)
     return render(request, "communities/detail.html", context)
 
