@@ -11,6 +11,7 @@ from pytest_django import Settings
 
 from tests.personas import Org
 from tests.typing_helpers import ClientFor
+from trellis.insights import participation_page
 from trellis.insights.models import NOT_COUNTED, MonthlyFlow, MonthlyLevel
 
 SEPT, OCT = date(2026, 9, 1), date(2026, 10, 1)
@@ -154,3 +155,10 @@ def test_a_member_downloads_everything_inferred_about_them_and_nobody_else(
     ]
     assert data["standing"]["the organisation"] is None  # not computed org-wide for them
     assert org.leader.email not in response.content.decode()
+
+
+def test_a_share_never_rounds_a_person_away() -> None:
+    assert participation_page._share(1, 206) == "<1%"
+    assert participation_page._share(0, 206) == "0%"
+    assert participation_page._share(103, 206) == "50%"
+    assert participation_page._share(0, 0) == ""

@@ -32,7 +32,7 @@ class LevelRow:
     label: str
     meaning: str
     people: int
-    share: int | None  # per cent of the month's people
+    share: str  # of the month's people: "12%", "<1%", or "" when nobody was counted
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,15 @@ class ParticipationPage:
     rules: Rules
 
 
+def _share(people: int, total: int) -> str:
+    """A percentage that never rounds someone away: one person in 206 is "<1%", not "0%"."""
+    if not total:
+        return ""
+    if people and people * 100 < total:
+        return "<1%"
+    return f"{round(100 * people / total)}%"
+
+
 def parse_month(text: str) -> date:
     """'2026-10' -> 1 Oct 2026; a message naming the problem otherwise."""
     try:
@@ -129,7 +138,7 @@ def build(*, community: Community | None, month: date | None) -> ParticipationPa
             label=LEVEL_LABELS[level],
             meaning=LEVEL_MEANINGS[level],
             people=level_people[level],
-            share=round(100 * level_people[level] / total) if total else None,
+            share=_share(level_people[level], total),
         )
         for level in LEVELS
     ]
