@@ -195,5 +195,6 @@ def test_the_access_log_of_trellis_serve_holds_no_token_and_no_search_term(
     assert f'"GET /password-reset/MQ/{REDACTED}/ HTTP/1.1" 200' in log, log
     assert f'"GET /unsubscribe/{REDACTED}/ HTTP/1.1" 400' in log, log
     assert f'"GET /search/?q={REDACTED} HTTP/1.1" 302' in log, log
+    assert '"GET /static/trellis/trellis.css HTTP/1.1" 200' in log, log  # served in production
     assert f'"GET /login/?next={REDACTED} HTTP/1.1" 200' in log, log
     assert f'"http://127.0.0.1:{port}/invite/{REDACTED}/"' in log, log

@@ -96,10 +96,11 @@ def test_scheduler_enqueues_each_job_once_per_interval(
         "escalate-routed-questions",
         "send-event-reminders",
         "refresh-report-figures",
+        "refresh-participation-levels",
         "send-report-emails",
     ]
     assert run_due_jobs(SCHEDULE) == []  # a second scheduler, or the next tick, finds nothing due
-    assert DBTaskResult.objects.count() == 11
+    assert DBTaskResult.objects.count() == 12
     ScheduledJob.objects.filter(name="clean-stale-uploads").update(last_enqueued_at=None)
     assert run_due_jobs(SCHEDULE) == ["clean-stale-uploads"]
     call_command("worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)

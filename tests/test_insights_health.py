@@ -186,11 +186,14 @@ def test_the_lines_a_leader_reads_carry_the_figures() -> None:
         "On an average day 0.7 of the 9 active people came by (8%; 7% the month before)."
     )
     assert lines["resolution_rate"] == (
-        "3 of the 6 questions have an accepted answer (50%; 40% the month before)."
+        "An accepted answer on 3 of the 6 questions (50%; 40% the month before)."
+    )
+    assert lines["unanswered_share"] == (
+        "No answer yet on 1 of the 6 questions (17%; 20% the month before)."
     )
     assert lines["reply_coverage_7d"] == (
-        "2 of the 5 questions at least 7 days old got an answer or comment from someone else "
-        "within 7 days (40%; 80% the month before)."
+        "An answer or comment from someone else within 7 days on 2 of the 5 questions at least "
+        "7 days old (40%; 80% the month before)."
     )
     assert lines["lost_regulars"] == (
         "2 regulars (contributing in at least 2 of the 3 periods before) wrote nothing this "

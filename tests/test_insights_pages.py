@@ -85,7 +85,7 @@ def test_the_leader_reads_levels_and_movement_that_add_up(
     assert sum(m["before"] for m in moves.values()) == 4
     stayed = sum(m["up"] + m["held"] + m["down"] for m in moves.values())
     assert stayed + 1 == sum(people.values())  # the newcomer is new
-    assert "New this month (1): 1 transactional" in " ".join(page.text_content().split())
+    assert "New this month (1): 1 transactional." in " ".join(page.text_content().split())
     # The flow chart's bands carry the same movements.
     bands = {
         (band.get("data-from"), band.get("data-to")): band.get("data-value")
@@ -105,6 +105,9 @@ def test_an_earlier_month_and_a_month_that_is_not_one(
     assert "How 4 people take part in September 2026" in september
     wrong = client.get(url + "?month=soon", follow=True).content.decode()
     assert "is not a month: use YYYY-MM" in wrong
+    never = client.get(url + "?month=2020-01", follow=True).content.decode()
+    assert "No levels for January 2020: choose one of the last 12 months." in never
+    assert "is not a month" in client.get(url + "?month=0001-01", follow=True).content.decode()
 
 
 def test_before_anything_is_computed_the_page_says_so(org: Org, client_for: ClientFor) -> None:

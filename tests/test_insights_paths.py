@@ -343,7 +343,7 @@ def test_nothing_waiting_on_their_subject_invites_a_member_to_ask(scene: Org) ->
     assert step == NextStep(
         kind=paths.ASK,
         sentence=(
-            "You read 1 question about terraform in the last 90 days. No question about "
+            "You read 1 question about terraform in the last 90 days. No one else's question about "
             "terraform is waiting for an answer just now: when something about terraform "
             "puzzles you, ask, and colleagues who know it will see it."
         ),

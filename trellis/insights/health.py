@@ -33,9 +33,9 @@ The headline label reads the movement of active and engaged people. Each moves "
 only when it changed by more than `DEAD_BAND` of its previous value and by more than
 `DEAD_BAND_PEOPLE` people; otherwise it held ("flat"), so noise does not flip the label:
 
-    active \\ engaged   up                 flat                   down
-    up                 healthy growth     growing but quiet      growing but quiet
-    flat               healthy growth     steady                 shrinking
+    active \\ engaged   up                     flat                   down
+    up                 healthy growth         growing but quiet      growing but quiet
+    flat               healthy growth         steady                 shrinking
     down               engaged but shrinking  engaged but shrinking  shrinking
 
 With fewer than `MIN_PEOPLE` active people in both periods there is no label.
@@ -329,17 +329,17 @@ def _question_rate(
     words: tuple[str, str],
     earlier: str,
 ) -> Metric:
-    """A share of questions: `counted` is (part, whole), `words` names the whole ("questions")
-    and what the part did ("have an accepted answer")."""
+    """A share of questions: `counted` is (part, whole), `words` says what the part has ("An
+    accepted answer on") and names the whole ("questions")."""
     part, whole = counted
-    whole_words, of_what = words
+    what, whole_words = words
     value = _share(part, whole, MIN_QUESTIONS)
     if value is None:
         said = f"Only {whole} {whole_words}: too few for a rate" if whole else f"No {whole_words}"
         explanation = f"{said} ({_percent(previous)} {earlier})."
     else:
         explanation = (
-            f"{part} of the {whole} {whole_words} {of_what} ({value:.0%}; "
+            f"{what} {part} of the {whole} {whole_words} ({value:.0%}; "
             f"{_percent(previous)} {earlier})."
         )
     return Metric(
@@ -513,11 +513,11 @@ def assess(inputs: HealthInputs) -> Health:
         )
     )
     rates = (
-        ("resolution_rate", "Resolution rate", "accepted", UP, "have an accepted answer"),
-        ("unanswered_share", "Unanswered", "unanswered", DOWN, "have no answer yet"),
-        ("solo_thread_rate", "Solo threads", "solo", DOWN, "had nobody but the asker in them"),
+        ("resolution_rate", "Resolution rate", "accepted", UP, "An accepted answer on"),
+        ("unanswered_share", "Unanswered", "unanswered", DOWN, "No answer yet on"),
+        ("solo_thread_rate", "Solo threads", "solo", DOWN, "Nobody but the asker took part in"),
     )
-    for key, label, field, desirable, of_what in rates:
+    for key, label, field, desirable, what in rates:
         metrics.append(
             _question_rate(
                 key,
@@ -525,7 +525,7 @@ def assess(inputs: HealthInputs) -> Health:
                 (getattr(tally, field), tally.asked),
                 _share(getattr(tally_before, field), tally_before.asked, MIN_QUESTIONS),
                 desirable,
-                ("questions", of_what),
+                (what, "questions"),
                 earlier,
             )
         )
@@ -537,8 +537,8 @@ def assess(inputs: HealthInputs) -> Health:
             _share(tally_before.covered, tally_before.eligible, MIN_QUESTIONS),
             UP,
             (
+                "An answer or comment from someone else within 7 days on",
                 "questions at least 7 days old",
-                "got an answer or comment from someone else within 7 days",
             ),
             earlier,
         )

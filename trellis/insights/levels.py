@@ -84,11 +84,11 @@ LEVEL_LABELS = {
     INACTIVE: "Inactive",
 }
 LEVEL_MEANINGS = {
-    CORE: "contribute every month, and most",
+    CORE: "contribute every month, more than most",
     ACTIVE: "contribute regularly",
     OCCASIONAL: "contribute now and then",
     PERIPHERAL: "read and come to sessions, without writing",
-    TRANSACTIONAL: "came once, for one thing",
+    TRANSACTIONAL: "new here, or came once for one thing",
     INACTIVE: "nothing recorded lately",
 }
 

@@ -84,6 +84,7 @@ class ParticipationPage:
     moves: list[MoveRow]
     new: list[tuple[str, int]]  # (level label, people new to the scope this month)
     new_total: int
+    new_in_words: str  # "1 transactional, 2 peripheral"
     before_total: int
     flow_svg: str
     rules: Rules
@@ -102,6 +103,8 @@ def parse_month(text: str) -> date:
     """'2026-10' -> 1 Oct 2026; a message naming the problem otherwise."""
     try:
         year, month = (int(part) for part in text.split("-"))
+        if not 2000 <= year <= 2099:  # as the reports' periods
+            raise ValueError
         return date(year, month, 1)
     except ValueError:
         raise ValueError(f"“{text[:20]}” is not a month: use YYYY-MM, e.g. 2026-10.") from None
@@ -127,9 +130,13 @@ def build(*, community: Community | None, month: date | None) -> ParticipationPa
     latest = selectors.latest_month(community=community)
     months = [counts.add_months(latest, -k) for k in range(MONTHS_OFFERED)] if latest else []
     chosen = month.replace(day=1) if month else latest
+    if chosen is not None and chosen not in months:
+        raise ValueError(
+            f"No levels for {chosen:%B %Y}: choose one of the last {MONTHS_OFFERED} months."
+        )
     if chosen is None:
         rules = rules_in_words(configured_thresholds())
-        return ParticipationPage(community, None, [], [], 0, None, [], [], 0, 0, "", rules)
+        return ParticipationPage(community, None, [], [], 0, None, [], [], 0, "", 0, "", rules)
     level_people = selectors.level_counts(community=community, month=chosen)
     total = sum(level_people.values())
     rows = [
@@ -166,6 +173,7 @@ def build(*, community: Community | None, month: date | None) -> ParticipationPa
         moves=moves,
         new=new,
         new_total=sum(moved.new.values()),
+        new_in_words=", ".join(f"{people} {label.lower()}" for label, people in new if people),
         before_total=moved.before_total,
         flow_svg=_flow(moved) if moved.flows else "",
         rules=rules_in_words(configured_thresholds()),

@@ -319,7 +319,8 @@ def _ask_step(interests: list[_Interest]) -> NextStep | None:
     return NextStep(
         kind=ASK,
         sentence=(
-            f"{top.in_words()}. No question about {top.tag} is waiting for an answer just now: "
+            f"{top.in_words()}. No one else's question about {top.tag} is waiting for an "
+            "answer just now: "
             f"when something about {top.tag} puzzles you, ask, and colleagues who know it "
             "will see it."
         ),
@@ -543,9 +544,11 @@ def _core_step(person: Person, since: datetime, now: datetime) -> NextStep | Non
 def _catch_up_step(person: Person, since: datetime) -> NextStep | None:
     """What changed in the person's communities since their last visit: the new questions,
     and how many still wait for an answer."""
-    last: datetime | None = Activity.objects.filter(actor=person).aggregate(last=Max("created_at"))[
-        "last"
-    ]
+    last: datetime | None = (
+        Activity.objects.filter(actor=person)
+        .filter(Q(verb__in=CONTRIBUTION_VERBS) | Q(verb__endswith=READ_SUFFIX))
+        .aggregate(last=Max("created_at"))["last"]
+    )
     start = last if last is not None else since
     per_community = list(
         Post.objects.filter(

@@ -13,7 +13,10 @@ Who is counted in a month:
   active or deactivated only after it began), and anyone with something recorded in the window
   (people known only from an import), with the sum of everything they did anywhere.
 
-The rules are `insights.levels.level_for`; the thresholds come from settings.
+Each month is written in one transaction: its rows (only those that changed, so a day's
+refresh holds SQLite's write lock for a moment) and its transitions (`MonthlyFlow`, paired with
+the month before's stored levels). The rules are `insights.levels.level_for`; the thresholds
+come from settings (a change of thresholds needs `levels_rebuild`).
 """
 
 from collections import Counter

@@ -1,7 +1,6 @@
 """Participation pages: who takes part at which level in a community (or the organisation),
 and how people moved since the month before."""
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -30,18 +29,18 @@ def _community(request: AuthedRequest, slug: str) -> Community:
 
 
 def _render(request: AuthedRequest, community: Community | None) -> HttpResponse:
-    month: date | None = None
-    if text := request.GET.get("month", ""):
-        try:
-            month = participation_page.parse_month(text)
-        except ValueError as error:
-            messages.error(request, str(error))
-            if community is None:
-                return redirect("org-participation")
-            return redirect("community-participation", slug=community.slug)
+    text = request.GET.get("month", "")
+    try:
+        month = participation_page.parse_month(text) if text else None
+        page = participation_page.build(community=community, month=month)
+    except ValueError as error:  # not a month, or one with no levels
+        messages.error(request, str(error))
+        if community is None:
+            return redirect("org-participation")
+        return redirect("community-participation", slug=community.slug)
     context: dict[str, Any] = {
         "nav": "communities" if community else "home",
-        "page": participation_page.build(community=community, month=month),
+        "page": page,
         "community": community,
     }
     return render(request, "insights/participation.html", context)
