@@ -113,6 +113,8 @@ def test_an_earlier_month_and_a_month_that_is_not_one(
 def test_before_anything_is_computed_the_page_says_so(org: Org, client_for: ClientFor) -> None:
     response = client_for(org.admin).get(reverse("org-participation"))
     assert "none have been computed yet" in response.content.decode()
+    asked = client_for(org.admin).get(reverse("org-participation") + "?month=2026-10")
+    assert asked.status_code == 200 and "none have been computed yet" in asked.content.decode()
 
 
 def test_the_rules_are_shown_with_this_organisations_thresholds(

@@ -129,7 +129,8 @@ def _flow(transitions: selectors.Transitions) -> str:
 def build(*, community: Community | None, month: date | None) -> ParticipationPage:
     latest = selectors.latest_month(community=community)
     months = [counts.add_months(latest, -k) for k in range(MONTHS_OFFERED)] if latest else []
-    chosen = month.replace(day=1) if month else latest
+    # Nothing computed yet: the page says so, whatever month was asked for.
+    chosen = month.replace(day=1) if month and latest else latest
     if chosen is not None and chosen not in months:
         raise ValueError(
             f"No levels for {chosen:%B %Y}: choose one of the last {MONTHS_OFFERED} months."
