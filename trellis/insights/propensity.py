@@ -51,20 +51,6 @@ ACCEPTED_POINTS = 0.5
 WAITING_POINTS = 0.5
 LAST_MONTH_POINTS = 1.0
 LAST_MONTH_READ_POINTS = 0.5
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -270,7 +256,7 @@ def _reasons(
     """'Asked 4 questions about helm since June and commented on 6 answers; 3 helm questions
     are waiting.' and the level, in words a leader can check against the pages."""
     writing_months = [m.month for m in window if m.asked or m.commented]
-    since = f" since {MONTH_NAMES[writing_months[0].month - 1]}" if writing_months else ""
+    since = f" since {writing_months[0]:%B}" if writing_months else ""
     did: list[str] = []
     asked_most = sorted((i for i in interests if i.asked), key=lambda i: (-i.asked, i.tag))
     asked_about = [i.tag for i in asked_most][:2]
