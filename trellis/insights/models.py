@@ -131,3 +131,51 @@ class MonthlyFlow(models.Model):
     def __str__(self) -> str:
         scope = self.community_id or "org"
         return f"{self.people} {self.before or '-'} to {self.after or '-'} in {scope}"
+
+
+class InsightSnapshot(models.Model):
+    """Figures the daily job computed for one community (or the organisation) and one month:
+    its health, its champions, the silo map. Stored as the pages show them, so a page reads one
+    row instead of scanning the activity log (those reads take seconds at 50,000 people).
+    People are stored by id, never by name: who opted out of being named is applied when the
+    snapshot is read, so an opt-out takes effect at once."""
+
+    HEALTH = "health"
+    CHAMPIONS = "champions"
+    SILOS = "silos"
+    KINDS = [(HEALTH, "Community health"), (CHAMPIONS, "Champions"), (SILOS, "Silo map")]
+
+    kind = models.CharField(max_length=16, choices=KINDS)
+    # Null: organisation-wide.
+    community = models.ForeignKey(
+        "communities.Community",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # snapshot_once_per_community_month
+    )
+    month = models.DateField()  # the 1st of the month the figures describe
+    figures = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "community", "month"],
+                condition=Q(community__isnull=False),
+                name="snapshot_once_per_community_month",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "month"],
+                condition=Q(community__isnull=True),
+                name="snapshot_once_per_org_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["health", "champions", "silos"]), name="snapshot_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.community_id or "org"
+        return f"{self.kind} of {scope} for {self.month:%Y-%m}"

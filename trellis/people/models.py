@@ -62,6 +62,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
     deactivated_at = models.DateTimeField(null=True, blank=True)
     is_staff = models.BooleanField(default=False)
     is_org_admin = models.BooleanField(default=False)
+    # False: left out of every named list in analytics (champions, who is moving inward, lost
+    # regulars...) while still counted in the figures. The person's own choice.
+    named_in_insights = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: ClassVar[PersonManager] = PersonManager()
