@@ -10,6 +10,7 @@ from pytest_django import Settings
 from tests.personas import PASSWORD, Org, build_content, build_org
 from tests.shared_org import TRANSACTIONAL_FIXTURES, SharedBuild, wanted_build
 from tests.typing_helpers import ClientFor
+from tests.worker_databases import copied_test_database
 from trellis.people.models import Person
 
 # Semantic search off unless a test brings an embedder (search.embeddings.using): the model
@@ -101,6 +102,22 @@ def pytest_report_header() -> str:
     from django.conf import settings
 
     return f"database: {settings.DATABASES['default']['ENGINE']}"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """The test database, copied from a migrated template (tests/worker_databases.py)."""
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    yield from copied_test_database(worker)
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb() -> bool:
+    """Django keeps the copy above as the test database (migrate has nothing left to do);
+    `django_db_modify_db_settings` drops it at the end."""
+    return True
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -37,6 +37,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.migrated import migrated_postgres
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 TRELLIS = [sys.executable, "-m", "trellis.cli"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -179,7 +181,8 @@ class Site:
             return cls(data)
         name = f"trellis_faults_{secrets.token_hex(5)}"
         try:
-            create_database(server, name)
+            # Migrated already (tests/migrated.py): `migrate` has nothing left to do.
+            create_database(server, name, template=migrated_postgres(server))
         except psycopg.Error as error:
             cannot_run(f"no scratch PostgreSQL database on {server}: {error}")
         return cls(data, server, name)

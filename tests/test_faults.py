@@ -64,7 +64,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     embeddings off: ~400 search documents wait for a vector. Made once; tests get copies."""
     site = Site.create(tmp_path_factory.mktemp("faults-base"))
     try:
-        if not site.postgres:
+        if not site.postgres:  # a PostgreSQL site's database is a copy of one migrated
             migrated_sqlite(site.data)  # then migrate has nothing left to do
         site.run("migrate", "-v", "0")
         site.run("demo", "--size", "50")
