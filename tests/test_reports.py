@@ -26,6 +26,9 @@ from trellis.communities.models import Community, Membership
 from trellis.core.errors import Forbidden, Invalid
 from trellis.core.models import Activity
 from trellis.events.models import Event, Rsvp
+from trellis.insights.levels import ACTIVE, INACTIVE
+from trellis.insights.selectors import level_counts
+from trellis.insights.services.levels import levels_rebuild
 from trellis.library import services as library_services
 from trellis.library.models import Resource
 from trellis.people.models import Person
@@ -34,15 +37,6 @@ from trellis.qa.models import Post
 from trellis.reports import services
 from trellis.reports.figures import figures_compute
 from trellis.reports.models import PeriodFigures, ReportEmail, ReportOpen, SponsorResources
-from trellis.reports.participation import (
-    CONTRIBUTOR,
-    CORE,
-    NEW,
-    QUIET,
-    READER,
-    level_of,
-    levels_between,
-)
 from trellis.reports.periods import BadPeriod, Period, last_complete_month, parse_period
 
 EARLY = datetime(2026, 1, 1, 9, 0).astimezone()
@@ -155,13 +149,6 @@ def test_figures_of_a_known_month(scenario: Org, month: Period) -> None:
     assert figures["onboarding"]["median_days_to_first_answer"] == 3.0
     assert figures["onboarding"]["median_days_to_first_contribution"] == 1.0
     assert figures["library"]["added"] == 1
-    assert figures["participation"] == {
-        CORE: 2,  # the leader and the facilitator
-        CONTRIBUTOR: 2,  # the member and the newcomer (who wrote in their first month)
-        NEW: 0,
-        READER: 1,  # the admin
-        QUIET: 0,
-    }
     # Against the database, independently.
     asked = Post.objects.filter(
         community=org.public, kind="question", created_at__gte=month.start, created_at__lt=month.end
@@ -180,47 +167,6 @@ def test_the_organisation_counts_private_communities_a_community_does_not(
     public = figures_compute(community=org.public, period=month)
     everything = figures_compute(community=None, period=month)
     assert everything["questions"]["asked"] == public["questions"]["asked"] + 1
-
-
-def test_levels_in_order() -> None:
-    assert level_of(is_team=True, wrote=False, joined_in_month=True, read=True) == CORE
-    assert level_of(is_team=False, wrote=True, joined_in_month=True, read=True) == CONTRIBUTOR
-    assert level_of(is_team=False, wrote=False, joined_in_month=True, read=True) == NEW
-    assert level_of(is_team=False, wrote=False, joined_in_month=False, read=True) == READER
-    assert level_of(is_team=False, wrote=False, joined_in_month=False, read=False) == QUIET
-
-
-def test_facilitating_a_session_is_contributing_and_coming_to_one_is_taking_part(
-    org: Org,
-) -> None:
-    """Two members who wrote and read nothing: one facilitates a session, one comes to it."""
-    now = timezone.now()
-    start, end = now - timedelta(days=20), now + timedelta(days=1)
-    people = []
-    for name in ("Quinn", "Rafa"):
-        person = Person.objects.create_user(
-            f"{name.lower()}@example.com", "pw-123456789", name=name, department=org.design
-        )
-        Membership.objects.create(
-            community=org.public, person=person, joined_at=now - timedelta(days=90)
-        )
-        people.append(person)
-    facilitator, attendee = people
-    before = levels_between(community=org.public, start=start, end=end)
-    session = Event.objects.create(
-        community=org.public,
-        kind="circle",
-        title="Helm circle",
-        starts_at=now - timedelta(days=3),
-        ends_at=now - timedelta(days=3) + timedelta(hours=1),
-        time_zone="UTC",
-        facilitator=facilitator,
-    )
-    Rsvp.objects.create(event=session, person=attendee, reply="going", attended=True)
-    after = levels_between(community=org.public, start=start, end=end)
-    assert after[CONTRIBUTOR] == before[CONTRIBUTOR] + 1
-    assert after[READER] == before[READER] + 1
-    assert after[QUIET] == before[QUIET] - 2
 
 
 def test_periods() -> None:
@@ -285,10 +231,8 @@ def test_charts_plot_the_databases_values(
         assert (
             plotted("questions", "answered", label) == questions.filter(answer_count__gt=0).count()
         )
-    team = Membership.objects.filter(
-        community=org.public, role__in=["leader", "facilitator", "core"]
-    )
-    assert plotted("participation", CORE, month.short_label) == team.count()
+    assert not page.xpath('//svg[@data-chart="participation"]')  # levels not computed yet
+    assert "not computed yet" in page.text_content()
     live = Resource.objects.filter(community=org.public, obsolete_at__isnull=True)
     total = sum(plotted("library", "now", state) for state in ("Fresh", "Due for review", "Stale"))
     assert total == live.count()
@@ -302,6 +246,7 @@ def test_pdf_text_has_the_figures_of_the_page(
     scenario: Org, month: Period, client_for: ClientFor, tmp_path: object
 ) -> None:
     org = scenario
+    levels_rebuild()  # the participation table too
     client = client_for(org.sponsor)
     url = reverse("community-report", args=[org.public.slug])
     page = _page(client, f"{url}?period={month.key}")
@@ -626,7 +571,6 @@ def test_featured_stories_and_hours_saved_with_the_method(
 
 
 def test_the_demo_gives_sponsored_communities_resources_and_figures(org: Org) -> None:
-    from django.utils import timezone
 
     from trellis.ops.demo_reports import demo_reports_create
 
@@ -650,3 +594,38 @@ def test_a_failed_send_is_retried_by_the_next_run(
     monkeypatch.undo()
     assert services.report_emails_send() == 1
     assert len(mail.outbox) == 1
+
+
+def test_participation_is_the_levels_leaders_see_at_the_end_of_each_period(
+    scenario: Org, month: Period, client_for: ClientFor
+) -> None:
+    """One definition of levels in Trellis: the report reads the stored insights levels of
+    each period's last month (the month's window covers a quarter)."""
+    org = scenario
+    levels_rebuild()
+    stored = level_counts(community=org.public, month=month.start.date())
+    before = level_counts(community=org.public, month=month.previous().start.date())
+    assert sum(stored.values()) > 0
+    page = _page(client_for(org.sponsor), reverse("community-report", args=[org.public.slug]))
+    for level, people in stored.items():
+        row = page.xpath(f'//tr[@data-figure="{level}"]/td')
+        assert [cell.text_content() for cell in row[:2]] == [str(people), str(before[level])]
+        if level == INACTIVE:
+            continue  # in the table, not the chart
+        marks = page.xpath(
+            f'//svg[@data-chart="participation"]//rect[@data-series="{level}"]'
+            f'[@data-label="{month.short_label}"]'
+        )
+        assert [float(mark.get("data-value")) for mark in marks] == [people]
+    assert (
+        "Peripheral" in page.text_content() and "read and come to sessions" in page.text_content()
+    )
+    quarter = parse_period(f"{month.start.year}-Q{(month.start.month - 1) // 3 + 1}")
+    last = (quarter.end - timedelta(days=1)).date().replace(day=1)
+    page = _page(
+        client_for(org.sponsor),
+        reverse("community-report", args=[org.public.slug]) + f"?period={quarter.key}",
+    )
+    counted = level_counts(community=org.public, month=last)
+    cells = page.xpath(f'//tr[@data-figure="{ACTIVE}"]/td[@class="report__now"]')
+    assert [cell.text_content() for cell in cells] == [str(counted[ACTIVE])]

@@ -13,6 +13,7 @@ from pytest_django.live_server_helper import LiveServer
 from tests.browser.test_qa_journey import open_as
 from tests.personas import Org, build_content, build_org
 from trellis.communities.models import Membership
+from trellis.insights.services.levels import levels_rebuild
 from trellis.qa import services as qa_services
 from trellis.qa.models import Post
 from trellis.reports.models import ReportOpen, ReportSubscription
@@ -40,6 +41,7 @@ def org(transactional_db: None) -> Org:
         )
         Post.objects.filter(pk=question.pk).update(created_at=asked)
         Post.objects.filter(pk=answer.pk).update(created_at=asked + timedelta(hours=hours))
+    levels_rebuild()  # as the nightly job would have: the report's participation section
     return org
 
 

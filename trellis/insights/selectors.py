@@ -5,6 +5,7 @@ person's standing with its reasons, and their history.
 figures, another person's level) is decided by core/access.py in the views, not here.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -48,6 +49,26 @@ def level_counts(*, community: Community | None, month: date) -> dict[str, int]:
         .values_list("level", "people")
     )
     return {level: found.get(level, 0) for level in LEVELS}
+
+
+def level_counts_by_month(
+    *, community: Community | None, months: Sequence[date]
+) -> dict[date, dict[str, int]]:
+    """`level_counts` for several months in one query; a month with no levels computed is
+    left out (not all zeros), so a reader can tell "nobody" from "not computed"."""
+    wanted = sorted({month.replace(day=1) for month in months})
+    found: dict[date, dict[str, int]] = {}
+    rows = (
+        _scope(community)
+        .filter(month__in=wanted)
+        .order_by()
+        .values("month", "level")
+        .annotate(people=Count("pk"))
+        .values_list("month", "level", "people")
+    )
+    for month, level, people in rows:
+        found.setdefault(month, dict.fromkeys(LEVELS, 0))[level] = people
+    return found
 
 
 @dataclass(frozen=True)

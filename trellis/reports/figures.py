@@ -18,7 +18,6 @@ from trellis.communities.models import Community, Membership
 from trellis.events.models import Event, Rsvp
 from trellis.library.models import DUE_BEFORE, STALE_AFTER, Resource
 from trellis.qa.models import Comment, Post, PostKind
-from trellis.reports.participation import levels_between
 from trellis.reports.periods import Period
 
 TOP_PAIRS = 5
@@ -73,7 +72,6 @@ class Figures(TypedDict):
     period: str
     questions: Questions
     help: Help
-    participation: dict[str, int]
     events: Events
     onboarding: Onboarding
     library: Library
@@ -277,7 +275,6 @@ def figures_compute(*, community: Community | None, period: Period) -> Figures:
         "period": period.key,
         "questions": questions_between(community, start, end),
         "help": help_between(community, start, end),
-        "participation": levels_between(community=community, start=start, end=end),
         "events": events_between(community, start, end),
         "onboarding": onboarding_between(community, start, end),
         "library": library_between(community, start, end),

@@ -6,15 +6,17 @@ caller has checked that the viewer may open this report (`access.can_view_*_repo
 """
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 
 from trellis.communities.models import Community
 from trellis.core import charts
 from trellis.core.access import Viewer
+from trellis.insights import selectors as insights_selectors
+from trellis.insights.levels import INACTIVE, LEVEL_LABELS, LEVEL_MEANINGS, LEVELS
 from trellis.reports import value_stories
 from trellis.reports.figures import Figures
 from trellis.reports.models import ReportOpen, SponsorResources
-from trellis.reports.participation import LEVEL_LABELS, LEVELS, QUIET
 from trellis.reports.periods import Period, months_until
 from trellis.reports.services import CHART_MONTHS, figures_many
 
@@ -53,6 +55,7 @@ class Report:
     hours: value_stories.HoursLine | None
     last_sponsor_open: ReportOpen | None = None
     notes: list[str] = field(default_factory=list)
+    level_meanings: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _num(value: float | int | None, unit: str = "") -> str:
@@ -179,17 +182,24 @@ def sections_of(now: Figures, before: Figures) -> dict[str, list[Row]]:
                 lower_is_better=True,
             ),
         ],
-        "participation": [
-            _row(
-                level,
-                LEVEL_LABELS[level],
-                now["participation"][level],
-                before["participation"][level],
-                lower_is_better=level == QUIET,
-            )
-            for level in LEVELS
-        ],
     }
+
+
+def participation_rows(now: dict[str, int] | None, before: dict[str, int] | None) -> list[Row]:
+    """People per participation level (trellis/insights, the levels leaders see) at the end of
+    the period against the end of the one before; none when the levels are not computed."""
+    if now is None:
+        return []
+    return [
+        _row(
+            level,
+            LEVEL_LABELS[level],
+            now[level],
+            before[level] if before is not None else None,
+            lower_is_better=level == INACTIVE,
+        )
+        for level in LEVELS
+    ]
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -231,6 +241,26 @@ def enabled_lines(
     return lines
 
 
+def _last_month(period: Period) -> date:
+    """The month whose participation levels describe the period: each level looks at the
+    3 months to its end, so a quarter's last month covers the quarter."""
+    return (period.end.date() - timedelta(days=1)).replace(day=1)
+
+
+def _levels_by_month(
+    community: Community | None, months: list[date]
+) -> dict[date, dict[str, int]]:
+    """People per level for each month the levels are computed for (nobody counted: zeros);
+    a month not computed yet is left out."""
+    computed_through = insights_selectors.latest_month(community=None)
+    found = insights_selectors.level_counts_by_month(community=community, months=months)
+    return {
+        month: found.get(month, dict.fromkeys(LEVELS, 0))
+        for month in months
+        if computed_through is not None and month <= computed_through
+    }
+
+
 def build_report(*, viewer: Viewer, community: Community | None, period: Period) -> Report:
     previous = period.previous()
     months = months_until(period, CHART_MONTHS)
@@ -238,8 +268,11 @@ def build_report(*, viewer: Viewer, community: Community | None, period: Period)
     figures = figures_many(community=community, periods=list(wanted.values()))
     now, before = figures[period.key], figures[previous.key]
     labels = [m.short_label for m in months]
+    levels = _levels_by_month(community, [_last_month(p) for p in (period, previous, *months)])
+    charted = [level for level in LEVELS if level != INACTIVE]  # the table has them
     participation = {
-        level: [float(figures[m.key]["participation"][level]) for m in months] for level in LEVELS
+        level: [float(levels.get(_last_month(m), {}).get(level, 0)) for m in months]
+        for level in charted
     }
     asked = [float(figures[m.key]["questions"]["asked"]) for m in months]
     answered = [float(figures[m.key]["questions"]["answered"]) for m in months]
@@ -251,10 +284,10 @@ def build_report(*, viewer: Viewer, community: Community | None, period: Period)
     chart_svgs = {
         "participation": charts.stacked_bars(
             name="participation",
-            title="Members by level of participation, month by month",
+            title="People taking part, by level, month by month",
             labels=labels,
             series=[
-                charts.Series(level, LEVEL_LABELS[level], participation[level]) for level in LEVELS
+                charts.Series(level, LEVEL_LABELS[level], participation[level]) for level in charted
             ],
         ),
         "questions": charts.grouped_bars(
@@ -303,7 +336,13 @@ def build_report(*, viewer: Viewer, community: Community | None, period: Period)
         previous=previous,
         figures=now,
         previous_figures=before,
-        sections=sections_of(now, before),
+        sections={
+            **sections_of(now, before),
+            "participation": participation_rows(
+                levels.get(_last_month(period)), levels.get(_last_month(previous))
+            ),
+        },
+        level_meanings=[(LEVEL_LABELS[level], LEVEL_MEANINGS[level]) for level in LEVELS],
         top_pairs=[dict(pair) for pair in now["help"]["top_pairs"]],
         charts=chart_svgs,
         chart_values={
