@@ -10,8 +10,12 @@
 #   - pytest on PostgreSQL: every test except the database-independent ones (pure functions and
 #     commands run as subprocesses on their own SQLite file: DB_INDEPENDENT_MODULES in
 #     tests/conftest.py), which would only repeat the SQLite run. Schemathesis fuzzes in full
-#     here, on the production database, and on a smaller budget on SQLite.
-# Extra arguments go to both pytest runs. A run that collects no test fails (pytest's exit 5).
+#     here, on the production database, and on a smaller budget on SQLite. Its module runs in a
+#     process of its own after lint: schemathesis computes the full fuzz's coverage cases while
+#     collecting (~18 s of a core), so every xdist worker that collected it paid that again.
+# Extra arguments go to every pytest run (and keep the schemathesis module in the PostgreSQL
+# run, so that an argument naming tests is not run twice). A run that collects no test fails
+# (pytest's exit 5).
 # TRELLIS_TEST_WORKERS_SQLITE / _POSTGRES set pytest-xdist workers per run ("0": no xdist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,10 +67,24 @@ lint() {
     .venv/bin/django-admin makemigrations --check --dry-run >/dev/null
 }
 
+schema_module=tests/test_api_schemathesis.py
+apart=false # the schemathesis module on PostgreSQL in its own process (see the top)
+if $pg_reachable && [ $# = 0 ]; then apart=true; fi
+
 declare -A pids
 start=$SECONDS
 lint >"$logs/lint.log" 2>&1 &
 pids[lint]=$!
+if $apart; then
+  mkdir -p "$data_dir/postgres-schema"
+  # After lint (a sibling, so polled, not waited for): the two share one core's worth.
+  (
+    while kill -0 "${pids[lint]}" 2>/dev/null; do sleep 1; done
+    DATABASE_URL="$pg_url" TRELLIS_DATA_DIR="$data_dir/postgres-schema" \
+      .venv/bin/pytest -p no:xdist --durations=5 "$schema_module"
+  ) >"$logs/schemathesis.log" 2>&1 &
+  pids[schemathesis]=$!
+fi
 mkdir -p "$data_dir/sqlite" "$data_dir/postgres"
 # shellcheck disable=SC2046  # the worker options are words on purpose
 env -u DATABASE_URL TRELLIS_DATA_DIR="$data_dir/sqlite" \
@@ -74,13 +92,15 @@ env -u DATABASE_URL TRELLIS_DATA_DIR="$data_dir/sqlite" \
 pids[sqlite]=$!
 if $pg_reachable; then
   # shellcheck disable=SC2046
+  ignore=()
+  if $apart; then ignore=(--ignore "$schema_module"); fi
   DATABASE_URL="$pg_url" TRELLIS_DATA_DIR="$data_dir/postgres" TRELLIS_TEST_SKIP_DB_INDEPENDENT=1 \
-    .venv/bin/pytest $(workers "${TRELLIS_TEST_WORKERS_POSTGRES:-2}") --durations=15 "$@" >"$logs/postgres.log" 2>&1 &
+    .venv/bin/pytest $(workers "${TRELLIS_TEST_WORKERS_POSTGRES:-2}") --durations=15 "${ignore[@]}" "$@" >"$logs/postgres.log" 2>&1 &
   pids[postgres]=$!
 fi
 
 failed=()
-for part in lint sqlite postgres; do
+for part in lint sqlite postgres schemathesis; do
   [ -n "${pids[$part]:-}" ] || continue
   status=0
   wait "${pids[$part]}" || status=$?

@@ -96,7 +96,7 @@ def test_scheduler_enqueues_each_job_once_per_interval(
         "escalate-routed-questions",
         "send-event-reminders",
         "refresh-report-figures",
-        "refresh-participation-levels",
+        "refresh-insights",
         "send-report-emails",
     ]
     assert run_due_jobs(SCHEDULE) == []  # a second scheduler, or the next tick, finds nothing due

@@ -1714,6 +1714,133 @@ CASES |= {
 }
 
 
+# Community health: the private community's figures (computed first, so there is something to
+# leak) for its leader and org admins, as participation; the organisation's for org admins.
+
+
+def _health_computed(org: Org) -> None:
+    from trellis.insights.services.health import health_refresh
+
+    health_refresh()
+
+
+CASES |= {
+    "community-health": [
+        Case(
+            "GET",
+            _after(_health_computed, lambda o: reverse("community-health", args=[private(o)])),
+            PARTICIPATION_READERS,
+        ),
+        Case(  # a month that is not one, and one without figures: told so, on the page
+            "GET",
+            lambda o: reverse("community-health", args=[private(o)]) + "?month=soon",
+            PARTICIPATION_READERS | {"leader": 302, "admin": 302},
+        ),
+        Case(
+            "GET",
+            _after(
+                _health_computed,
+                lambda o: reverse("community-health", args=[private(o)]) + "?month=2020-01",
+            ),
+            PARTICIPATION_READERS | {"leader": 302, "admin": 302},
+        ),
+    ],
+    "community-health-csv": [
+        Case(
+            "GET",
+            _after(_health_computed, lambda o: reverse("community-health-csv", args=[private(o)])),
+            PARTICIPATION_READERS,
+        )
+    ],
+    "org-health": [
+        Case(
+            "GET",
+            _after(_health_computed, lambda o: reverse("org-health")),
+            everyone(403) | {"admin": 200},
+        )
+    ],
+    "org-health-csv": [
+        Case("GET", lambda o: reverse("org-health-csv"), everyone(403) | {"admin": 200})
+    ],
+}
+
+
+# The silo map: the private community's (computed first) for its leader and org admins, as
+# participation; the organisation's (built from what everyone may see) for org admins.
+
+
+def _silos_computed(org: Org) -> None:
+    from trellis.insights.services.silos import silos_refresh
+
+    silos_refresh()
+
+
+CASES |= {
+    "community-silos": [
+        Case(
+            "GET",
+            _after(_silos_computed, lambda o: reverse("community-silos", args=[private(o)])),
+            PARTICIPATION_READERS,
+        )
+    ],
+    "org-silos": [
+        Case(
+            "GET",
+            _after(_silos_computed, lambda o: reverse("org-silos")),
+            everyone(403) | {"admin": 200},
+        )
+    ],
+}
+
+
+# Champions name people and the help they gave: the private community's (computed first, with
+# an accepted answer in it, so there is someone to leak) for its leader and org admins, as
+# participation; the organisation's for org admins.
+
+
+def _champions_computed(org: Org) -> None:
+    from trellis.insights.services.champions import champions_refresh
+    from trellis.qa import services as qa_services
+
+    qa_services.answer_accept(actor=org.member, answer=org.c.private_answer)
+    champions_refresh()
+
+
+CASES |= {
+    "community-champions": [
+        Case(
+            "GET",
+            _after(
+                _champions_computed, lambda o: reverse("community-champions", args=[private(o)])
+            ),
+            PARTICIPATION_READERS,
+        ),
+        Case(
+            "GET",
+            _after(
+                _champions_computed,
+                lambda o: (
+                    reverse("community-champions", args=[private(o)]) + "?show=not-recognised"
+                ),
+            ),
+            PARTICIPATION_READERS,
+        ),
+        Case(  # a month that is not one: told so, on the page without it
+            "GET",
+            lambda o: reverse("community-champions", args=[private(o)]) + "?month=soon",
+            PARTICIPATION_READERS | {"leader": 302, "admin": 302},
+        ),
+    ],
+    "org-champions": [
+        Case(
+            "GET",
+            _after(_champions_computed, lambda o: reverse("org-champions")),
+            everyone(403) | {"admin": 200},
+        )
+    ],
+}
+
+
 def _url_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
     names: set[str] = set()
     for pattern in patterns:

@@ -718,6 +718,65 @@ OPERATIONS |= {
 }
 
 
+# --- insights: API permission cases (OPERATIONS |= {...}) go below this line ---
+# Community health: the private community's figures (computed first) for its leader and org
+# admins, members and its sponsor 403, the outsider 404; the organisation's for org admins.
+HEALTH_READERS = only({"leader": 200, "admin": 200}, 403) | SEEN_PRIVATE
+
+
+def _health_computed(url: str) -> str:
+    from trellis.insights.services.health import health_refresh
+
+    health_refresh()
+    return url
+
+
+OPERATIONS |= {
+    ("GET", "/communities/{slug}/health"): Op(
+        lambda o: _health_computed("/communities/security-council/health"), HEALTH_READERS
+    ),
+    ("GET", "/health"): Op(lambda o: _health_computed("/health"), only({"admin": 200}, 403)),
+}
+
+
+# The silo map: the private community's (computed first) as health; the organisation's (built
+# from what everyone may see) for org admins.
+def _silos_computed(url: str) -> str:
+    from trellis.insights.services.silos import silos_refresh
+
+    silos_refresh()
+    return url
+
+
+OPERATIONS |= {
+    ("GET", "/communities/{slug}/silos"): Op(
+        lambda o: _silos_computed("/communities/security-council/silos"), HEALTH_READERS
+    ),
+    ("GET", "/silos"): Op(lambda o: _silos_computed("/silos"), only({"admin": 200}, 403)),
+}
+
+
+# Champions: the private community's (computed first, with an accepted answer in it, so there
+# is someone to leak) as health; the organisation's for org admins.
+def _champions_computed(org: Org, url: str) -> str:
+    from trellis.insights.services.champions import champions_refresh
+
+    qa_services.answer_accept(actor=org.member, answer=org.c.private_answer)
+    champions_refresh()
+    return url
+
+
+OPERATIONS |= {
+    ("GET", "/communities/{slug}/champions"): Op(
+        lambda o: _champions_computed(o, "/communities/security-council/champions"),
+        HEALTH_READERS,
+    ),
+    ("GET", "/champions"): Op(
+        lambda o: _champions_computed(o, "/champions"), only({"admin": 200}, 403)
+    ),
+}
+
+
 def _operations() -> set[tuple[str, str]]:
     schema = api.get_openapi_schema()
     return {

@@ -15,6 +15,9 @@ from trellis.api import (
     events,
     expertise,
     facilitation,
+    insights_champions,
+    insights_health,
+    insights_silos,
     library,
     mentoring,
     notifications,
@@ -136,3 +139,6 @@ api.add_router("/", agendas.router)
 api.add_router("/", facilitation.router)
 api.add_router("/", stories.router)
 api.add_router("/", reports.router)
+api.add_router("/", insights_health.router)
+api.add_router("/", insights_champions.router)
+api.add_router("/", insights_silos.router)

@@ -736,3 +736,27 @@ def can_view_participation_in(viewer: Viewer, community: Community) -> bool:
 
 def can_view_org_participation(viewer: Viewer) -> bool:
     return is_org_admin(viewer)
+
+
+# The silo map (departments helping departments): aggregates only, each figure resting on at
+# least 5 people. What a map is built from does not depend on who reads it, so a stored map is
+# never more than its readers may see: the organisation's map only from content every
+# signed-in person may see (org-wide, public communities), so it holds nothing of a private
+# community, even for an org admin (help inside private communities is on their own maps); a
+# community's map only from that community's content, for the people who lead it.
+
+
+def silo_map_content(community: Community | None, field: str = "community") -> Q:
+    """The condition, on a row whose `field` is its community, that it feeds this map (None:
+    the organisation's)."""
+    if community is None:
+        return everyone_filter(field)
+    return Q(**{field: community})
+
+
+def can_view_org_silos(viewer: Viewer) -> bool:
+    return is_org_admin(viewer)
+
+
+def can_view_silos_in(viewer: Viewer, community: Community) -> bool:
+    return can_manage_community(viewer, community)

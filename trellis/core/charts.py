@@ -2,8 +2,9 @@
 the PDF. Every plotted mark carries its value (`data-value`, and a `<title>` a screen reader
 and a hover show), so tests compare the chart with the database.
 
-Three shapes: stacked bars over months (the report's participation by level), grouped bars
-(this period against the last), and a flow from one month's levels to the next (insights).
+Four shapes: stacked bars over months (the report's participation by level), grouped bars
+(this period against the last), a flow from one month's levels to the next (insights), and
+lines over months with gaps where a month has no figure (community health).
 Pure computation.
 """
 
@@ -207,3 +208,57 @@ def flow(
         + "".join(body)
         + "</svg>"
     )
+
+
+@dataclass(frozen=True)
+class Line:
+    key: str  # data-series
+    label: str
+    values: Sequence[float | None]  # None: no figure for that label (a gap in the line)
+
+
+def lines(
+    *,
+    name: str,
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Line],
+    top: float | None = None,
+) -> str:
+    """A line per series over the labels (months), a dot on each value; a None leaves a gap
+    rather than a drop to zero. `top` fixes the axis (100 for percentages)."""
+    known = [v for s in series for v in s.values if v is not None]
+    top = top or _nice_max(max(known, default=0))
+    plot_h = HEIGHT - TOP - BOTTOM
+    slot = (WIDTH - LEFT - RIGHT) / max(1, len(labels))
+    paths: list[str] = []
+    dots: list[str] = []
+    for index, s in enumerate(series):
+        colour = PALETTE[index % len(PALETTE)]
+        runs: list[list[str]] = [[]]
+        for i, value in enumerate(s.values):
+            if value is None:
+                runs.append([])
+                continue
+            x = LEFT + slot * i + slot / 2
+            y = HEIGHT - BOTTOM - plot_h * value / top
+            runs[-1].append(f"{x:.1f},{y:.1f}")
+            dots.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}" '
+                f'data-series="{escape(s.key)}" data-label="{escape(labels[i])}" '
+                f'data-value="{_fmt(value)}"><title>{escape(labels[i])}, {escape(s.label)}: '
+                f"{_fmt(value)}</title></circle>"
+            )
+        paths.extend(
+            f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" '
+            f'stroke-width="2" data-series="{escape(s.key)}"/>'
+            for run in runs
+            if len(run) > 1
+        )
+    ticks = [
+        f'<text x="{LEFT + slot * i + slot / 2:.1f}" y="{HEIGHT - BOTTOM + 14}" '
+        f'text-anchor="middle" font-size="10">{escape(label)}</text>'
+        for i, label in enumerate(labels)
+    ]
+    legend = [Series(s.key, s.label, ()) for s in series]
+    return _frame(name, title, [*paths, *dots, *ticks], legend, top)

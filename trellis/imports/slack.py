@@ -18,6 +18,7 @@ from trellis.imports.records import SlackChannel, SlackMessage, SlackThread, Sla
 from trellis.imports.slack_reader import SlackExport, looks_like_question, message_to_markdown
 from trellis.imports.summary import Progress, Summary, no_progress
 from trellis.imports.writing import Identity, Resolved, identities_ensure, imported
+from trellis.insights.tasks import insights_rebuild_after_commit
 from trellis.qa.models import BodyFormat, Post, PostKind
 from trellis.search.models import DocKind
 from trellis.search.services import documents_index_after_commit, documents_index_new_after_commit
@@ -134,5 +135,6 @@ def import_slack(path: Path, *, progress: Progress = no_progress) -> Summary:
             summary.skip(f"messages of subtype {subtype}", n)
         documents_index_new_after_commit()
         evidence_rebuild_after_commit()
+        insights_rebuild_after_commit()
     summary.seconds = time.perf_counter() - started
     return summary

@@ -38,6 +38,7 @@ from trellis.imports.writing import (
     in_batches,
     source_map,
 )
+from trellis.insights.tasks import insights_rebuild_after_commit
 from trellis.qa.models import BodyFormat, Comment, LinkKind, Post, PostKind, PostLink, PostTag, Vote
 from trellis.search.services import documents_index_new_after_commit
 
@@ -602,5 +603,6 @@ def import_stackexchange(
             summary.stage_seconds[step] = time.perf_counter() - began
         documents_index_new_after_commit()
         evidence_rebuild_after_commit()
+        insights_rebuild_after_commit()
     summary.seconds = time.perf_counter() - started
     return summary

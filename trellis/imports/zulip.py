@@ -26,6 +26,7 @@ from trellis.imports.slack_reader import looks_like_question
 from trellis.imports.summary import Progress, Summary, no_progress
 from trellis.imports.writing import Identity, Resolved, identities_ensure, imported
 from trellis.imports.zulip_reader import MissingTopicFile, ZulipArchive
+from trellis.insights.tasks import insights_rebuild_after_commit
 from trellis.qa.models import BodyFormat, Post, PostKind
 from trellis.search.models import DocKind
 from trellis.search.services import documents_index_after_commit, documents_index_new_after_commit
@@ -120,5 +121,6 @@ def import_zulip(
             progress("Streams", done, len(streams))
         documents_index_new_after_commit()
         evidence_rebuild_after_commit()
+        insights_rebuild_after_commit()
     summary.seconds = time.perf_counter() - started
     return summary

@@ -12,14 +12,15 @@ from trellis.communities.models import Community
 from trellis.expertise import selectors as expertise_selectors
 from trellis.insights import selectors
 from trellis.insights.levels import LEVEL_LABELS, LEVEL_MEANINGS
-from trellis.insights.models import MonthlyLevel
+from trellis.insights.models import InsightSnapshot, MonthlyLevel
 from trellis.people.models import Person
 
 ABOUT = (
     "Everything Trellis infers about you. Participation levels are computed each month from "
     "what the activity log recorded (what you wrote, read and came to); topics from your "
-    "answers, guides and colleagues' endorsements. Leaders of a community see the levels of "
-    "its members; you always see your own."
+    "answers, guides and colleagues' endorsements; champion reasons from the help you gave "
+    "(answers accepted, up-voted or thanked, guides and sessions that helped). Leaders of a "
+    "community see the levels of its members; you always see your own."
 )
 
 
@@ -34,6 +35,32 @@ def _standing(person: Person, community: Community | None) -> dict[str, Any] | N
         "meaning": standing.meaning,
         "reasons": list(standing.reasons),
     }
+
+
+def _champion(person: Person) -> list[dict[str, Any]]:
+    """Where the person stands among the newest stored champions, in every scope, with the
+    reasons: their own, so they are in it even if they chose not to be named to leaders."""
+    snapshots = InsightSnapshot.objects.filter(kind=InsightSnapshot.CHAMPIONS)
+    newest = snapshots.order_by("-month").values_list("month", flat=True).first()
+    if newest is None:
+        return []
+    found = []
+    for snapshot in snapshots.filter(month=newest).select_related("community"):
+        for rank, entry in enumerate(snapshot.figures.get("champions", []), start=1):
+            if entry.get("person") != person.pk:
+                continue
+            found.append(
+                {
+                    "scope": snapshot.community.name if snapshot.community else "the organisation",
+                    "community": snapshot.community.slug if snapshot.community else None,
+                    "month": snapshot.month.strftime("%Y-%m"),
+                    "rank": rank,
+                    "score": entry.get("score"),
+                    "reasons": list(entry.get("reasons", [])),
+                    "recognised": entry.get("recognised"),
+                }
+            )
+    return sorted(found, key=lambda row: (row["community"] is not None, row["scope"]))
 
 
 def what_trellis_infers(*, person: Person, now: datetime | None = None) -> dict[str, Any]:
@@ -87,4 +114,5 @@ def what_trellis_infers(*, person: Person, now: datetime | None = None) -> dict[
             {"topic": t.label, "answers": t.answers, "accepted_answers": t.accepted}
             for t in learned
         ],
+        "champion": _champion(person),
     }

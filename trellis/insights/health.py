@@ -335,7 +335,8 @@ def _question_rate(
     what, whole_words = words
     value = _share(part, whole, MIN_QUESTIONS)
     if value is None:
-        said = f"Only {whole} {whole_words}: too few for a rate" if whole else f"No {whole_words}"
+        named = whole_words.replace("questions", "question", 1) if whole == 1 else whole_words
+        said = f"Only {whole} {named}: too few for a rate" if whole else f"No {whole_words}"
         explanation = f"{said} ({_percent(previous)} {earlier})."
     else:
         explanation = (

@@ -45,6 +45,7 @@ from trellis.core.bulk import database_rows, fast_insert
 from trellis.core.models import Activity
 from trellis.expertise.services.routing import routing_waiting_after_commit
 from trellis.insights.services.levels import levels_rebuild
+from trellis.insights.services.snapshots import snapshots_refresh
 from trellis.ops.demo_agendas import demo_agendas_create
 from trellis.ops.demo_events import demo_events_create
 from trellis.ops.demo_facilitation import demo_facilitation_create
@@ -1555,6 +1556,7 @@ def demo_generate(
         demo_agendas_create(now=plan.now, seed=seed)  # after them: the notes credit them
         demo_stories_create(now=plan.now, seed=seed)
         levels_rebuild(now=plan.now)  # participation levels, every month of the history
+        snapshots_refresh(now=plan.now)  # then health, champions and the silo map
         demo_reports_create(now=plan.now)  # last: its stored figures count everything above
         documents_reindex_after_commit()  # everything new, and a reset leaves old documents
         routing_waiting_after_commit()  # evidence rebuilt, then the open questions routed

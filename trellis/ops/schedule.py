@@ -11,7 +11,7 @@ from trellis.core.scheduling import Periodic
 from trellis.digests.tasks import send_due_digests
 from trellis.events.tasks import send_event_reminders
 from trellis.expertise.tasks import escalate_routed_questions, rebuild_all_evidence
-from trellis.insights.tasks import refresh_participation_levels
+from trellis.insights.tasks import refresh_insights
 from trellis.library.tasks import remind_resource_owners
 from trellis.reports.tasks import refresh_report_figures, send_report_emails
 from trellis.search.tasks import embed_missing, refresh_vocabulary
@@ -30,7 +30,8 @@ SCHEDULE = [
     # The impact report's stored figures (the periods still moving), then the sponsors' emails:
     # one per sponsor per period however often it runs.
     Periodic("refresh-report-figures", timedelta(hours=6), refresh_report_figures),
-    # Participation levels: this month (and last month in its first days), from the day's log.
-    Periodic("refresh-participation-levels", timedelta(hours=24), refresh_participation_levels),
+    # Participation levels: this month (and last month in its first days), from the day's log;
+    # then the health, champions and silo figures the insights pages read.
+    Periodic("refresh-insights", timedelta(hours=24), refresh_insights),
     Periodic("send-report-emails", timedelta(hours=6), send_report_emails),
 ]

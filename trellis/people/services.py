@@ -148,6 +148,18 @@ def person_update(*, actor: Person, person: Person, **changes: Any) -> Person:
     return person
 
 
+@transaction.atomic
+def person_set_named_in_insights(*, actor: Person, person: Person, named: bool) -> Person:
+    """Whether the person may be named in analytics lists (champions, who is moving inward,
+    lost regulars): their own choice, so only they make it. Either way they are counted."""
+    if not access.can_edit_own_profile(actor, person):
+        raise Forbidden("Only you choose whether you are named in community analytics.")
+    Person.objects.filter(pk=person.pk).update(named_in_insights=named)
+    person.named_in_insights = named
+    activity_record(actor=actor, verb="person.update", obj=person)
+    return person
+
+
 def _unchanged_reason(person: Person, *, active: bool) -> str:
     current = Person.objects.filter(pk=person.pk).values_list("is_active", flat=True).first()
     if current is None:

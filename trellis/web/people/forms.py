@@ -36,6 +36,12 @@ class ProfileForm(forms.Form):
         required=False, max_length=2000, help_text="What you'd like to learn or talk about."
     )
     bio = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+    named_in_insights = forms.BooleanField(
+        required=False,
+        label="Name me in community analytics (champions, who is moving inward)",
+        help_text="Leaders see lists of champions and of who to talk to this month. Unticked, "
+        "you are still counted, never named.",
+    )
 
 
 class ImportForm(forms.Form):

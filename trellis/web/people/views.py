@@ -107,11 +107,16 @@ def profile_edit(request: AuthedRequest) -> HttpResponse:
         "skills": ", ".join(person.skills),
         "interests": ", ".join(person.interests),
         "bio": person.bio,
+        "named_in_insights": person.named_in_insights,
     }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_update(actor=person, person=person, **form.cleaned_data)
+            changes = dict(form.cleaned_data)
+            named = changes.pop("named_in_insights")
+            services.person_update(actor=person, person=person, **changes)
+            if named != person.named_in_insights:
+                services.person_set_named_in_insights(actor=person, person=person, named=named)
         except ServiceError as error:
             add_form_errors(form, error)
         else:
