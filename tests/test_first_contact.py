@@ -2,6 +2,7 @@
 knowledge is the written corpus, each community has the life it is meant to have, and "who
 knows" finds a fitting person for the questions a first-time user types."""
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -212,3 +213,49 @@ def test_the_demo_has_a_rhythm_of_events_people_reply_to(
     page = client.get(reverse("event-list")).content.decode()
     assert any(e.title in page for e in upcoming if e.community != council)
     assert private[0].title not in page
+
+
+def test_the_leaders_insights_read_like_a_real_community(
+    first_contact: FirstContact, client: Client
+) -> None:
+    """What a leader meets on the insights pages of the demo: figures computed, named people
+    with reasons, a map with departments, and no placeholder leaking into the words."""
+    from trellis.communities.models import Community, Visibility
+    from trellis.insights.models import InsightSnapshot
+
+    public = Community.objects.filter(visibility=Visibility.PUBLIC)
+    assert InsightSnapshot.objects.filter(kind=InsightSnapshot.HEALTH, community=None).count() == 12
+    admin = Person.objects.get(email="admin@demo.trellis.local")
+    client.force_login(admin)
+    busiest = max(public, key=lambda c: Post.objects.filter(community=c).count())
+    pages = {
+        "health": reverse("org-health"),
+        "champions": reverse("community-champions", args=[busiest.slug]),
+        "silos": reverse("org-silos"),
+        "participation": reverse("community-participation", args=[busiest.slug]),
+    }
+    text = {}
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        text[name] = response.content.decode()
+        visible = _visible_text(text[name])
+        for placeholder in (r"\bNone\b", r"\bnan\b", r"\{\{", r"\{%", r"\[\]", r"\b0 of 0\b"):
+            assert not re.search(placeholder, visible), (name, placeholder)
+    headline = InsightSnapshot.objects.filter(kind=InsightSnapshot.HEALTH, community=None).latest(
+        "month"
+    )
+    assert "label" in str(headline.figures)
+    assert "Helped" in text["champions"] and "Not yet recognised" in text["champions"]
+    assert text["silos"].count("<circle") >= 5  # departments on the map
+    private = Community.objects.get(visibility=Visibility.PRIVATE)
+    assert private.name not in _visible_text(text["silos"])
+
+
+def _visible_text(page: str) -> str:
+    from lxml import html
+
+    tree = html.fromstring(page)
+    for hidden in tree.xpath("//script|//style"):
+        hidden.drop_tree()
+    return " ".join(tree.text_content().split())
