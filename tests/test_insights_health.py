@@ -183,7 +183,8 @@ def test_the_lines_a_leader_reads_carry_the_figures() -> None:
         "9 people did something here, reading included (7 the month before)."
     )
     assert lines["stickiness"] == (
-        "On an average day 0.7 of the 9 active people came by (8%; 7% the month before)."
+        "On an average day 0.7 of the 9 people active in the month came by (8%; 7% the month "
+        "before)."
     )
     assert lines["resolution_rate"] == (
         "An accepted answer on 3 of the 6 questions (50%; 40% the month before)."
@@ -196,8 +197,8 @@ def test_the_lines_a_leader_reads_carry_the_figures() -> None:
         "7 days old (40%; 80% the month before)."
     )
     assert lines["lost_regulars"] == (
-        "2 regulars (contributing in at least 2 of the 3 periods before) wrote nothing this "
-        "time (1 the month before)."
+        "2 regulars (contributing in at least 2 of the 3 months before) wrote nothing this "
+        "month (1 the month before)."
     )
     assert lines["top10_share"] == "Only 5 people answered: the top 10 is everyone, so no share."
     assert result.headline.label == HEALTHY_GROWTH

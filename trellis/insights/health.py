@@ -246,6 +246,16 @@ def _before_phrase(inputs: HealthInputs) -> str:
     return "the period before"
 
 
+def _period_words(inputs: HealthInputs) -> tuple[str, str]:
+    """What to call the period and several of them: a leader thinks in months."""
+    months = _whole_months(inputs.current.start, inputs.current.end)
+    if months == 1:
+        return "month", "months"
+    if months == 3:
+        return "quarter", "quarters"
+    return "period", "periods"
+
+
 def _plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
@@ -410,6 +420,7 @@ def assess(inputs: HealthInputs) -> Health:
         raise ValueError(f"contributors covers {PERIODS_NEEDED} periods")
     now, before = inputs.current, inputs.previous
     earlier = _before_phrase(inputs)
+    period, periods = _period_words(inputs)
     metrics: list[Metric] = []
 
     metrics.append(
@@ -431,13 +442,14 @@ def assess(inputs: HealthInputs) -> Health:
         sticky_text = f"{said} for a rate ({_percent(sticky_before)} {earlier})."
     else:
         sticky_text = (
-            f"On an average day {daily:.1f} of the {now.active_people} active people came by "
+            f"On an average day {daily:.1f} of the {now.active_people} people active in the "
+            f"{period} came by "
             f"({sticky:.0%}; {_percent(sticky_before)} {earlier})."
         )
     metrics.append(
         Metric(
             key="stickiness",
-            label="Stickiness (daily / period active)",
+            label="Stickiness (who comes on an average day)",
             value=sticky,
             previous=sticky_before,
             desirable=UP,
@@ -481,7 +493,7 @@ def assess(inputs: HealthInputs) -> Health:
             lost_before,
             DOWN,
             f"{_plural(lost, 'regular')} (contributing in at least {REGULAR_MIN} of the "
-            f"{REGULAR_PERIODS} periods before) wrote nothing this time",
+            f"{REGULAR_PERIODS} {periods} before) wrote nothing this {period}",
             earlier,
         )
     )
@@ -493,7 +505,7 @@ def assess(inputs: HealthInputs) -> Health:
             back_before,
             UP,
             f"{_plural(back, 'person', 'people')} contributed again after "
-            f"{REGULAR_PERIODS} quiet periods",
+            f"{REGULAR_PERIODS} quiet {periods}",
             earlier,
         )
     )

@@ -192,11 +192,16 @@ def _link_words(link: DepartmentLink) -> str:
     return f"{both}: {a} helped {b} {link.a_to_b:,} of those times, {b} helped {a} {link.b_to_a:,}"
 
 
-def bridge_words(bridge: Bridge, links: dict[tuple[str, str], DepartmentLink]) -> str:
+def bridge_words(
+    bridge: Bridge, links: dict[tuple[str, str], DepartmentLink], *, busiest: int = 2
+) -> str:
+    """`busiest`: how many crossings are listed as the busiest (one is "the busiest")."""
     pair = f"{bridge.a} and {bridge.b}"
     figures = _link_words(links[bridge.a, bridge.b])
     if bridge.role == Bridge.ONLY_LINK:
         return f"{pair} ({figures}): the only link between {_names(bridge.cut_off)} and the rest."
+    if busiest == 1:
+        return f"{pair} ({figures}): the busiest crossing."
     return f"{pair} ({figures}): one of the busiest crossings."
 
 
@@ -363,7 +368,7 @@ def build(*, community: Community | None) -> SiloPage:
         rows=[_row(node) for node in silos.departments],
         groups=_groups_words(silos),
         bridges=[
-            bridge_words(bridge, links)
+            bridge_words(bridge, links, busiest=len(busiest))
             for bridge in _most_telling(only_links, lambda b: len(b.cut_off)) + busiest
         ],
         connectors=[

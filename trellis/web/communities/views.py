@@ -37,20 +37,27 @@ from trellis.web.communities.forms import (
 @require_GET
 def home(request: AuthedRequest) -> HttpResponse:
     viewer = request.user
-    context = {
+    waiting = waiting_in_my_communities(viewer=viewer)
+    context: dict[str, Any] = {
         "nav": "home",
         "mine": selectors.my_communities(viewer=viewer),
         "suggested": selectors.suggested_communities(viewer=viewer),
         "invitations": selectors.my_pending_invitations(viewer=viewer),
         "requests": selectors.my_pending_requests(viewer=viewer),
-        "waiting": waiting_in_my_communities(viewer=viewer),
+        "waiting": waiting,
         "is_newcomer": is_newcomer(viewer),
         "requests_to_decide": selectors.requests_waiting_for_me(viewer=viewer),
         "sponsored": community_figures(
             viewer=viewer, communities=selectors.sponsored_communities(viewer=viewer)
         ),
     }
-    context.update(home_card(person=viewer))  # where they stand, and one next step
+    card = home_card(person=viewer)  # where they stand, and one next step
+    context.update(card)
+    if card["next_step"] is not None:  # a question the step names is not listed twice
+        named = {item.url for item in card["next_step"].items}
+        context["waiting"] = [
+            q for q in waiting if reverse("question-detail", args=[q.pk]) not in named
+        ]
     return render(request, "communities/home.html", context)
 
 
