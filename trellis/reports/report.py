@@ -247,9 +247,7 @@ def _last_month(period: Period) -> date:
     return (period.end.date() - timedelta(days=1)).replace(day=1)
 
 
-def _levels_by_month(
-    community: Community | None, months: list[date]
-) -> dict[date, dict[str, int]]:
+def _levels_by_month(community: Community | None, months: list[date]) -> dict[date, dict[str, int]]:
     """People per level for each month the levels are computed for (nobody counted: zeros);
     a month not computed yet is left out."""
     computed_through = insights_selectors.latest_month(community=None)
