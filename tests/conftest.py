@@ -43,6 +43,7 @@ DB_INDEPENDENT_MODULES = {
     "tests/test_settings.py",
     "tests/test_facilitation_rotation.py",
     "tests/test_insights_scores.py",
+    "tests/test_bench_participation_ceiling.py",
 }
 # Modules that use the database but test something no database changes, so they run on one of
 # the two: the other run deselects them. Each says which and why.

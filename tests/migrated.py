@@ -4,9 +4,9 @@ Migrating a new database takes 12 s of one core (Django renders the model state 
 hundred migrations), and every pytest worker's test database, the fault tests' sites and half
 a dozen command tests each began with one. They copy these instead: migrated once per set of
 migrations (the key below), the SQLite file kept between runs like the byte-compiled modules,
-the PostgreSQL template kept on the server. `trellis migrate` on a new database is still run
-here the first time and by tests/test_settings.py every time, and whoever copies still runs
-migrate, with nothing left to do.
+the PostgreSQL template kept on the server. `trellis migrate` on a new database is run here the
+first time for each (so on every change of the migrations, and on every clean checkout: every CI
+run), and whoever copies still runs migrate, with nothing left to do.
 """
 
 import hashlib
