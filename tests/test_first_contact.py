@@ -246,6 +246,13 @@ def test_the_leaders_insights_read_like_a_real_community(
         "month"
     )
     assert "label" in str(headline.figures)
+    # Stored from one set of reads for all twelve months: each as reading it alone gives.
+    from trellis.insights import counts, health_reads, health_selectors
+
+    for row in InsightSnapshot.objects.filter(kind=InsightSnapshot.HEALTH, community=None):
+        start, end = counts.month_bounds(row.month)
+        alone = health_reads.health_for(community=None, start=start, end=end, as_of=row.computed_at)
+        assert row.figures == health_selectors.figures_of(alone, as_of=row.computed_at), row
     assert "Helped" in text["champions"] and "Not yet recognised" in text["champions"]
     assert text["silos"].count("<circle") >= 5  # departments on the map
     private = Community.objects.get(visibility=Visibility.PRIVATE)

@@ -167,14 +167,19 @@ def _text(page: html.HtmlElement) -> str:
 
 
 def test_the_refresh_stores_what_assess_computes(computed: History) -> None:
+    """The refresh reads all its months at once (`health_for_months`); each month stored is
+    what reading that month alone gives."""
     h = computed
-    for community in (h.org.public, h.org.private, None):
-        start, end = counts.month_bounds(h.last)
-        expected = health_reads.health_for(community=community, start=start, end=end, as_of=h.now)
-        row = InsightSnapshot.objects.get(
-            kind=InsightSnapshot.HEALTH, community=community, month=h.last
+    rows = InsightSnapshot.objects.filter(kind=InsightSnapshot.HEALTH)
+    stored = {(row.community_id, row.month) for row in rows}
+    assert {(h.org.public.pk, h.before), (h.org.public.pk, h.last), (None, h.current)} <= stored
+    assert len(stored) >= 7  # the public community's and the organisation's months, the private's
+    for row in rows:
+        start, end = counts.month_bounds(row.month)
+        expected = health_reads.health_for(
+            community=row.community, start=start, end=end, as_of=h.now
         )
-        assert row.figures == health_selectors.figures_of(expected, as_of=h.now)
+        assert row.figures == health_selectors.figures_of(expected, as_of=h.now), row
         assert row.computed_at == h.now
     stored = health_selectors.health_snapshot_read(community=h.org.public, month=h.last)
     assert stored is not None and stored.complete

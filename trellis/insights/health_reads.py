@@ -22,7 +22,7 @@ comments after it are left out; whether a question has an accepted answer is as 
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.db import connection
@@ -32,6 +32,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -45,7 +46,7 @@ from django.utils import timezone
 
 from trellis.communities.models import Community
 from trellis.core.models import Activity
-from trellis.insights import health
+from trellis.insights import counts, health
 from trellis.insights.health import HealthInputs, PeriodFacts, QuestionFacts, Span
 from trellis.insights.levels import CONTRIBUTION_VERBS, READ_SUFFIX
 from trellis.people.models import Person
@@ -297,16 +298,39 @@ def health_inputs(
     periods = health.periods_ending(start, end)
     spans = [(first, min(stop, as_of)) for first, stop in periods]
     contributors = contributors_by_period(community, spans)
-    seen_before_previous = frozenset().union(*contributors[:-2])
-    seen_before_current = seen_before_previous | contributors[-2]
-    candidates = (contributors[-1] - seen_before_current) | (
-        contributors[-2] - seen_before_previous
-    )
+    candidates = _candidates(contributors)
     earlier = contributed_before(community, candidates, spans[0][0])
     recent = spans[-2:]
-    active = active_by_period(community, recent, zone)
-    questions = questions_by_period(community, recent, as_of)
-    answers = answers_by_period(community, recent)
+    return _inputs(
+        periods,
+        contributors,
+        earlier,
+        active=active_by_period(community, recent, zone),
+        questions=questions_by_period(community, recent, as_of),
+        answers=answers_by_period(community, recent),
+        as_of=as_of,
+    )
+
+
+def _candidates(contributors: Sequence[frozenset[int]]) -> frozenset[int]:
+    """Who might be new or reactivated (the window's last two periods): whether they
+    contributed before the window decides."""
+    seen_before_previous = frozenset().union(*contributors[:-2])
+    seen_before_current = seen_before_previous | contributors[-2]
+    return (contributors[-1] - seen_before_current) | (contributors[-2] - seen_before_previous)
+
+
+def _inputs(
+    periods: Sequence[Span],
+    contributors: Sequence[frozenset[int]],
+    earlier: frozenset[int],
+    *,
+    active: Sequence[tuple[int, int]],
+    questions: Sequence[list[QuestionFacts]],
+    answers: Sequence[dict[int, int]],
+    as_of: datetime,
+) -> HealthInputs:
+    """One window's inputs: `periods` and `contributors` its 5 periods, the rest its last 2."""
     previous, current = (
         PeriodFacts(
             start=first,
@@ -323,10 +347,90 @@ def health_inputs(
     return HealthInputs(
         current=current,
         previous=previous,
-        contributors=contributors,
+        contributors=tuple(contributors),
         contributed_earlier=earlier,
         as_of=as_of,
     )
+
+
+def first_contributions(community: Community | None, people: Iterable[int]) -> dict[int, datetime]:
+    """Each person's first contribution in the scope (people with none are left out): one
+    grouped query per source and `CHUNK` people."""
+    ids = sorted(set(people))
+    found: dict[int, datetime] = {}
+    for first in range(0, len(ids), CHUNK):
+        chunk = ids[first : first + CHUNK]
+        for rows, person in _sources(community, contributions_only=True):
+            earliest = (
+                rows.filter(**{f"{person}__in": chunk})
+                .order_by()
+                .values(person)
+                .annotate(first=Min("created_at"))
+                .values_list(person, "first")
+            )
+            for person_id, moment in earliest:
+                if person_id not in found or moment < found[person_id]:
+                    found[person_id] = moment
+    return found
+
+
+def health_inputs_for_months(
+    *, community: Community | None, months: Sequence[date], as_of: datetime | None = None
+) -> dict[date, HealthInputs]:
+    """`health_inputs` for several calendar months with one set of reads: their windows are
+    read as one run of consecutive months (a year's chart: 7 queries instead of 84)."""
+    as_of = as_of or timezone.now()
+    wanted = sorted({month.replace(day=1) for month in months})
+    if not wanted:
+        return {}
+    last_start, last_end = counts.month_bounds(wanted[-1])
+    if as_of <= counts.month_bounds(wanted[0])[0] or as_of <= last_start:
+        raise ValueError("a month has not started yet")
+    span_count = _months_between(wanted[0], wanted[-1]) + health.PERIODS_NEEDED
+    periods = health.periods_ending(last_start, last_end, count=span_count)
+    spans = [(first, min(stop, as_of)) for first, stop in periods]
+    contributors = contributors_by_period(community, spans)
+    windows = {
+        month: span_count - 1 - _months_between(month, wanted[-1]) for month in wanted
+    }  # each month's index in `periods`
+    candidates = {
+        month: _candidates(contributors[at - health.PERIODS_NEEDED + 1 : at + 1])
+        for month, at in windows.items()
+    }
+    first = first_contributions(community, frozenset().union(*candidates.values()))
+    recent_from = windows[wanted[0]] - 1  # the earliest month's previous period
+    recent = spans[recent_from:]
+    zone = last_start.tzinfo
+    assert zone is not None
+    active = active_by_period(community, recent, zone)
+    questions = questions_by_period(community, recent, as_of)
+    answers = answers_by_period(community, recent)
+    found = {}
+    for month, at in windows.items():
+        window_start = spans[at - health.PERIODS_NEEDED + 1][0]
+        pair = slice(at - 1 - recent_from, at + 1 - recent_from)
+        found[month] = _inputs(
+            periods[at - health.PERIODS_NEEDED + 1 : at + 1],
+            contributors[at - health.PERIODS_NEEDED + 1 : at + 1],
+            frozenset(p for p in candidates[month] if first.get(p, window_start) < window_start),
+            active=active[pair],
+            questions=questions[pair],
+            answers=answers[pair],
+            as_of=as_of,
+        )
+    return found
+
+
+def _months_between(earlier: date, later: date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def health_for_months(
+    *, community: Community | None, months: Sequence[date], as_of: datetime | None = None
+) -> dict[date, health.Health]:
+    """The health figures of several calendar months of a community (or the organisation)."""
+    inputs = health_inputs_for_months(community=community, months=months, as_of=as_of)
+    return {month: health.assess(values) for month, values in inputs.items()}
 
 
 def health_for(

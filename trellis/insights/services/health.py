@@ -66,11 +66,10 @@ def health_refresh(
 def health_compute(*, community: Community | None, months: list[date], now: datetime) -> int:
     """Read the scope's figures for each month (outside any transaction: seconds of reads),
     then replace the months' rows in one transaction; returns the months stored."""
-    figures: dict[date, dict[str, Any]] = {}
-    for month in months:
-        start, end = counts.month_bounds(month)
-        health = health_reads.health_for(community=community, start=start, end=end, as_of=now)
-        figures[month] = health_selectors.figures_of(health, as_of=now)
+    computed = health_reads.health_for_months(community=community, months=months, as_of=now)
+    figures: dict[date, dict[str, Any]] = {
+        month: health_selectors.figures_of(health, as_of=now) for month, health in computed.items()
+    }
     with transaction.atomic():
         for month, values in figures.items():
             InsightSnapshot.objects.update_or_create(
