@@ -16,6 +16,7 @@ In the Security Council (private): Femi asks, Mo answers, accepted: Mo helped Fe
 Organisation-wide: Nia asks, Sam answers, Nia comments "Thanks, that did it!": Sam helped Nia.
 """
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from tests.personas import Org
 from tests.typing_helpers import ClientFor
 from trellis.accounts.services import api_token_create
 from trellis.communities import services as community_services
-from trellis.communities.models import Community, Role
+from trellis.communities.models import Community, Membership, Role
 from trellis.events.models import Event, EventKind, Rsvp
 from trellis.insights import champion_reads, champions_page
 from trellis.insights.champion_reads import GUIDE, SESSION, RecordedHelp
@@ -528,3 +529,20 @@ def test_the_api_gives_reasons_and_the_lists(refreshed: Org) -> None:
     assert [row["name"] for row in only.json()["champions"]] == ["Nia Newcomer"]
     wrong = _api(refreshed.leader).get("/api/v1/communities/kubernetes/champions?month=soon")
     assert wrong.status_code in (400, 422)
+
+
+def test_the_export_names_no_community_the_person_may_no_longer_see(scene: Org) -> None:
+    """Mo helped in the Security Council, then left it: his download keeps the organisation's
+    reasons and no longer names the private community (nor his levels there)."""
+    from trellis.insights.services.levels import levels_rebuild
+
+    levels_rebuild(now=NOW)
+    champions_refresh(now=NOW)
+    mo = Person.objects.get(pk=scene.member.pk)
+    before = what_trellis_infers(person=mo)
+    assert "security-council" in {row["community"] for row in before["champion"]}
+    Membership.objects.filter(person=mo, community=scene.private).update(left_at=NOW)
+    after = what_trellis_infers(person=mo)
+    assert "security-council" not in {row["community"] for row in after["champion"]}
+    assert None in {row["community"] for row in after["champion"]}  # the organisation's
+    assert scene.private.name not in json.dumps(after)

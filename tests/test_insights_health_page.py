@@ -222,6 +222,20 @@ def test_refreshing_again_replaces_the_rows_and_leaves_settled_months(computed: 
     assert running.computed_at == tomorrow
 
 
+def test_after_an_import_every_stored_month_is_read_again(computed: History) -> None:
+    """History that lands in a settled month (an import) reaches its figures only when the
+    rebuild asks for every month again."""
+    h = computed
+    _ask(h.org, h.org.public, h.before, 20)  # one more question, back-dated into it
+    health_refresh(now=h.now)
+    row = InsightSnapshot.objects.get(community=h.org.public, month=h.before)
+    asked = {m["key"]: m["value"] for m in row.figures["metrics"]}["questions_asked"]
+    assert asked == 5  # settled: not read again
+    health_refresh(now=h.now, recompute=True)
+    row = InsightSnapshot.objects.get(community=h.org.public, month=h.before)
+    assert {m["key"]: m["value"] for m in row.figures["metrics"]}["questions_asked"] == 6
+
+
 def test_a_month_read_before_it_settled_is_read_again(computed: History) -> None:
     h = computed
     end = counts.month_bounds(h.before)[1]

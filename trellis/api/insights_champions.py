@@ -24,7 +24,7 @@ from trellis.communities.models import Community
 from trellis.core import access
 from trellis.core.errors import Forbidden, NotFound
 from trellis.insights import champions_page
-from trellis.insights.participation_page import parse_month
+from trellis.insights.participation_page import BadMonth, parse_month
 from trellis.people.models import Person
 
 router = Router(tags=["insights"])
@@ -105,7 +105,7 @@ def _out(community: Community | None, params: ChampionsParams) -> dict[str, Any]
         page = champions_page.build(
             community=community, month=month, only_not_recognised=params.not_recognised
         )
-    except ValueError as error:  # a month without levels
+    except BadMonth as error:  # a month without levels
         raise NotFound(str(error)) from error
     return {
         "scope": community.name if community is not None else "the organisation",

@@ -18,7 +18,7 @@ from trellis.insights import champion_reads
 from trellis.insights.champions import LOOKBACK_DAYS
 from trellis.insights.models import InsightSnapshot
 from trellis.insights.named_lists import ListFacts, NamedList, present
-from trellis.insights.participation_page import parse_month
+from trellis.insights.participation_page import BadMonth, parse_month
 from trellis.people.models import Person
 
 
@@ -144,7 +144,7 @@ def lists_month_for(stored: StoredChampions, month: date | None) -> date | None:
     month = month.replace(day=1)
     if month not in stored.lists:
         choices = " or ".join(f"{m:%B %Y}" for m in sorted(stored.lists))
-        raise ValueError(f"No lists for {month:%B %Y}: choose {choices}.")
+        raise BadMonth(f"No lists for {month:%B %Y}: choose {choices}.")
     return month
 
 

@@ -1,7 +1,8 @@
 """Everything Trellis infers about a person, as one JSON document they can download: their
 participation levels (every month, every scope), their standing with its reasons, and the
 topics their answers and guides show. Their own data, so private communities they belong to
-are named; nobody else's data is in it."""
+are named (and none they may not see now: help to one they left, or a guide of one they own
+from outside); nobody else's data is in it."""
 
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from trellis.communities.models import Community
+from trellis.core import access
 from trellis.expertise import selectors as expertise_selectors
 from trellis.insights import selectors
 from trellis.insights.levels import LEVEL_LABELS, LEVEL_MEANINGS
@@ -45,7 +47,8 @@ def _champion(person: Person) -> list[dict[str, Any]]:
     if newest is None:
         return []
     found = []
-    for snapshot in snapshots.filter(month=newest).select_related("community"):
+    visible = access.visible_community_filter(person)  # organisation-wide rows included
+    for snapshot in snapshots.filter(visible, month=newest).select_related("community"):
         for rank, entry in enumerate(snapshot.figures.get("champions", []), start=1):
             if entry.get("person") != person.pk:
                 continue
@@ -66,6 +69,8 @@ def _champion(person: Person) -> list[dict[str, Any]]:
 def what_trellis_infers(*, person: Person, now: datetime | None = None) -> dict[str, Any]:
     rows = (
         MonthlyLevel.objects.filter(person=person)
+        # A community they no longer may see (a private one they left) is not named to them.
+        .filter(access.visible_community_filter(person))
         .select_related("community")
         .order_by("community__name", "month")
     )

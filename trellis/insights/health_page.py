@@ -32,6 +32,7 @@ from trellis.insights.health import (
     Metric,
 )
 from trellis.insights.health_selectors import StoredHealth
+from trellis.insights.participation_page import BadMonth
 
 MONTHS_OFFERED = 12
 DESIRABLE_WORDS = {UP: "higher is better", DOWN: "lower is better"}
@@ -234,10 +235,10 @@ def build(*, community: Community | None, month: date | None) -> HealthPage:
         return HealthPage(community, None, [], False, None, None, None, "", [], [])
     chosen = month.replace(day=1) if month else default
     if chosen not in {m for m, _ in months}:
-        raise ValueError(f"No health figures for {chosen:%B %Y}: choose one of the months offered.")
+        raise BadMonth(f"No health figures for {chosen:%B %Y}: choose one of the months offered.")
     stored = health_selectors.health_snapshot_read(community=community, month=chosen)
     if stored is None:  # gone between the two reads (a month replaced is never gone)
-        raise ValueError(f"No health figures for {chosen:%B %Y}.")
+        raise BadMonth(f"No health figures for {chosen:%B %Y}.")
     return HealthPage(
         community=community,
         month=chosen,

@@ -99,6 +99,11 @@ def _share(people: int, total: int) -> str:
     return f"{round(100 * people / total)}%"
 
 
+class BadMonth(ValueError):
+    """A month asked for that is not a month, or has nothing computed: the page names it and
+    offers the months there are (anything else going wrong is not the asker's mistake)."""
+
+
 def parse_month(text: str) -> date:
     """'2026-10' -> 1 Oct 2026; a message naming the problem otherwise."""
     try:
@@ -107,7 +112,7 @@ def parse_month(text: str) -> date:
             raise ValueError
         return date(year, month, 1)
     except ValueError:
-        raise ValueError(f"“{text[:20]}” is not a month: use YYYY-MM, e.g. 2026-10.") from None
+        raise BadMonth(f"“{text[:20]}” is not a month: use YYYY-MM, e.g. 2026-10.") from None
 
 
 def _flow(transitions: selectors.Transitions) -> str:
@@ -132,7 +137,7 @@ def build(*, community: Community | None, month: date | None) -> ParticipationPa
     # Nothing computed yet: the page says so, whatever month was asked for.
     chosen = month.replace(day=1) if month and latest else latest
     if chosen is not None and chosen not in months:
-        raise ValueError(
+        raise BadMonth(
             f"No levels for {chosen:%B %Y}: choose one of the last {MONTHS_OFFERED} months."
         )
     if chosen is None:

@@ -18,7 +18,7 @@ def refresh_insights() -> int:
 def rebuild_insights() -> int:
     """After a bulk import or a change of thresholds: every month's levels again, oldest
     first, then the stored figures."""
-    return levels.levels_rebuild() + snapshots_refresh()
+    return levels.levels_rebuild() + snapshots_refresh(recompute=True)
 
 
 def insights_rebuild_after_commit() -> None:

@@ -34,10 +34,14 @@ SETTLE = REPLY_WITHIN  # a month's last questions have had their 7 days for a re
 
 
 def health_refresh(
-    *, now: datetime | None = None, months: int = health_selectors.CHART_MONTHS
+    *,
+    now: datetime | None = None,
+    months: int = health_selectors.CHART_MONTHS,
+    recompute: bool = False,
 ) -> int:
-    """Compute and store what is due for every community and the organisation; returns the
-    number of months stored."""
+    """Compute and store what is due for every community and the organisation (`recompute`:
+    every month of the window, as after an import brings history into past months); returns
+    the number of months stored."""
     if months < 1:
         raise ValueError("at least the current month")
     now = now or timezone.now()
@@ -56,9 +60,9 @@ def health_refresh(
     stored = 0
     for community in Community.objects.order_by("pk"):
         began = counts.month_of(_first_moment(community, earliest_post.get(community.pk), now))
-        due = _due(community, window, began)
+        due = _due(community, window, began, recompute=recompute)
         stored += health_compute(community=community, months=due, now=now)
-    due = _due(None, window, first_recorded)
+    due = _due(None, window, first_recorded, recompute=recompute)
     stored += health_compute(community=None, months=due, now=now)
     return stored
 
@@ -91,7 +95,9 @@ def _first_moment(community: Community, first_post: datetime | None, now: dateti
     return min(moment for moment in known if moment is not None)
 
 
-def _due(community: Community | None, window: list[date], began: date) -> list[date]:
+def _due(
+    community: Community | None, window: list[date], began: date, *, recompute: bool = False
+) -> list[date]:
     """The months of `window` to (re)compute: the current one, and those not stored or stored
     before they had settled; none before the scope `began`."""
     computed = health_selectors.health_computed_at(community=community)
@@ -102,6 +108,6 @@ def _due(community: Community | None, window: list[date], began: date) -> list[d
             continue
         settled_at = counts.month_bounds(month)[1] + SETTLE
         at = computed.get(month)
-        if month == current or at is None or at < settled_at:
+        if recompute or month == current or at is None or at < settled_at:
             due.append(month)
     return due

@@ -37,7 +37,7 @@ def _render(request: AuthedRequest, community: Community | None) -> HttpResponse
         page = champions_page.build(
             community=community, month=month, only_not_recognised=only_not_recognised
         )
-    except ValueError as error:  # not a month, or one with no levels
+    except participation_page.BadMonth as error:  # not a month, or one with no levels
         messages.error(request, str(error))
         if community is None:
             return redirect("org-champions")

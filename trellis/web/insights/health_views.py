@@ -16,7 +16,7 @@ from trellis.core import access
 from trellis.core.errors import NotFound
 from trellis.core.web import AuthedRequest
 from trellis.insights import health_page
-from trellis.insights.participation_page import parse_month
+from trellis.insights.participation_page import BadMonth, parse_month
 
 
 def _community(request: AuthedRequest, slug: str) -> Community:
@@ -39,7 +39,7 @@ def _render(request: AuthedRequest, community: Community | None) -> HttpResponse
     try:
         month = parse_month(text) if text else None
         page = health_page.build(community=community, month=month)
-    except ValueError as error:  # not a month, or one with no figures
+    except BadMonth as error:  # not a month, or one with no figures
         messages.error(request, str(error))
         if community is None:
             return redirect("org-health")

@@ -33,7 +33,7 @@ def _render(request: AuthedRequest, community: Community | None) -> HttpResponse
     try:
         month = participation_page.parse_month(text) if text else None
         page = participation_page.build(community=community, month=month)
-    except ValueError as error:  # not a month, or one with no levels
+    except participation_page.BadMonth as error:  # not a month, or one with no levels
         messages.error(request, str(error))
         if community is None:
             return redirect("org-participation")
