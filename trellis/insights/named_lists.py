@@ -402,13 +402,16 @@ def list_facts(*, community: Community | None, month: date) -> list[ListFacts]:
 
 def present(facts: list[ListFacts], *, cap: int = CAP) -> list[NamedList]:
     """The lists as a leader reads them now: named with today's names, at most `cap` each,
-    those who prefer not to be named counted (two queries, whatever the lists' length)."""
+    those who prefer not to be named counted, those who left since not at all (three queries,
+    whatever the lists' length)."""
     opted_out = set(Person.objects.filter(named_in_insights=False).values_list("pk", flat=True))
+    gone = set(Person.objects.filter(is_active=False).values_list("pk", flat=True))  # left since
     wanted = {p for f in facts for p in f.people[:EVIDENCE_KEPT] if p not in opted_out}
     names = dict(Person.objects.filter(pk__in=wanted, is_active=True).values_list("pk", "name"))
     out = []
     for f in facts:
-        unnamed = sum(1 for p in f.people if p in opted_out)
+        still_here = [p for p in f.people if p not in gone]
+        unnamed = sum(1 for p in still_here if p in opted_out)
         named = [p for p in f.people[:EVIDENCE_KEPT] if p not in opted_out]
         shown = [p for p in named if p in names and p in f.evidence][:cap]
         out.append(
@@ -417,7 +420,7 @@ def present(facts: list[ListFacts], *, cap: int = CAP) -> list[NamedList]:
                 title=f.title,
                 rule=f.rule,
                 entries=tuple(Entry(p, names[p], f.evidence[p]) for p in shown),
-                more=len(f.people) - unnamed - len(shown),
+                more=len(still_here) - unnamed - len(shown),
                 unnamed=unnamed,
             )
         )
