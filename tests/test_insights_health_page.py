@@ -171,9 +171,9 @@ def test_the_refresh_stores_what_assess_computes(computed: History) -> None:
     what reading that month alone gives."""
     h = computed
     rows = InsightSnapshot.objects.filter(kind=InsightSnapshot.HEALTH)
-    stored = {(row.community_id, row.month) for row in rows}
-    assert {(h.org.public.pk, h.before), (h.org.public.pk, h.last), (None, h.current)} <= stored
-    assert len(stored) >= 7  # the public community's and the organisation's months, the private's
+    scopes = {(row.community_id, row.month) for row in rows}
+    assert {(h.org.public.pk, h.before), (h.org.public.pk, h.last), (None, h.current)} <= scopes
+    assert len(scopes) >= 7  # the public community's and the organisation's months, the private's
     for row in rows:
         start, end = counts.month_bounds(row.month)
         expected = health_reads.health_for(
