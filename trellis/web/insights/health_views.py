@@ -2,31 +2,25 @@
 participation page) and the organisation's (org admins), read from the stored figures."""
 
 import csv
-from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
-from trellis.communities import selectors as community_selectors
 from trellis.communities.models import Community
 from trellis.core import access
-from trellis.core.errors import NotFound
 from trellis.core.web import AuthedRequest
 from trellis.insights import health_page
-from trellis.insights.participation_page import BadMonth, parse_month
+from trellis.web.insights.scope import community_for, render_for_month
 
 
 def _community(request: AuthedRequest, slug: str) -> Community:
-    try:
-        community = community_selectors.community_get(viewer=request.user, slug=slug)
-    except NotFound as error:
-        raise Http404("No such community.") from error
-    if not access.can_view_participation_in(request.user, community):
-        raise PermissionDenied("Community health is for the community's leaders.")
-    return community
+    return community_for(
+        request,
+        slug,
+        may_read=access.can_view_participation_in,
+        refused="Community health is for the community's leaders.",
+    )
 
 
 def _organisation(request: AuthedRequest) -> None:
@@ -35,21 +29,13 @@ def _organisation(request: AuthedRequest) -> None:
 
 
 def _render(request: AuthedRequest, community: Community | None) -> HttpResponse:
-    text = request.GET.get("month", "")
-    try:
-        month = parse_month(text) if text else None
-        page = health_page.build(community=community, month=month)
-    except BadMonth as error:  # not a month, or one with no figures
-        messages.error(request, str(error))
-        if community is None:
-            return redirect("org-health")
-        return redirect("community-health", slug=community.slug)
-    context: dict[str, Any] = {
-        "nav": "communities" if community else "home",
-        "page": page,
-        "community": community,
-    }
-    return render(request, "insights/health.html", context)
+    return render_for_month(
+        request,
+        community,
+        build=lambda month: health_page.build(community=community, month=month),
+        template="insights/health.html",
+        url_suffix="health",
+    )
 
 
 def _csv(community: Community | None) -> HttpResponse:

@@ -2,16 +2,15 @@
 one community (its leaders and org admins), read from the stored map."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from trellis.communities import selectors as community_selectors
 from trellis.communities.models import Community
 from trellis.core import access
-from trellis.core.errors import NotFound
 from trellis.core.web import AuthedRequest
 from trellis.insights import silo_page
+from trellis.web.insights.scope import community_for
 
 
 def _render(request: AuthedRequest, community: Community | None) -> HttpResponse:
@@ -32,10 +31,10 @@ def org_silos(request: AuthedRequest) -> HttpResponse:
 
 @require_GET
 def community_silos(request: AuthedRequest, slug: str) -> HttpResponse:
-    try:
-        community = community_selectors.community_get(viewer=request.user, slug=slug)
-    except NotFound as error:
-        raise Http404("No such community.") from error
-    if not access.can_view_silos_in(request.user, community):
-        raise PermissionDenied("A community's silo map is for its leaders.")
+    community = community_for(
+        request,
+        slug,
+        may_read=access.can_view_silos_in,
+        refused="A community's silo map is for its leaders.",
+    )
     return _render(request, community)
