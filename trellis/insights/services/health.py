@@ -11,9 +11,12 @@ The daily job computes, for every community and the organisation:
 - never a month before the scope had anything (the month its community was created, or of the
   first post or activity dated in it, if earlier; organisation-wide, the first thing recorded).
 
-Figures are as the data stands when read (`now`), as `health_reads` says. Each scope's months
-are written in one transaction, a month's row replaced (update_or_create on the unique key),
-so running the job twice stores the same rows.
+The communities are read together, each query grouped by community
+(`health_reads.health_for_communities`: one set of queries for all 51, not one each), over
+the union of their due months; the organisation (everything, content outside any community
+too) is its own read. Figures are as the data stands when read (`now`), as `health_reads`
+says. Each scope's months are written in one transaction, a month's row replaced
+(update_or_create on the unique key), so running the job twice stores the same rows.
 """
 
 from datetime import date, datetime
@@ -26,7 +29,7 @@ from django.utils import timezone
 from trellis.communities.models import Community
 from trellis.core.models import Activity
 from trellis.insights import counts, health_reads, health_selectors
-from trellis.insights.health import REPLY_WITHIN
+from trellis.insights.health import REPLY_WITHIN, Health
 from trellis.insights.models import InsightSnapshot
 from trellis.qa.models import Post
 
@@ -57,11 +60,21 @@ def health_refresh(
         .annotate(first=Min("created_at"))
         .values_list("community_id", "first")
     )
-    stored = 0
-    for community in Community.objects.order_by("pk"):
-        began = counts.month_of(_first_moment(community, earliest_post.get(community.pk), now))
-        due = _due(community, window, began, recompute=recompute)
-        stored += health_compute(community=community, months=due, now=now)
+    communities = list(Community.objects.order_by("pk"))
+    due_by_community = {
+        community.pk: _due(
+            community,
+            window,
+            counts.month_of(_first_moment(community, earliest_post.get(community.pk), now)),
+            recompute=recompute,
+        )
+        for community in communities
+    }
+    computed = health_reads.health_for_communities(months_by_community=due_by_community, as_of=now)
+    stored = sum(
+        _store(community=community, computed=computed[community.pk], now=now)
+        for community in communities
+    )
     due = _due(None, window, first_recorded, recompute=recompute)
     stored += health_compute(community=None, months=due, now=now)
     return stored
@@ -69,8 +82,15 @@ def health_refresh(
 
 def health_compute(*, community: Community | None, months: list[date], now: datetime) -> int:
     """Read the scope's figures for each month (outside any transaction: seconds of reads),
-    then replace the months' rows in one transaction; returns the months stored."""
+    then store them; returns the months stored."""
     computed = health_reads.health_for_months(community=community, months=months, as_of=now)
+    return _store(community=community, computed=computed, now=now)
+
+
+def _store(*, community: Community | None, computed: dict[date, Health], now: datetime) -> int:
+    """Replace the scope's months' rows in one transaction (a short one per scope: a
+    failure leaves each scope's months whole, and no transaction spans every community's
+    writes); returns the months stored."""
     figures: dict[date, dict[str, Any]] = {
         month: health_selectors.figures_of(health, as_of=now) for month, health in computed.items()
     }
