@@ -425,6 +425,12 @@ def test_the_page_shows_the_lists_and_counts_who_prefers_not_to_be_named(
     assert "Sam Sponsor" not in _text(page)
     ready = _text(_all(page, "//div[@data-list='ready']")[0])
     assert "Mo Member: Answered 2 questions in February, up from 1 in January" in ready
+    # The filter tabs keep the month the page shows.
+    tabs = {a.get("data-testid"): a.get("href") for a in _all(page, "//nav[@class='tabs']/a")}
+    assert tabs == {
+        "everyone-filter": "?month=2031-02",
+        "not-recognised-filter": "?month=2031-02&show=not-recognised",
+    }
     wrong = client_for(levels.leader).get(url.replace("2031-02", "soon"), follow=True)
     assert "is not a month: use YYYY-MM" in wrong.content.decode()
     # An opt-out takes effect at once, without a refresh: counted, not named.

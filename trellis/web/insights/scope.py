@@ -60,6 +60,7 @@ def render_for_month(
         "nav": "communities" if community else "home",
         "page": page,
         "community": community,
+        "month_query": text,  # the page's links that filter it keep the month it shows
         **(extra or {}),
     }
     return render(request, template, context)
