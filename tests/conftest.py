@@ -45,6 +45,7 @@ DB_INDEPENDENT_MODULES = {
     "tests/test_insights_scores.py",
     "tests/test_bench_participation_ceiling.py",
     "tests/test_radar_signals.py",
+    "tests/test_radar_replay.py",
 }
 # Modules (or single tests, by node id) that use the database but test something no database
 # changes, so they run on one of the two: the other run deselects them. Each says which and why.
