@@ -46,8 +46,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_participation import REAL_DUMPS
 from radar_histories import History, generate
-from radar_replay import REAL_DUMPS, replay
+from radar_replay import replay
 
 from trellis.radar.signals import MIN_MONTHS, PITFALLS, Signal, assess
 
