@@ -46,6 +46,7 @@ DB_INDEPENDENT_MODULES = {
     "tests/test_bench_participation_ceiling.py",
     "tests/test_radar_signals.py",
     "tests/test_radar_replay.py",
+    "tests/test_radar_discovery.py",
 }
 # Modules (or single tests, by node id) that use the database but test something no database
 # changes, so they run on one of the two: the other run deselects them. Each says which and why.

@@ -34,6 +34,7 @@ from trellis.notifications.models import Notification, Preference
 from trellis.people.models import Person
 from trellis.people.services import person_set_active
 from trellis.qa.models import Comment, Follow, Post, PostTag, Thanks, Vote
+from trellis.radar.models import RadarSnooze
 from trellis.reports.models import ReportSubscription, SponsorResources
 from trellis.search.models import DuplicatePair, MergeRecord
 
@@ -1863,6 +1864,118 @@ def test_every_url_pattern_has_a_permission_case() -> None:
     assert not sorted(set(CASES) - names), "cases for URL names that no longer exist"
 
 
+# The pitfall radar: the private community's signals (stored first, every one raised, so there
+# is something to leak) for its leaders and org admins; its sponsor reads the sponsor signal
+# alone; the organisation's overview for org admins. Snoozing, waking and the fixes are the
+# leaders' (a sponsor who may read the page may not act on it).
+
+
+def _radar_stored(org: Org) -> None:
+    from datetime import date
+
+    from django.utils import timezone
+
+    from trellis.radar.models import RadarSignal
+    from trellis.radar.signals import PITFALLS
+
+    for community in (org.public, org.private):
+        for pitfall in PITFALLS:
+            RadarSignal.objects.get_or_create(
+                community=community,
+                pitfall=pitfall,
+                month=date(2026, 10, 1),
+                defaults={
+                    "score": 0.8,
+                    "threshold": 0.45,
+                    "raised": True,
+                    "evidence": [{"key": "x", "text": f"{community.name} evidence", "strength": 1}],
+                    "computed_at": timezone.now(),
+                },
+            )
+
+
+def _radar_snoozed(org: Org) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from trellis.radar.models import RadarSnooze
+
+    _radar_stored(org)
+    RadarSnooze.objects.get_or_create(
+        community=org.private,
+        pitfall="leader_burnout",
+        defaults={
+            "reason": "Rotation starts next month",
+            "until": timezone.localdate() + timedelta(days=30),
+            "snoozed_by": org.leader,
+            "snoozed_at": timezone.now(),
+        },
+    )
+
+
+RADAR_READERS = PARTICIPATION_READERS | {"sponsor": 200}
+RADAR_ACTION = {
+    "anonymous": 302,
+    "outsider": 404,
+    "member": 403,
+    "sponsor": 403,
+    "leader": 302,
+    "admin": 302,
+}
+
+CASES |= {
+    "community-radar": [
+        Case(
+            "GET",
+            _after(_radar_stored, lambda o: reverse("community-radar", args=[private(o)])),
+            RADAR_READERS,
+        )
+    ],
+    "radar-snooze": [
+        Case(
+            "POST",
+            _after(
+                _radar_stored,
+                lambda o: reverse("radar-snooze", args=[private(o), "leader_burnout"]),
+            ),
+            RADAR_ACTION,
+            data=lambda o: {"reason": "A rotation starts next month", "days": "30"},
+            writes=denied_for_all_but("leader", "admin"),
+        )
+    ],
+    "radar-wake": [
+        Case(
+            "POST",
+            _after(
+                _radar_snoozed,
+                lambda o: reverse("radar-wake", args=[private(o), "leader_burnout"]),
+            ),
+            RADAR_ACTION,
+            writes=denied_for_all_but("leader", "admin"),
+        )
+    ],
+    "radar-fix": [
+        Case(  # the sponsor's show & tell: an event planned and the sponsor invited
+            "POST",
+            _after(
+                _radar_stored,
+                lambda o: reverse("radar-fix", args=[private(o), "sponsor_disengagement"]),
+            ),
+            RADAR_ACTION,
+            writes=denied_for_all_but("leader", "admin"),
+        )
+    ],
+    "org-radar": [
+        Case(
+            "GET",
+            _after(_radar_stored, lambda o: reverse("org-radar")),
+            everyone(403) | {"admin": 200},
+        )
+    ],
+}
+
+
 def _fingerprint() -> tuple[object, ...]:
     return (
         sorted(Membership.objects.values_list("community_id", "person_id", "role", "left_at")),
@@ -1935,6 +2048,8 @@ def _fingerprint() -> tuple[object, ...]:
         ),
         sorted(ReportSubscription.objects.values_list("person_id", "cadence")),
         sorted(CalendarFeed.objects.values_list("id", "revoked_at")),
+        # --- radar: fingerprint lines go below this line ---
+        sorted(RadarSnooze.objects.values_list("community_id", "pitfall", "reason", "until")),
     )
 
 

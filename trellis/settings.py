@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "trellis.insights",
     "trellis.reports",
     "trellis.digests",
+    "trellis.radar",
     "trellis.ops",  # the top floor: demo, scheduler jobs, operators' commands
 ]
 

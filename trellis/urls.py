@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("trellis.web.stories.urls")),
     path("", include("trellis.web.reports.urls")),
     path("", include("trellis.web.insights.urls")),
+    path("", include("trellis.web.radar.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

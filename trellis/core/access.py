@@ -760,3 +760,30 @@ def can_view_org_silos(viewer: Viewer) -> bool:
 
 def can_view_silos_in(viewer: Viewer, community: Community) -> bool:
     return can_manage_community(viewer, community)
+
+
+# --- the pitfall radar: where a community's load falls and what is going wrong ---
+# Its leaders and org admins read every signal of a community and may act on it; a sponsor
+# reads only the sponsor signal of the communities they sponsor (about themselves); the
+# organisation's radar is for org admins. Signals describe the community, never score a person.
+# A private community's radar is never seen by anyone who cannot see the community.
+
+
+def can_view_radar_in(viewer: Viewer, community: Community) -> bool:
+    return can_manage_community(viewer, community)
+
+
+def can_view_sponsor_signal_in(viewer: Viewer, community: Community) -> bool:
+    return can_view_radar_in(viewer, community) or is_sponsor(viewer, community)
+
+
+def can_snooze_radar(viewer: Viewer, community: Community) -> bool:
+    return can_manage_community(viewer, community)
+
+
+def can_act_on_radar(viewer: Viewer, community: Community) -> bool:
+    return can_manage_community(viewer, community)
+
+
+def can_view_org_radar(viewer: Viewer) -> bool:
+    return is_org_admin(viewer)

@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     EVENT_CANCELLED = "event_cancelled", "cancelled an event you replied to"
     FACILITATION = "facilitation", "about facilitating a session"
     STORY_DETAIL = "story_detail", "asks for more detail on your value story"
+    INVITATION = "invitation", "invites you to"
 
 
 # Kinds worth an email at once; the rest wait for the bell and the digest.
@@ -40,6 +41,7 @@ IMMEDIATE_KINDS = frozenset(
         Kind.EVENT_REMINDER,
         Kind.EVENT_CANCELLED,
         Kind.FACILITATION,
+        Kind.INVITATION,
     }
 )
 
@@ -67,6 +69,7 @@ EMAIL_REASONS: dict[str, str] = {
     Kind.EVENT_REMINDER: "You get these emails about events you replied to.",
     Kind.EVENT_CANCELLED: "You get these emails about events you replied to.",
     Kind.FACILITATION: "You get these emails about sessions you volunteered to facilitate.",
+    Kind.INVITATION: "You get these emails when a community you support invites you to an event.",
 }
 DEFAULT_EMAIL_REASON = "You get these emails for mentions and answers to your questions."
 

@@ -13,6 +13,7 @@ from trellis.events.tasks import send_event_reminders
 from trellis.expertise.tasks import escalate_routed_questions, rebuild_all_evidence
 from trellis.insights.tasks import refresh_insights
 from trellis.library.tasks import remind_resource_owners
+from trellis.radar.tasks import refresh_radar
 from trellis.reports.tasks import refresh_report_figures, send_report_emails
 from trellis.search.tasks import embed_missing, refresh_vocabulary
 
@@ -33,5 +34,7 @@ SCHEDULE = [
     # Participation levels: this month (and last month in its first days), from the day's log;
     # then the health, champions and silo figures the insights pages read.
     Periodic("refresh-insights", timedelta(hours=24), refresh_insights),
+    # The pitfall radar reads the levels and the month's activity: after the insights.
+    Periodic("refresh-radar", timedelta(hours=24), refresh_radar),
     Periodic("send-report-emails", timedelta(hours=6), send_report_emails),
 ]

@@ -1,0 +1,66 @@
+"""The radar's stored signals and the leaders' snoozes."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from trellis.radar.signals import PITFALLS, TITLES
+
+
+class RadarSignal(models.Model):
+    """One pitfall's reading for one community and one month, as the daily job computed it:
+    the radar page reads these rows, and their course over the months is the chart."""
+
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    pitfall = models.CharField(max_length=32, choices=[(p, TITLES[p]) for p in PITFALLS])
+    month = models.DateField()  # the 1st of the last whole month read
+    score = models.FloatField()
+    threshold = models.FloatField()
+    raised = models.BooleanField()
+    # [{key, strength, weight, text, figures}], strongest first; person ids, never names
+    evidence = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "pitfall", "month"], name="radar_signal_once_per_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(pitfall__in=list(PITFALLS)), name="radar_pitfall_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1), name="radar_score_in_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["month"], name="radar_signal_by_month")]
+
+    def __str__(self) -> str:
+        return f"{self.pitfall} of {self.community_id} for {self.month:%Y-%m}: {self.score:.2f}"
+
+
+class RadarSnooze(models.Model):
+    """A leader's "we know, and here is why": the signal stays computed but is not shown as
+    raised, and nobody is reminded of it, until `until`."""
+
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    pitfall = models.CharField(max_length=32, choices=[(p, TITLES[p]) for p in PITFALLS])
+    reason = models.CharField(max_length=300)
+    snoozed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    snoozed_at = models.DateTimeField()
+    until = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "pitfall"], name="radar_snooze_once"),
+            models.CheckConstraint(condition=~Q(reason=""), name="radar_snooze_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pitfall} of {self.community_id} snoozed until {self.until}"
