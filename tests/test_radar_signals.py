@@ -203,3 +203,13 @@ def test_fewer_newcomers_the_same_core_and_more_unanswered_is_stagnation(
     assert {"newcomers", "new_contributors", "core", "unanswered", "stale"} <= {
         i.key for i in stagnation.evidence
     }
+
+
+def test_a_sponsor_who_never_took_part_is_raised_whatever_their_habit() -> None:
+    months = [replace(m, sponsors=(SponsorMonth(SPONSOR_ID),)) for m in history(20)]
+    sponsor = signal(months, SPONSOR)
+    assert sponsor.raised
+    assert sponsor.evidence[0].text == (
+        "The sponsor has not opened the impact report, come to an event or been told a value "
+        "story for 12 months."
+    )

@@ -52,6 +52,7 @@ FRAGILE_ABOVE = 0.70
 Z_NOISE = 1.0  # a fall or rise this surprising, or less, is read as noise
 Z_FULL = 3.0
 Z_SIGNAL_FULL = 5.0
+ABSENT_MONTHS = 3  # a sponsor silent in every way this long is raised whatever their habit
 
 
 @dataclass(frozen=True)
@@ -457,7 +458,24 @@ def _sponsor_drift(history: Sequence[MonthFacts], person: int) -> Signal | None:
         ),
     )
     total = report_surprise + attend_surprise + story_surprise
-    return Signal(SPONSOR, _ramp(total, 1.0, 3.0), THRESHOLDS[SPONSOR], indicators)
+    score = _ramp(total, 1.0, 3.0)
+    absent = min(unopened, unattended, untold)
+    if absent >= ABSENT_MONTHS:
+        # The issue's own rule, whatever the habit: a sponsor who has read nothing, come to
+        # nothing and heard nothing for a quarter has drifted, or never arrived.
+        score = 1.0
+        indicators = (
+            Indicator(
+                "absent",
+                1.0,
+                1.0,
+                f"The sponsor has not opened the impact report, come to an event or been told a "
+                f"value story for {absent} months.",
+                {"sponsor": person, "months": absent},
+            ),
+            *indicators,
+        )
+    return Signal(SPONSOR, score, THRESHOLDS[SPONSOR], indicators)
 
 
 # -- stagnation and drift --------------------------------------------------------------------
