@@ -432,7 +432,7 @@ def _sponsor_drift(history: Sequence[MonthFacts], person: int) -> Signal | None:
     untold = silence(lambda s: s.stories_told)
     per_month = (sum(s.stories_told for _, s in past) + 0.5) / (len(past) + 2)
     story_surprise = untold * per_month / log(10)
-    indicators = (
+    indicators: tuple[Indicator, ...] = (
         Indicator(
             "report",
             _ramp(report_surprise, 0.5, 2.0),
