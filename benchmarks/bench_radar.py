@@ -53,7 +53,10 @@ from radar_replay import replay
 from trellis.radar.signals import MIN_MONTHS, PITFALLS, Signal, assess
 
 DEV_SEED = 1
-TEST_SEEDS = (2027, 2028)
+# Fresh seeds for the reported figures: 2027 and 2028 were reported first, then looked into
+# (radar_ceiling.py's diagnostics found the sponsor-exit window too short), so they are no
+# longer held out.
+TEST_SEEDS = (2029, 2030)
 HISTORIES = 240
 MONTHS = 36
 DEADLINE = 2  # months after onset
@@ -188,6 +191,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dev", action="store_true", help="the development seed only")
     parser.add_argument("--histories", type=int, default=HISTORIES)
     parser.add_argument(
+        "--ceilings",
+        action="store_true",
+        help="also fit the ceilings of radar_ceiling.py on these histories (~40 s a seed)",
+    )
+    parser.add_argument(
         "dumps", nargs="*", help="Stack Exchange dump folders to replay (default: the shared ones)"
     )
     args = parser.parse_args(argv)
@@ -203,6 +211,11 @@ def main(argv: list[str] | None = None) -> None:
         sorted(p for p in REAL_DUMPS.iterdir() if p.is_dir()) if REAL_DUMPS.is_dir() else []
     )
     replays = [_replayed(replay(folder.resolve())) for folder in folders]
+    bounds = None
+    if args.ceilings:
+        from radar_ceiling import ceilings  # it reads this module's constants
+
+        bounds = ceilings(histories)
     print(
         json.dumps(
             {
@@ -215,6 +228,7 @@ def main(argv: list[str] | None = None) -> None:
                 "seconds": round(time.perf_counter() - started, 1),
                 "synthetic": figures,
                 "replayed_dumps": replays,
+                "ceilings": bounds,
                 "meets_targets": meets and not args.dev,
                 "python": platform.python_version(),
             }

@@ -786,6 +786,54 @@ def _operations() -> set[tuple[str, str]]:
     }
 
 
+# --- radar: API permission cases go below this line ---
+# The private community's radar (every signal stored, raised) for its leader and org admins; its
+# sponsor reads the sponsor signal alone (200); members 403, the outsider 404. Acting on it
+# (snooze, wake, fix) is the leaders'; the organisation's overview is for org admins.
+RADAR_READERS = only({"leader": 200, "admin": 200, "sponsor": 200}, 403) | SEEN_PRIVATE
+RADAR_ACTORS = only({"leader": 200, "admin": 200}, 403) | SEEN_PRIVATE
+
+
+def _in_a_month() -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.localdate() + timedelta(days=30)).isoformat()
+
+
+def _radar(url: str) -> Callable[[Org], str]:
+    from tests.test_permission_matrix import _radar_snoozed, _radar_stored
+
+    def read(org: Org) -> str:
+        (_radar_snoozed if url.endswith("/snooze") else _radar_stored)(org)
+        return url
+
+    return read
+
+
+OPERATIONS |= {
+    ("GET", "/communities/{slug}/radar"): Op(_radar(f"{PRIVATE}/radar"), RADAR_READERS),
+    ("GET", "/radar"): Op(_radar("/radar"), only({"admin": 200}, 403)),
+    ("PUT", "/communities/{slug}/radar/{pitfall}/snooze"): Op(
+        _radar(f"{PRIVATE}/radar/stagnation/snooze"),
+        RADAR_ACTORS,
+        body=lambda o: {"reason": "A renewal circle is planned", "until": _in_a_month()},
+        writes=writes_by("leader", "admin"),
+    ),
+    ("DELETE", "/communities/{slug}/radar/{pitfall}/snooze"): Op(
+        _radar(f"{PRIVATE}/radar/leader_burnout/snooze"),
+        RADAR_ACTORS | {"leader": 204, "admin": 204},
+        writes=writes_by("leader", "admin"),
+    ),
+    ("POST", "/communities/{slug}/radar/{pitfall}/fix"): Op(
+        _radar(f"{PRIVATE}/radar/sponsor_disengagement/fix"),
+        RADAR_ACTORS,
+        writes=writes_by("leader", "admin"),
+    ),
+}
+
+
 def test_every_api_operation_has_a_permission_case() -> None:
     missing = sorted(_operations() - set(OPERATIONS))
     assert not missing, f"API operations without a permission case: {missing}"

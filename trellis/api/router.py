@@ -23,6 +23,7 @@ from trellis.api import (
     notifications,
     people,
     qa,
+    radar,
     reports,
     search,
     stories,
@@ -142,3 +143,4 @@ api.add_router("/", reports.router)
 api.add_router("/", insights_health.router)
 api.add_router("/", insights_champions.router)
 api.add_router("/", insights_silos.router)
+api.add_router("/", radar.router)

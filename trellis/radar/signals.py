@@ -373,8 +373,9 @@ def _falling_after_peak(history: Sequence[MonthFacts]) -> Indicator:
 
 def sponsor_disengagement(history: Sequence[MonthFacts]) -> Signal:
     threshold = THRESHOLDS[SPONSOR]
-    recent = history[-RECENT:]
-    for month in recent:
+    # a sponsor who left or changed role stays raised for the quarter after it (the longest
+    # span the radar reads), not only the two months after: it takes a new sponsor to end it
+    for month in history[-max(SPANS) :]:
         for sponsor in month.sponsors:
             if sponsor.left or sponsor.changed_role:
                 what = "left" if sponsor.left else "changed role"
