@@ -250,3 +250,17 @@ def test_the_burnout_fix_switches_the_rotation_on(org: Org) -> None:
 def test_a_pitfall_without_a_fix_says_so(org: Org) -> None:
     with pytest.raises(Invalid, match="no one-click fix"):
         fixes.fix_apply(actor=org.leader, community=org.private, pitfall="stagnation")
+
+
+@pytest.mark.parametrize(
+    ("planned_from", "held_on"),
+    [
+        (date(2026, 12, 1), date(2026, 12, 1)),  # a Tuesday
+        (date(2026, 12, 4), date(2026, 12, 8)),  # a Friday: the Tuesday after
+        (date(2026, 12, 23), date(2027, 1, 5)),  # the year-end break: the first Tuesday after
+    ],
+)
+def test_a_show_and_tell_is_planned_on_a_working_midweek_day(
+    planned_from: date, held_on: date
+) -> None:
+    assert fixes._working_day(planned_from) == held_on

@@ -6,7 +6,7 @@ holds: the radar only chooses what to propose and words why.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -93,6 +93,18 @@ def _rotation(actor: Person, community: Community) -> str:
     )
 
 
+def _working_day(day: date) -> date:
+    """The first Tuesday, Wednesday or Thursday from `day`, outside the year-end break (when
+    nobody comes): the days a sponsor's calendar is most likely to have an hour."""
+    while (
+        day.weekday() not in (1, 2, 3)
+        or (day.month, day.day) >= (12, 22)
+        or (day.month == 1 and day.day <= 2)
+    ):
+        day += timedelta(days=1)
+    return day
+
+
 def _next_show_and_tell(community: Community) -> Event | None:
     return (
         Event.objects.filter(
@@ -120,7 +132,7 @@ def _show_and_tell(actor: Person, community: Community) -> str:
         planned = event is None
         if event is None:
             zone = ZoneInfo(settings.TIME_ZONE)
-            day = timezone.localdate() + SHOW_AND_TELL_IN
+            day = _working_day(timezone.localdate() + SHOW_AND_TELL_IN)
             starts = datetime.combine(day, SHOW_AND_TELL_AT, tzinfo=zone)
             event = event_create(
                 actor=actor,
@@ -133,7 +145,7 @@ def _show_and_tell(actor: Person, community: Community) -> str:
                     time_zone=settings.TIME_ZONE,
                     description=(
                         "Members show what they built and solved with the community's help "
-                        f"since the last report. The impact report: {report}"
+                        f"since the last report. Before it: [the impact report]({report})."
                     ),
                 ),
             )
