@@ -17,7 +17,7 @@ from ninja.params import P, PathEx
 from pydantic import Field, StrictStr, StringConstraints
 
 from trellis.api.auth import viewer
-from trellis.api.errors import error_responses
+from trellis.api.errors import conflicts, error_responses
 from trellis.api.schemas import NO_NUL, Input, SlugPath
 from trellis.communities import selectors as community_selectors
 from trellis.communities.models import Community
@@ -35,6 +35,8 @@ Pitfall = Literal[
     "meetings_without_practice", "leader_burnout", "sponsor_disengagement", "stagnation"
 ]
 PitfallPath = PathEx[Pitfall, P(description="The pitfall: " + ", ".join(PITFALLS) + ".")]
+Fixable = Literal["leader_burnout", "sponsor_disengagement"]
+FixablePath = PathEx[Fixable, P(description="A pitfall with a one-click fix.")]
 
 
 class EvidenceOut(Schema):
@@ -193,8 +195,9 @@ def radar_org(request: HttpRequest) -> dict[str, Any]:
 
 @router.put(
     "/communities/{slug}/radar/{pitfall}/snooze",
-    response={200: RadarOut, **error_responses()},
+    response={200: RadarOut, **error_responses(conflict=True)},
     summary="Snooze a signal with a reason (leaders, org admins)",
+    description="409 when `until` is not after today or more than 180 days ahead.",
     operation_id="radar_snooze",
 )
 def radar_snooze(
@@ -202,9 +205,14 @@ def radar_snooze(
 ) -> dict[str, Any]:
     me = viewer(request)
     community = _acting(me, slug)
-    services.radar_snooze(
-        actor=me, community=community, pitfall=pitfall, reason=payload.reason, until=payload.until
-    )
+    with conflicts():  # the schema checked the request; the day depends on today
+        services.radar_snooze(
+            actor=me,
+            community=community,
+            pitfall=pitfall,
+            reason=payload.reason,
+            until=payload.until,
+        )
     return _out(me, community)
 
 
@@ -222,14 +230,15 @@ def radar_wake(request: HttpRequest, slug: CommunitySlug, pitfall: PitfallPath) 
 
 @router.post(
     "/communities/{slug}/radar/{pitfall}/fix",
-    response={200: FixOut, **error_responses()},
+    response={200: FixOut, **error_responses(conflict=True)},
     summary="Take a signal's one-click fix (leaders, org admins)",
     description="leader_burnout: propose a facilitation rotation (switched on if off); "
     "sponsor_disengagement: invite the sponsors to the next show & tell (planned three weeks "
-    "out if none) with the impact report. The others have no fix yet (400).",
+    "out if none) with the impact report; 409 when the community has no sponsor.",
     operation_id="radar_fix",
 )
-def radar_fix(request: HttpRequest, slug: CommunitySlug, pitfall: PitfallPath) -> dict[str, Any]:
+def radar_fix(request: HttpRequest, slug: CommunitySlug, pitfall: FixablePath) -> dict[str, Any]:
     me = viewer(request)
     community = _acting(me, slug)
-    return {"done": fixes.fix_apply(actor=me, community=community, pitfall=pitfall)}
+    with conflicts():
+        return {"done": fixes.fix_apply(actor=me, community=community, pitfall=pitfall)}
