@@ -49,11 +49,12 @@ from trellis.insights.services.snapshots import snapshots_refresh
 from trellis.ops.demo_agendas import demo_agendas_create
 from trellis.ops.demo_events import demo_events_create
 from trellis.ops.demo_facilitation import demo_facilitation_create
-from trellis.ops.demo_knowledge import demo_knowledge_generate
+from trellis.ops.demo_knowledge import DEFAULT_LIFE, LIVES, demo_knowledge_generate, lately_since
 from trellis.ops.demo_reports import demo_reports_create
 from trellis.ops.demo_requests import demo_join_requests_create
 from trellis.ops.demo_stories import demo_stories_create
 from trellis.people.models import Department, Person
+from trellis.radar.services import radar_refresh
 from trellis.search.services import documents_reindex_after_commit
 
 ORG_NAME = "Larkspur"
@@ -1151,13 +1152,17 @@ def _plan_memberships(
         core = min(40, max(1, n // 30))
         role_at = [Role.LEADER] * leaders + [Role.FACILITATOR] * facilitators + [Role.CORE] * core
         opened = community.created_at
+        # A stalled community has had nobody join lately (its life in demo_knowledge).
+        stop = lately_since(now) if LIVES.get(spec.slug, DEFAULT_LIFE).stalled else now
         for k, i in enumerate(ranked):
             role = role_at[k] if k < len(role_at) else Role.MEMBER
             since = max(opened, started[i])
             if k == 0:
                 memberships.append(MembershipPlan(c, i, role, opened))
                 continue
-            joined = since + (now - since) * random_()
+            if since >= stop and role == Role.MEMBER:
+                continue  # started here after the stall: never joined it
+            joined = since + (max(stop, since) - since) * random_()
             if role == Role.MEMBER and random_() < 0.04 and joined - since > timedelta(days=30):
                 # An earlier stint: joined, left, came back.
                 left = since + (joined - since) * random_()
@@ -1171,7 +1176,7 @@ def _plan_memberships(
             since = max(opened, started[i])
             if i in members or now - since < timedelta(days=30):
                 continue
-            first = since + (now - timedelta(days=14) - since) * random_()
+            first = since + (min(stop, now - timedelta(days=14)) - since) * random_()
             memberships.append(
                 MembershipPlan(c, i, Role.MEMBER, first, first + (now - first) * random_())
             )
@@ -1557,7 +1562,8 @@ def demo_generate(
         demo_stories_create(now=plan.now, seed=seed)
         levels_rebuild(now=plan.now)  # participation levels, every month of the history
         snapshots_refresh(now=plan.now)  # then health, champions and the silo map
-        demo_reports_create(now=plan.now)  # last: its stored figures count everything above
+        demo_reports_create(now=plan.now, seed=seed)  # its stored figures count everything above
+        radar_refresh(now=plan.now)  # last: the pitfalls read all of it, sponsors' opens too
         documents_reindex_after_commit()  # everything new, and a reset leaves old documents
         routing_waiting_after_commit()  # evidence rebuilt, then the open questions routed
     with connection.cursor() as cursor:

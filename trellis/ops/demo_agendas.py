@@ -4,15 +4,25 @@ from them and from the community's real open questions; the last circle held has
 published and its notes in the library (so the questions it discussed point at them)."""
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from trellis.agendas import services
-from trellis.agendas.models import AgendaItem
+from trellis.agendas.models import Agenda, AgendaItem, ItemSource, Proposal
 from trellis.agendas.services import Features
 from trellis.communities.models import Community, Membership, Role
+from trellis.core.models import Activity, Tag
+from trellis.core.text import render_markdown
 from trellis.events.models import Event, EventKind
+from trellis.library.models import (
+    Resource,
+    ResourceKind,
+    ResourceOwner,
+    ResourceTag,
+    ResourceVersion,
+)
+from trellis.ops.demo_knowledge import DEFAULT_LIFE, LIVES, lately_since
 from trellis.people.models import Person
 
 # What members of each community would bring to a circle (the rest get the general list).
@@ -39,6 +49,19 @@ TOPICS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Recruiting participants without the panel budget", ""),
         ("Design tokens drifting between Figma and code", "Spotted on checkout."),
         ("Writing findings that product managers actually read", ""),
+    ),
+    "product-management": (
+        ("Interview notes nobody reads after the sprint", "We keep re-asking customers."),
+        ("Opportunity trees that never stop growing", ""),
+        ("Fake-door tests: where is the line with customers?", "Legal asked us to pause one."),
+        ("Sizing discovery work in the quarterly plan", ""),
+        ("Outcome metrics for a platform team", "Nobody clicks an API."),
+        ("Synthesising forty interviews in a week", ""),
+        ("Saying no to a sales-led feature request", "With the account team in the room."),
+        ("Pricing page experiments without a data scientist", ""),
+        ("Continuous interviewing when customers stop replying", ""),
+        ("Writing a one-page bet instead of a PRD", "Template attached to the proposal."),
+        ("Killing a feature nobody uses", "Support still gets two tickets a month."),
     ),
     "accessibility": (
         ("Focus order in our modal dialogs", "Screen reader users get lost."),
@@ -72,6 +95,23 @@ GENERAL_NOTES = (
     "## Actions\n\n- Each owner posts an answer on the question before the next circle."
 )
 RECORDING = "https://video.larkspur.example/circles/{pk}"
+# A circle's year of agendas and notes needs a room of people: in a smaller organisation
+# the community's circle is an ordinary one (one published set of notes in all the demo).
+HOLLOW_MIN_MEMBERS = 10
+# What the leads put on a hollow circle's agenda themselves (meetings without practice).
+STATUS_ITEMS = (
+    ("Roadmap status round", "each squad, five minutes"),
+    ("Quarterly planning: dates and dependencies", "from the planning sheet"),
+    ("Release calendar check", "standing item"),
+)
+HOLLOW_NOTES = (
+    "## What we worked on\n\n"
+    "- **{first}**: three members shared what they tried; we agreed a next experiment and who "
+    "runs it before the next circle.\n"
+    "- **{second}**: we drew the current flow on the whiteboard and found the step nobody "
+    "owns; the owner posts the question in the community this week.\n\n"
+    "## Actions\n\n- Each owner posts what they learned on the community's Q&A."
+)
 
 
 def _members(community: Community) -> list[Person]:
@@ -139,6 +179,10 @@ def demo_agendas_create(*, now: datetime, seed: int) -> int:
         )
         members = _members(community)
         upcoming = _upcoming(community, max(now, timezone.now()))
+        hollow = LIVES.get(community.slug, DEFAULT_LIFE).circles_hollow
+        if hollow and len(members) >= HOLLOW_MIN_MEMBERS:
+            made += _hollow_circles(community, leader, members, upcoming, now, rand)
+            continue
         if upcoming is not None and len(members) >= 3:
             topics = TOPICS.get(community.slug, GENERAL)
             proposers = rand.sample(members, min(len(topics), len(members)))
@@ -179,4 +223,90 @@ def demo_agendas_create(*, now: datetime, seed: int) -> int:
             services.agenda_notes_publish(actor=runner, event_id=held.pk)
             notes_written = True
             made += 1
+    return made
+
+
+def _hollow_circles(
+    community: Community,
+    leader: Person,
+    members: list[Person],
+    upcoming: Event | None,
+    now: datetime,
+    rand: random.Random,
+) -> int:
+    """A community whose circles became status meetings: until `lately_since` every circle
+    held took its topics from members' proposals and published its notes to the library;
+    since then the leads set the agenda and nobody writes notes. The next circle's agenda is
+    the leads' again. Written as rows with their dates (the services stamp "now")."""
+    others = [p for p in members if p.pk != leader.pk]
+    lately = lately_since(now)
+    topics = TOPICS.get(community.slug, GENERAL)
+    held = list(
+        Event.objects.filter(
+            community=community, kind=EventKind.CIRCLE, ends_at__lte=now, cancelled_at=None
+        )
+        .select_related("facilitator")
+        .order_by("starts_at")
+    )
+    notes_tag, _ = Tag.objects.get_or_create(name=services.NOTES_TAG)
+    made = 0
+    for number, event in enumerate(held):
+        runner = event.facilitator if event.facilitator_id else leader
+        assert runner is not None
+        published = event.starts_at - timedelta(days=2)
+        agenda = Agenda.objects.create(
+            event=event, published_at=published, published_by=runner, created_at=published,
+            updated_at=published,
+        )  # fmt: skip
+        if event.starts_at >= lately:
+            for position, (title, reason) in enumerate(STATUS_ITEMS):
+                AgendaItem.objects.create(
+                    agenda=agenda, position=position, source=ItemSource.CUSTOM, title=title,
+                    reason=reason,
+                )  # fmt: skip
+            made += 1
+            continue
+        chosen = [topics[(number * 2 + k) % len(topics)] for k in range(2)]
+        for position, (title, note) in enumerate(chosen):
+            proposer = rand.choice(others)
+            proposal = Proposal.objects.create(
+                event=event, title=title, note=note, proposed_by=proposer,
+                vote_count=rand.randint(3, 9), created_at=published - timedelta(days=5),
+            )  # fmt: skip
+            AgendaItem.objects.create(
+                agenda=agenda, position=position, source=ItemSource.PROPOSAL, title=title,
+                reason=f"{proposal.vote_count} votes", proposal=proposal, speaker=proposer,
+            )  # fmt: skip
+        notes = HOLLOW_NOTES.format(first=chosen[0][0], second=chosen[1][0])
+        written = event.ends_at + timedelta(hours=rand.uniform(2, 30))
+        review_by = written + timedelta(days=community.verification_interval_days)
+        resource = Resource.objects.create(
+            community=community, kind=ResourceKind.GUIDE,
+            title=f"Notes: {event.title} ({timezone.localdate(event.starts_at):%d %b %Y})",
+            body=notes, body_html=render_markdown(notes), verified_at=written,
+            verified_by=runner, verify_by=review_by,
+            created_by=runner, created_at=written, updated_at=written,
+            attribution=[{"name": runner.name, "person_id": runner.pk, "role": "facilitated",
+                          "source_url": "", "license": ""}],
+        )  # fmt: skip
+        ResourceOwner.objects.create(resource=resource, person=runner)
+        ResourceTag.objects.create(resource=resource, tag=notes_tag)
+        ResourceVersion.objects.create(
+            resource=resource, number=1, kind=resource.kind, title=resource.title, body=notes,
+            editor=runner, created_at=written,
+        )  # fmt: skip
+        Activity.objects.create(
+            actor=runner, verb="resource.create", object_type="resource", object_id=resource.pk,
+            community=community, created_at=written,
+        )  # fmt: skip
+        Agenda.objects.filter(pk=agenda.pk).update(
+            notes=notes, notes_html=render_markdown(notes), notes_resource=resource,
+            notes_published_at=written, updated_at=written,
+        )  # fmt: skip
+        made += 1
+    if upcoming is not None:
+        runner = _runner(upcoming, leader)
+        for title, reason in STATUS_ITEMS:
+            services.agenda_item_add(actor=runner, event_id=upcoming.pk, title=title, reason=reason)
+        made += 1
     return made

@@ -1,14 +1,18 @@
 """Events in the demo organisation, so the Events page and the community pages show a
 community's rhythm on first contact: who organises what, who is going, a waitlist, and two
-recurring series (the weekly Python office hours, the fortnightly Kubernetes circle) whose
-past dates have attendance recorded, so reports and the rotation have history."""
+recurring series (the weekly Python office hours, the fortnightly Kubernetes circle, UX
+design critique and product discovery circle) whose past dates have attendance recorded, so
+reports, the rotation and the pitfall radar have history. Sponsors drop in on a session now
+and then; where a community's circles went hollow (`demo_knowledge.LIVES`), nobody who came
+lately asked or answered anything in the week after."""
 
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from trellis.communities.models import Community, Membership, Role
+from trellis.communities.models import Community, Membership, Role, Sponsorship
+from trellis.core import access
 from trellis.events.models import Event, EventKind, Reply
 from trellis.events.services import (
     EventFields,
@@ -17,6 +21,9 @@ from trellis.events.services import (
     event_create,
     rsvp_set,
 )
+from trellis.ops.demo_knowledge import DEFAULT_LIFE, LIVES, lately_since
+from trellis.qa.models import Post
+from trellis.radar.reads import OUTPUT_WINDOW
 
 TIME_ZONE = "Europe/London"  # Larkspur's head office
 
@@ -40,6 +47,7 @@ class Planned:
 
 
 STEP_DAYS = {"week": 7, "two_weeks": 14}
+SPONSOR_DROPS_IN = 0.15  # a sponsor's chance of coming to a given session
 
 
 EVENTS: tuple[Planned, ...] = (
@@ -119,6 +127,42 @@ EVENTS: tuple[Planned, ...] = (
         10,
         11,
         2,
+    ),
+    Planned(
+        "ux-design",
+        EventKind.SHOW_AND_TELL,
+        "Design critique",
+        "Bring work in progress (a flow, a screen, a research plan) and get twenty minutes of "
+        "structured critique: what works, what is unclear, what to try next. Whoever hosts "
+        "keeps time and writes the actions in the thread.",
+        6,
+        time(14, 0),
+        60,
+        "Studio 1",
+        12,
+        9,
+        3,
+        every="two_weeks",
+        past=21,
+        future=3,
+    ),
+    Planned(
+        "product-management",
+        EventKind.CIRCLE,
+        "Discovery circle",
+        "Members bring the discovery problem they are stuck on (an interview that went "
+        "nowhere, an opportunity tree that keeps growing, a test nobody trusts); we vote and "
+        "work on the top three, and the notes go to the library.",
+        8,
+        time(11, 0),
+        60,
+        "Hamilton room",
+        12,
+        9,
+        3,
+        every="two_weeks",
+        past=21,
+        future=3,
     ),
     Planned(
         "accessibility",
@@ -205,13 +249,45 @@ def demo_events_create(*, now: datetime, seed: int) -> int:
             else [first]
         )
         others = [m.person for m in members if m.person.is_active]
+        life = LIVES.get(community.slug, DEFAULT_LIFE)
+        hollow = life.circles_hollow
+        lately = lately_since(now)
+        # Sponsors drop in now and then (one who has gone quiet stopped coming with the rest)
+        sponsors = sorted(
+            access.who_may_be_recorded_at(
+                community,
+                set(
+                    Sponsorship.objects.filter(community=community).values_list(
+                        "person_id", flat=True
+                    )
+                )
+                - {p.pk for p in others},
+            )
+        )
+        quiet_since = (
+            lately_since(now, life.sponsor_quiet_months) if life.sponsor_quiet_months else None
+        )
         for index, event in enumerate(dates):
             rand.shuffle(others)
             if event.starts_at <= now:
                 # Held: between half and all of the places were taken, a few came unannounced.
                 size = planned.capacity or planned.going
-                came = others[: rand.randint(max(2, size // 2), max(2, size))]
-                attendance_record(actor=leader, event_id=event.pk, came=[p.pk for p in came])
+                pool = others
+                if hollow and event.starts_at >= lately:
+                    # The circle became a status meeting: whoever comes asks and answers
+                    # nothing afterwards (what comes out of it is the radar's "practice").
+                    silent = set(
+                        Post.objects.filter(
+                            community=community,
+                            created_at__gte=event.starts_at,
+                            created_at__lt=event.ends_at + OUTPUT_WINDOW,
+                        ).values_list("author_id", flat=True)
+                    )
+                    pool = [p for p in others if p.pk not in silent]
+                came = [p.pk for p in pool[: rand.randint(max(2, size // 2), max(2, size))]]
+                if quiet_since is None or event.starts_at < quiet_since:
+                    came += [pk for pk in sponsors if rand.random() < SPONSOR_DROPS_IN]
+                attendance_record(actor=leader, event_id=event.pk, came=came)
                 continue
             later = index > planned.past  # dates after the next one fill up as they near
             going = planned.going if not later else rand.randint(2, max(2, planned.going - 2))

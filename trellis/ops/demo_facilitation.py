@@ -2,7 +2,9 @@
 event, the core team and a few active members volunteer; the dates already held were
 facilitated in turn (the record the rotation weighs); the rotation proposes the upcoming
 dates, with its reasons; the next date is accepted, and one volunteer has asked a colleague to
-swap. Works on whatever series the demo has, and does nothing without one."""
+swap. Where a community's leader carries everything (`demo_knowledge.LIVES`), the volunteers
+stopped taking their turn lately and the leader ran every date since. Works on whatever
+series the demo has, and does nothing without one."""
 
 import random
 from datetime import datetime
@@ -15,6 +17,7 @@ from trellis.events.models import Event, EventSeries
 from trellis.facilitation import services
 from trellis.facilitation.models import Assignment, AssignmentStatus, OptIn, SwapRequest
 from trellis.facilitation.rotation import Occurrence, Volunteer, rotate
+from trellis.ops.demo_knowledge import DEFAULT_LIFE, LIVES, lately_since
 from trellis.people.models import Person
 
 ACTIVE_MEMBERS = 3  # plain members who volunteer beside the core team, per community
@@ -54,6 +57,8 @@ def _community(community: Community, now: datetime, rand: random.Random) -> int:
             community=community, person=person, defaults={"weekly_load": load}
         )
     _past_record(community, volunteers, now)
+    if LIVES.get(community.slug, DEFAULT_LIFE).leader_carries:
+        _leader_stepped_in(community, leader, now)
     picks = services.rotation_propose(actor=leader, community=community)
     proposed = [p for p in picks if p.person_id is not None and not p.fixed]
     if not proposed:
@@ -105,6 +110,33 @@ def _past_record(community: Community, volunteers: list[Person], now: datetime) 
                 "person_id": pick.person_id,
                 "status": AssignmentStatus.ACCEPTED,
                 "reason": pick.reason[:300],
+                "answered_at": event.starts_at,
+            },
+        )
+    Event.objects.bulk_update(held, ["facilitator"])
+
+
+def _leader_stepped_in(community: Community, leader: Person, now: datetime) -> None:
+    """Where the leader carries everything, the volunteers stopped taking their turn lately:
+    every date held since (`lately_since`) was run by the leader."""
+    held = list(
+        Event.objects.filter(
+            community=community,
+            series__isnull=False,
+            cancelled_at__isnull=True,
+            starts_at__gte=lately_since(now),
+            starts_at__lt=now,
+        )
+    )
+    for event in held:
+        event.facilitator_id = leader.pk
+        Assignment.objects.update_or_create(
+            event=event,
+            defaults={
+                "community": community,
+                "person_id": leader.pk,
+                "status": AssignmentStatus.ACCEPTED,
+                "reason": "Nobody volunteered this time, so the leader stepped in.",
                 "answered_at": event.starts_at,
             },
         )

@@ -4,10 +4,12 @@ Each entry of the corpus names the department and job title of the person who wo
 it; here it gets a real author among the community's people, and a date from the community's
 life (`LIVES`): thriving communities answer within hours, a stagnating one asked most of its
 questions long ago and leaves the recent ones waiting, a new one has all its history in the
-last months, one leader answers most of a community's questions. Votes, comments, follows,
-revisions, links between questions and page views (most of them by people who never post)
-complete each thread. Communities the corpus does not cover (the extra ones of organisations
-over 2,000 people) are filled from templates (`demo_filler`).
+last months, one leader answers most of a community's questions. Each life's recent turn
+happens in the last whole calendar months (`lately_since`), the months the pitfall radar
+reads as "now", so the demo's radar raises what each story was written to show. Votes,
+comments, follows, revisions, links between questions and page views (most of them by people
+who never post) complete each thread. Communities the corpus does not cover (the extra ones
+of organisations over 2,000 people) are filled from templates (`demo_filler`).
 
 Deterministic: the same seed and `now` give the same knowledge.
 """
@@ -22,9 +24,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 
+from django.db.models import Q
+
 from trellis.communities.models import Community, Membership, Role, Visibility
 from trellis.core.models import Activity, Tag
 from trellis.core.text import render_markdown
+from trellis.expertise.models import Availability, RoutedQuestion, RoutingDecision, RoutingStage
+from trellis.insights import counts
 from trellis.library.models import (
     Resource,
     ResourceKind,
@@ -47,8 +53,18 @@ from trellis.qa.models import (
     Revision,
     Vote,
 )
+from trellis.radar.signals import BASELINE
 
 HISTORY_DAYS = 540  # eighteen months
+LATELY_MONTHS = 3  # "lately" in the lives' stories: the last three whole months (the radar's)
+OLD_DAYS = 270  # a stagnating community asked most of its questions longer ago than this
+
+
+def lately_since(now: datetime, months: int = LATELY_MONTHS) -> datetime:
+    """The first instant of the last `months` whole calendar months before `now`'s month (in
+    the site's time zone): where a life's recent turn begins, so the months the pitfall radar
+    reads as "now" hold all of it whatever day of the month the demo is built."""
+    return counts.month_bounds(counts.add_months(counts.month_of(now), -months))[0]
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,15 @@ class Life:
     # Unanswered questions linger for months (a stagnating community); elsewhere they are
     # the newest, asked within the community's usual wait for a first answer.
     unanswered_linger: bool = False
+    # Lately (`LATELY_MONTHS`) nothing new: the questions still asked come from people who
+    # wrote before and wait unanswered, and nobody checks the guides any more.
+    stalled: bool = False
+    # Its circles go on, but lately the leads set their agendas and nothing comes out of
+    # them (no notes, no questions after): meetings without practice (`demo_agendas`).
+    circles_hollow: bool = False
+    # Its sponsors opened the monthly impact report (and came to sessions) until this many
+    # whole months ago, then nothing: a sponsor drifting away (`demo_reports`, `demo_events`).
+    sponsor_quiet_months: int = 0
 
 
 LIVES: dict[str, Life] = {
@@ -72,10 +97,42 @@ LIVES: dict[str, Life] = {
     "security-council": Life("thriving, behind closed doors", 1.0, (0.2, 5), 6),
     "frontend": Life("growing steadily", 0.8, (1, 24), 9),
     "ml-reading-group": Life("growing", 0.6, (2, 48), 7),
-    "customer-voice": Life("busy, while its sponsor has gone quiet", 0.9, (1, 30), 8),
-    "product-management": Life("growing", 0.8, (2, 36), 8),
-    "ux-design": Life("its leader carries everything", 1.0, (1, 24), 7, leader_carries=True),
-    "ways-of-working": Life("stagnating", 2.2, (12, 120), 3, unanswered_linger=True),
+    "customer-voice": Life(
+        "busy, while its sponsor has gone quiet: the executive who opened the impact report "
+        "almost every month has not opened it for four months, and nobody has featured a "
+        "value story for them",
+        0.9,
+        (1, 30),
+        8,
+        sponsor_quiet_months=4,
+    ),
+    "product-management": Life(
+        "growing, though its fortnightly discovery circles have become status meetings: for "
+        "the last three months the leads set the agenda, nobody writes notes and nothing is "
+        "asked or answered after them",
+        0.8,
+        (2, 36),
+        8,
+        circles_hollow=True,
+    ),
+    "ux-design": Life(
+        "its leader carries everything: for the last three months the leader has written every "
+        "answer and run every design critique (the volunteers stopped taking turns), and is "
+        "routed questions up to their weekly cap",
+        1.0,
+        (1, 24),
+        7,
+        leader_carries=True,
+    ),
+    "ways-of-working": Life(
+        "stagnating: nobody has joined or contributed for the first time in three months, the "
+        "few questions still asked wait unanswered and nobody checks the guides",
+        2.2,
+        (12, 120),
+        3,
+        unanswered_linger=True,
+        stalled=True,
+    ),
     "docs-writing": Life("new and growing", 0.5, (1, 20), 8),
     "accessibility": Life("new and growing", 0.5, (1, 20), 8),
 }
@@ -188,7 +245,66 @@ def demo_knowledge_generate(
         questions += made.questions
         answers += made.answers
         resources += made.resources
+    for community in Community.objects.filter(slug__in=CARRIED).order_by("pk"):
+        _routed_to_the_carrier(community, now, rand)
     return KnowledgeResult(questions, answers, resources)
+
+
+CARRIED = frozenset(slug for slug, life in LIVES.items() if life.leader_carries)
+CARRIER_CAP = 2  # questions routed a week at most, as the carrying leader set it
+
+
+def _routed_to_the_carrier(community: Community, now: datetime, rand: random.Random) -> int:
+    """Lately, the leader who carries everything was routed every answered question of their
+    communities, and their own department's questions in the public ones: week after week at
+    their cap. (Questions still open are left to the routing run after the demo.)"""
+    leader = (
+        Membership.objects.filter(community=community, role=Role.LEADER, left_at__isnull=True)
+        .order_by("pk")
+        .values_list("person_id", flat=True)
+        .first()
+    )
+    if leader is None:
+        return 0
+    theirs = Membership.objects.filter(person_id=leader, left_at__isnull=True).values(
+        "community_id"
+    )
+    department = Person.objects.filter(pk=leader).values("department_id")
+    colleagues = Q(community__visibility=Visibility.PUBLIC, author__department_id__in=department)
+    questions = list(
+        Post.objects.filter(
+            Q(community_id__in=theirs) | colleagues,
+            kind=PostKind.QUESTION,
+            created_at__gte=lately_since(now),
+            answer_count__gt=0,
+        )
+        .exclude(author_id=leader)
+        .order_by("created_at", "pk")
+    )
+    # They lowered their cap after a heavy quarter, and are at it all the same.
+    Availability.objects.update_or_create(person_id=leader, defaults={"weekly_cap": CARRIER_CAP})
+    answered = dict(
+        Post.objects.filter(question__in=questions, author_id=leader).values_list(
+            "question_id", "created_at"
+        )
+    )
+    decisions = [
+        RoutingDecision(
+            question=q, person_id=leader, community_id=q.community_id,
+            stage=RoutingStage.LEADER if q.community_id == community.pk else RoutingStage.EXPERT,
+            reason="the community's leader" if q.community_id == community.pk
+            else "answered similar questions",
+            created_at=q.created_at + timedelta(minutes=rand.uniform(5, 90)),
+            answered_at=answered.get(q.pk),
+        )
+        for q in questions
+    ]  # fmt: skip
+    RoutingDecision.objects.bulk_create(decisions, ignore_conflicts=True)
+    RoutedQuestion.objects.bulk_create(
+        [RoutedQuestion(question=d.question, routed_at=d.created_at) for d in decisions],
+        ignore_conflicts=True,
+    )  # answered: no next round due
+    return len(decisions)
 
 
 def _sample(corpus: demo_corpus.CommunityCorpus, share: float) -> demo_corpus.CommunityCorpus:
@@ -241,6 +357,10 @@ def _asking_order(
     """The questions with the dates they were asked. Those the corpus leaves unanswered are
     the newest (asked within the community's usual wait for a first answer), unless the
     community lets questions linger: a thriving community has answered everything older."""
+    if life.stalled:
+        stalled = _stalled_order(questions, life, start, now, rand)
+        if stalled is not None:
+            return stalled
     if life.unanswered_linger:
         return list(questions), _question_dates(len(questions), life, start, now, rand)
     answered = [q for q in questions if q.answers]
@@ -251,6 +371,42 @@ def _asking_order(
     )
     answered_dates = _question_dates(len(answered), life, start, now, rand)
     return answered + waiting, answered_dates + waiting_dates
+
+
+def _stalled_order(
+    questions: Sequence[demo_corpus.Question],
+    life: Life,
+    start: datetime,
+    now: datetime,
+    rand: random.Random,
+) -> tuple[list[demo_corpus.Question], list[datetime]] | None:
+    """A stagnating community's dates: most questions long ago (before `OLD_DAYS`), a few in
+    the half year before its stall (three of them at its very start, still long ago), and
+    the ones nobody answered in the stalled months, the whole calendar months the radar reads
+    as "now". None when the history is too short for that shape."""
+    answered = [q for q in questions if q.answers]
+    waiting = [q for q in questions if not q.answers]
+    lately = lately_since(now)
+    this_month = counts.month_bounds(counts.month_of(now))[0]
+    before = counts.month_bounds(counts.add_months(counts.month_of(lately), -BASELINE))[0]
+    old = now - timedelta(days=OLD_DAYS)
+    if start >= before or old <= before:
+        return None
+    at_start = min(3, len(answered) // 4)
+    in_half_year = min(3, (len(answered) - at_start) // 3)
+    early = len(answered) - at_start - in_half_year
+    band = (old - before).total_seconds()
+    half_year = (lately - old).total_seconds()
+    stalled = (this_month - lately).total_seconds()
+    dates = [
+        *_question_dates(early, life, start, before - timedelta(days=7), rand),
+        *sorted(before + timedelta(seconds=band * rand.uniform(0.1, 0.9)) for _ in range(at_start)),
+        *sorted(
+            old + timedelta(seconds=half_year * rand.uniform(0.1, 0.8)) for _ in range(in_half_year)
+        ),
+        *sorted(lately + timedelta(seconds=stalled * rand.uniform(0.05, 0.95)) for _ in waiting),
+    ]
+    return answered + waiting, dates
 
 
 def _tag_ids(names: set[str]) -> dict[str, int]:
@@ -280,7 +436,7 @@ def _write_community(
     for entry, asked_at in zip(entries, dates, strict=True):
         thread.add(entry, asked_at, life)
     thread.save()
-    resources = _resources(community, corpus, people, thread.by_key, rand, start, now)
+    resources = _resources(community, corpus, people, thread.by_key, rand, start, now, life)
     return KnowledgeResult(len(thread.questions), len(thread.answers), resources)
 
 
@@ -297,10 +453,22 @@ class Thread:
         self.entries: list[demo_corpus.Question] = []
         self.answer_entries: list[tuple[Post, demo_corpus.Answer]] = []
         self.accepted: dict[int, int] = {}  # question index -> answer index
+        self.lately = lately_since(now)
+        self.authors: list[int] = []  # who has written here, in order
 
     def add(self, entry: demo_corpus.Question, asked_at: datetime, life: Life) -> None:
         rand = self.rand
-        asker = self.people.pick(entry.writer)
+        recent = asked_at >= self.lately
+        if life.stalled and recent and self.authors:
+            asker = rand.choice(self.authors)  # the same few people, nobody new
+        else:
+            asker = self.people.pick(entry.writer)
+        leader = self.people.leader
+        answers = entry.answers
+        carried = life.leader_carries and recent and leader is not None and asker != leader
+        if carried and answers:
+            # Lately the leader answers first, and nobody else answers after them.
+            answers = (next((a for a in answers if a.accepted), answers[0]),)
         question = Post(
             kind=PostKind.QUESTION, community=self.community, author_id=asker,
             title=entry.title[:300], body=entry.body, body_html=_render(entry.body),
@@ -312,8 +480,11 @@ class Thread:
         self.by_key[entry.key] = question
         when = asked_at + timedelta(hours=_log_uniform(rand, *life.first_answer_hours))
         answered: list[int | None] = [asker]
-        for answer_entry in entry.answers:
-            author = self.people.pick(answer_entry.writer, avoid=answered)
+        for answer_entry in answers:
+            if carried and leader is not None:
+                author = leader
+            else:
+                author = self.people.pick(answer_entry.writer, avoid=answered)
             answered.append(author)
             at = min(when, self.now - timedelta(minutes=rand.randint(10, 120)))
             answer = Post(
@@ -327,6 +498,9 @@ class Thread:
             self.answer_entries.append((answer, answer_entry))
             question.last_activity_at = max(question.last_activity_at, at)
             when = at + timedelta(hours=_log_uniform(rand, 1, 96))
+        for writer in answered:
+            if writer is not None and writer not in self.authors:
+                self.authors.append(writer)
 
     def save(self) -> None:
         Post.objects.bulk_create(self.questions)
@@ -487,14 +661,19 @@ def _resources(
     rand: random.Random,
     start: datetime,
     now: datetime,
+    life: Life = DEFAULT_LIFE,
 ) -> int:
     """The library: each resource written once, verified since; about a third now overdue
-    for verification (the review queue has work), promoted guides crediting their thread."""
+    for verification (the review queue has work), promoted guides crediting their thread. In
+    a stalled community the guides were checked in turn until the stall, and never since."""
     if not corpus.resources:
         return 0
     interval = community.verification_interval_days
     made: list[Resource] = []
     owners: list[ResourceOwner] = []
+    checks: list[tuple[int, datetime]] = []  # (index into made, when) of the earlier checks
+    lately = lately_since(now)
+    last_month_end = counts.month_bounds(counts.month_of(now))[0]
     span = (now - start).total_seconds()
     for entry in corpus.resources:
         source = questions.get(entry.from_question) if entry.from_question else None
@@ -510,6 +689,15 @@ def _resources(
         )
         if overdue:
             verified = min(verified, now - timedelta(days=interval + rand.uniform(5, 120)))
+        if life.stalled:
+            created = min(created, lately - timedelta(days=rand.uniform(300, 420)))
+            verified = min(
+                lately - timedelta(days=10), last_month_end - timedelta(days=interval + 3)
+            ) - timedelta(days=rand.uniform(0, 20))
+            check = verified - timedelta(days=interval * 0.8)
+            while check > created:
+                checks.append((len(made), check))
+                check -= timedelta(days=interval * rand.uniform(0.6, 0.9))
         author = people.pick(entry.writer)
         made.append(
             Resource(
@@ -551,6 +739,13 @@ def _resources(
                 object_id=r.pk, community=community, created_at=r.created_at,
             )
             for r in made
+        ]
+        + [
+            Activity(
+                actor_id=made[i].created_by_id, verb="resource.verify", object_type="resource",
+                object_id=made[i].pk, community=community, created_at=when,
+            )
+            for i, when in checks
         ]
     )  # fmt: skip
     return len(made)

@@ -81,7 +81,7 @@ STORIES: tuple[Told, ...] = (
         hours="8",
         made_possible="Churn by reason in the board pack",
         audience=Audience.EVERYONE,
-        featured=True,
+        # not featured: its sponsor has gone quiet, and nobody has put a story before them
     ),
     Told(
         "customer-voice",
