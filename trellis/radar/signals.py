@@ -95,7 +95,32 @@ class Signal:
         return sorted(shown, key=lambda i: -i.strength * i.weight)
 
 
-THRESHOLDS = {MEETINGS: 0.4, BURNOUT: 0.5, SPONSOR: 0.5, STAGNATION: 0.45}
+# Each indicator's weight in its pitfall's combined z (what it adds when it has something to
+# say; an indicator with nothing to read weighs 0). Set by reasoning, then for burnout and
+# stagnation moved towards the indicators that separate on the development seed (the leaders'
+# share and caps; unanswered questions, drift and stale guides), as a fall in newcomers barely
+# shows within three months where joins roughly replace leavers.
+WEIGHTS = {
+    # meetings without practice
+    "outputs": 0.5,
+    "agenda": 0.25,
+    "attendance": 0.25,
+    # leader burnout
+    "share": 0.45,
+    "concentration": 0.15,
+    "rotation": 0.2,
+    "peak": 0.1,
+    "cap": 0.2,
+    # stagnation and drift
+    "newcomers": 0.15,
+    "new_contributors": 0.1,
+    "core": 0.1,
+    "unanswered": 0.3,
+    "stale": 0.15,
+    "drift": 0.2,
+}
+
+THRESHOLDS = {MEETINGS: 0.4, BURNOUT: 0.5, SPONSOR: 0.5, STAGNATION: 0.55}
 
 
 def _ramp(value: float, low: float, high: float) -> float:
@@ -217,7 +242,7 @@ def meetings_without_practice(history: Sequence[MonthFacts], span: int = RECENT)
         _measured(
             "outputs",
             _drop_z(outputs_now, events_now, outputs_before, events_before),
-            0.5,
+            WEIGHTS["outputs"],
             f"Events went on ({events_now:.0f} in the last {_months(span)}) but each led to "
             f"{_per(outputs_now / events_now)} notes, guides, questions or answers, against "
             f"{_per(outputs_before / events_before)} in the {BASELINE} months before.",
@@ -235,7 +260,7 @@ def meetings_without_practice(history: Sequence[MonthFacts], span: int = RECENT)
             _measured(
                 "agenda",
                 z,
-                0.25,
+                WEIGHTS["agenda"],
                 f"{_pct(_share_of(from_now, items_now))} of agenda items came from members, "
                 f"against {_pct(_share_of(from_before, items_before))} before.",
                 {"from_members": from_now, "items": items_now},
@@ -248,7 +273,7 @@ def meetings_without_practice(history: Sequence[MonthFacts], span: int = RECENT)
             "attendance",
             # attendance clumps (a team comes or not): its z is read at half strength
             _drop_z(came_now, events_now, came_before, events_before) / 2,
-            0.25,
+            WEIGHTS["attendance"],
             f"{_per(came_now / events_now)} people came to each event, against "
             f"{_per(came_before / events_before)} before.",
             {"attendance": came_now, "before": came_before},
@@ -287,7 +312,7 @@ def leader_burnout(history: Sequence[MonthFacts], span: int = RECENT) -> Signal:
         _measured(
             "share",
             _rise_z(carried_now, total_now, carried_before, total_before),
-            0.35,
+            WEIGHTS["share"],
             f"The leaders carried {_pct(_share_of(carried_now, total_now))} of the answers, "
             f"facilitation and moderation in the last {_months(span)}, against "
             f"{_pct(carried_before / total_before)} in the {BASELINE} before.",
@@ -305,7 +330,7 @@ def leader_burnout(history: Sequence[MonthFacts], span: int = RECENT) -> Signal:
                 _ramp((top_now or 0) - max(top_before or 0, FRAGILE_ABOVE), 0.0, 0.1)
                 if sustained
                 else 0.0,
-                0.15,
+                WEIGHTS["concentration"],
                 f"The 10 people who answered most wrote {_pct(top_now)} of the answers "
                 f"({answerers} people answered), above {_pct(FRAGILE_ABOVE)} two months running; "
                 f"{_pct(top_before)} before.",
@@ -320,7 +345,7 @@ def leader_burnout(history: Sequence[MonthFacts], span: int = RECENT) -> Signal:
             Indicator(
                 "rotation",
                 1.0 if len(facilitators_now) <= 1 else 0.0,
-                0.2,
+                WEIGHTS["rotation"],
                 f"{len(facilitators_now)} person facilitated the last {events_now:.0f} events; "
                 f"{len(facilitators_before)} people shared it before.",
                 {"facilitators": len(facilitators_now), "before": len(facilitators_before)},
@@ -332,7 +357,7 @@ def leader_burnout(history: Sequence[MonthFacts], span: int = RECENT) -> Signal:
         Indicator(
             "cap",
             _ramp(at_cap / span, 0.4, 1.0),
-            0.15,
+            WEIGHTS["cap"],
             f"Leaders were at their routing cap in {at_cap} of the last {_months(span)}.",
             {"months_at_cap": at_cap},
         )
@@ -357,11 +382,11 @@ def _falling_after_peak(history: Sequence[MonthFacts]) -> Indicator:
         if worst is None or fall > worst[0]:
             worst = (fall, leader, now, peak)
     if worst is None:
-        return Indicator("peak", 0.0, 0.15, "", {})
+        return Indicator("peak", 0.0, 0.0, "", {})  # no leader with a year: no evidence
     return Indicator(
         "peak",
         _ramp(worst[0], 0.45, 0.8),
-        0.15,
+        WEIGHTS["peak"],
         f"A leader's own activity fell to {worst[2]:.0f} actions a month from a peak of "
         f"{worst[3]:.0f}.",
         {"leader": worst[1], "per_month": worst[2], "peak": worst[3]},
@@ -510,7 +535,7 @@ def stagnation(history: Sequence[MonthFacts], span: int = RECENT) -> Signal:
         _measured(
             "newcomers",
             z,
-            0.2,
+            WEIGHTS["newcomers"],
             f"{_pct(now)} of members joined each month lately, against {_pct(was)} before.",
             {"joined_share": now, "before": was},
         )
@@ -520,7 +545,7 @@ def stagnation(history: Sequence[MonthFacts], span: int = RECENT) -> Signal:
         _measured(
             "new_contributors",
             z,
-            0.2,
+            WEIGHTS["new_contributors"],
             f"{_pct(now)} of active people contributed for the first time each month, against "
             f"{_pct(was)} before.",
             {"new_contributor_share": now, "before": was},
@@ -536,7 +561,7 @@ def stagnation(history: Sequence[MonthFacts], span: int = RECENT) -> Signal:
             _measured(
                 "unanswered",
                 _rise_z(open_now, questions_now, open_before, questions_before),
-                0.15,
+                WEIGHTS["unanswered"],
                 f"{_pct(open_now / questions_now)} of recent questions are still unanswered, "
                 f"against {_pct(open_before / questions_before)} before.",
                 {"unanswered": open_now, "questions": questions_now},
@@ -549,7 +574,7 @@ def stagnation(history: Sequence[MonthFacts], span: int = RECENT) -> Signal:
             _measured(
                 "stale",
                 z,
-                0.1,
+                WEIGHTS["stale"],
                 f"{_pct(last.stale_guides / last.guides)} of the community's guides are overdue "
                 f"for review, against {_pct(first.stale_guides / first.guides)} "
                 f"{MIN_MONTHS - 1} months ago.",
@@ -566,13 +591,13 @@ def _drift(recent: Sequence[MonthFacts], before: Sequence[MonthFacts]) -> Indica
     fits_now = [m.charter_fit for m in recent if m.charter_fit is not None]
     fits_before = [m.charter_fit for m in before if m.charter_fit is not None]
     if not fits_now or len(fits_before) < 3:
-        return Indicator("drift", 0.0, 0.1, "", {})
+        return Indicator("drift", 0.0, 0.0, "", {})  # not measured: no evidence
     fit_now, fit_before = mean(fits_now), mean(fits_before)
     spread = max(stdev(fits_before), 0.02) * sqrt(1 / len(fits_now) + 1 / len(fits_before))
     return _measured(
         "drift",
         (fit_before - fit_now) / spread,
-        0.1,
+        WEIGHTS["drift"],
         f"Recent questions fit the community's domain {_pct(fit_now)}, against "
         f"{_pct(fit_before)} before.",
         {"charter_fit": fit_now, "before": fit_before},
@@ -584,14 +609,14 @@ def _same_core(history: Sequence[MonthFacts]) -> Indicator:
     inward = _sum(history[-3:], lambda m: m.moved_inward)
     inward_before = _sum(history[-(MIN_MONTHS):-3], lambda m: m.moved_inward) / (MIN_MONTHS - 3)
     if len(last) < 3 or not earlier:
-        return Indicator("core", 0.0, 0.25, "", {})
+        return Indicator("core", 0.0, 0.0, "", {})  # no core to compare: no evidence
     kept = len(last & earlier) / len(last | earlier)
     expected = 3 * inward_before
     strength = _ramp(kept, 0.6, 0.85) * (_ramp(expected - inward, 0.5, 2.0) if expected else 1.0)
     return Indicator(
         "core",
         strength,
-        0.25,
+        WEIGHTS["core"],
         f"{round(100 * kept)}% of the core team is the same as {BASELINE} months ago and "
         f"{inward:.0f} people moved inward in the last 3 months (about {expected:.0f} before).",
         {"same_core": kept, "moved_inward": inward, "expected": expected},
