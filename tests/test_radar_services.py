@@ -247,9 +247,36 @@ def test_the_burnout_fix_switches_the_rotation_on(org: Org) -> None:
 
 
 @pytest.mark.django_db
-def test_a_pitfall_without_a_fix_says_so(org: Org) -> None:
+def test_a_pitfall_that_is_not_one_has_no_fix(org: Org) -> None:
     with pytest.raises(Invalid, match="no one-click fix"):
-        fixes.fix_apply(actor=org.leader, community=org.private, pitfall="stagnation")
+        fixes.fix_apply(actor=org.leader, community=org.private, pitfall="gloom")
+
+
+@pytest.mark.django_db
+def test_the_stagnation_fix_drafts_a_renewal_circle_on_the_longest_waiting_questions(
+    org: Org,
+) -> None:
+    asked = timezone.now() - timedelta(days=120)
+    waiting = Post.objects.create(
+        community=org.private,
+        author=org.member,
+        kind=PostKind.QUESTION,
+        title="Who rotates the breach drill keys when the vault owner is away?",
+        body="Nobody has said.",
+        created_at=asked,
+    )
+    org.private.agendas_enabled = False
+    org.private.save(update_fields=["agendas_enabled"])
+    done = fixes.fix_apply(actor=org.leader, community=org.private, pitfall="stagnation")
+    circle = Event.objects.get(community=org.private, kind=EventKind.CIRCLE)
+    assert circle.title == "Renewal circle: the questions nobody has answered"
+    assert circle.starts_at.date() >= timezone.localdate() + timedelta(days=14)
+    items = list(circle.agenda.items.values_list("question_id", "title"))
+    assert (waiting.pk, waiting.title) in items
+    org.private.refresh_from_db()
+    assert org.private.events_enabled and org.private.agendas_enabled
+    assert done.startswith("Renewal circle planned for ")
+    assert "its draft agenda holds" in done and "Edit and publish it from the event." in done
 
 
 @pytest.mark.parametrize(

@@ -35,8 +35,6 @@ Pitfall = Literal[
     "meetings_without_practice", "leader_burnout", "sponsor_disengagement", "stagnation"
 ]
 PitfallPath = PathEx[Pitfall, P(description="The pitfall: " + ", ".join(PITFALLS) + ".")]
-Fixable = Literal["leader_burnout", "sponsor_disengagement"]
-FixablePath = PathEx[Fixable, P(description="A pitfall with a one-click fix.")]
 
 
 class EvidenceOut(Schema):
@@ -234,10 +232,12 @@ def radar_wake(request: HttpRequest, slug: CommunitySlug, pitfall: PitfallPath) 
     summary="Take a signal's one-click fix (leaders, org admins)",
     description="leader_burnout: propose a facilitation rotation (switched on if off); "
     "sponsor_disengagement: invite the sponsors to the next show & tell (planned three weeks "
-    "out if none) with the impact report; 409 when the community has no sponsor.",
+    "out if none) with the impact report, 409 when the community has no sponsor; stagnation "
+    "and meetings_without_practice: plan a circle two weeks out whose draft agenda is the "
+    "longest-waiting open questions and the guides due for review.",
     operation_id="radar_fix",
 )
-def radar_fix(request: HttpRequest, slug: CommunitySlug, pitfall: FixablePath) -> dict[str, Any]:
+def radar_fix(request: HttpRequest, slug: CommunitySlug, pitfall: PitfallPath) -> dict[str, Any]:
     me = viewer(request)
     community = _acting(me, slug)
     with conflicts():

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from trellis.agendas.services import Features, community_features_set
+from trellis.agendas.services import Features, agenda_draft_build, community_features_set
 from trellis.communities.models import Community, Sponsorship
 from trellis.core import access
 from trellis.core.errors import Forbidden, Invalid
@@ -24,11 +24,12 @@ from trellis.facilitation.services import rotation_propose
 from trellis.notifications.models import Kind
 from trellis.notifications.services import notify
 from trellis.people.models import Person
-from trellis.radar.signals import BURNOUT, SPONSOR
+from trellis.radar.signals import BURNOUT, MEETINGS, SPONSOR, STAGNATION
 
 SHOW_AND_TELL_IN = timedelta(days=21)
 SHOW_AND_TELL_AT = time(15, 0)
 SHOW_AND_TELL_LASTS = timedelta(hours=1)
+RENEWAL_IN = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,20 @@ OFFERS = {
         "Switches the facilitation rotation on if it is off and proposes a facilitator for "
         "each upcoming session from the volunteers, so the leaders stop carrying every one; "
         "each person proposed is asked and can decline.",
+    ),
+    STAGNATION: FixOffer(
+        STAGNATION,
+        "Draft a renewal circle",
+        "Plans a problem-solving circle two weeks from now whose draft agenda is the "
+        "community's longest-waiting open questions and the guides due for review, for you to "
+        "edit and publish; switches events and agendas on if they are off.",
+    ),
+    MEETINGS: FixOffer(
+        MEETINGS,
+        "Draft a working circle",
+        "Plans a problem-solving circle two weeks from now whose draft agenda is members' open "
+        "questions and the guides due for review instead of status items, for you to edit and "
+        "publish; its notes go to the library.",
     ),
     SPONSOR: FixOffer(
         SPONSOR,
@@ -68,6 +83,8 @@ def fix_apply(*, actor: Person, community: Community, pitfall: str) -> str:
         return _rotation(actor, community)
     if pitfall == SPONSOR:
         return _show_and_tell(actor, community)
+    if pitfall in (STAGNATION, MEETINGS):
+        return _renewal_circle(actor, community, working=pitfall == MEETINGS)
     raise Invalid("This signal has no one-click fix yet.")
 
 
@@ -90,6 +107,47 @@ def _rotation(actor: Person, community: Community) -> str:
     return (
         f"Facilitators proposed for {staffed} of {len(picks)} upcoming sessions, shared by "
         f"{people} {'person' if people == 1 else 'people'}; each has been asked."
+    )
+
+
+def _renewal_circle(actor: Person, community: Community, *, working: bool) -> str:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    day = _working_day(timezone.localdate() + RENEWAL_IN)
+    starts = datetime.combine(day, SHOW_AND_TELL_AT, tzinfo=zone)
+    title = (
+        "Working circle: the questions still open"
+        if working
+        else "Renewal circle: the questions nobody has answered"
+    )
+    with transaction.atomic():
+        if not (community.events_enabled and community.agendas_enabled):
+            community_features_set(
+                actor=actor,
+                community=community,
+                features=Features(events=True, agendas=True, rotation=community.rotation_enabled),
+            )
+        event = event_create(
+            actor=actor,
+            community=community,
+            fields=EventFields(
+                kind=EventKind.CIRCLE,
+                title=title,
+                starts_at=starts,
+                ends_at=starts + SHOW_AND_TELL_LASTS,
+                time_zone=settings.TIME_ZONE,
+                description=(
+                    "An hour on what the community has left waiting: the open questions that "
+                    "have waited longest and the guides due for review. Bring what you know; "
+                    "the notes go to the library."
+                ),
+            ),
+        )
+        draft = agenda_draft_build(actor=actor, event_id=event.pk)
+    when = f"{timezone.localtime(event.starts_at):%-d %B}"
+    items = f"{draft.added} item{'s' if draft.added != 1 else ''}"
+    return (
+        f"{title.split(':')[0]} planned for {when}: its draft agenda holds {items} (open "
+        "questions and guides due for review). Edit and publish it from the event."
     )
 
 
