@@ -12,6 +12,7 @@ from ninja.openapi.schema import OpenAPISchema
 from trellis.api import (
     agendas,
     communities,
+    discovery,
     events,
     expertise,
     facilitation,
@@ -144,3 +145,4 @@ api.add_router("/", insights_health.router)
 api.add_router("/", insights_champions.router)
 api.add_router("/", insights_silos.router)
 api.add_router("/", radar.router)
+api.add_router("/", discovery.router)

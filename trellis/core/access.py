@@ -787,3 +787,33 @@ def can_act_on_radar(viewer: Viewer, community: Community) -> bool:
 
 def can_view_org_radar(viewer: Viewer) -> bool:
     return is_org_admin(viewer)
+
+
+# --- domain discovery: proposed communities, spin-offs, merges and joint events ---
+# A proposed community rests on the whole organisation's questions: org admins read and start
+# it. A spin-off is its community's business (its leaders, and org admins). A merge or joint
+# event is read by org admins and by the leaders of either community who can see both: a
+# private community is never named to someone who cannot see it.
+
+
+def can_view_org_discovery(viewer: Viewer) -> bool:
+    return is_org_admin(viewer)
+
+
+def can_view_proposal(viewer: Viewer, proposal: Any) -> bool:
+    if is_org_admin(viewer):
+        return True
+    pair = [c for c in (proposal.community, proposal.other_community) if c is not None]
+    if not pair or proposal.kind == "community":
+        return False
+    return all(can_view_community(viewer, c) for c in pair) and any(
+        can_act_on_radar(viewer, c) for c in pair
+    )
+
+
+def can_decide_proposal(viewer: Viewer, proposal: Any) -> bool:
+    if proposal.kind == "community":
+        return is_org_admin(viewer)
+    if proposal.kind == "spin-off":
+        return proposal.community is not None and can_act_on_radar(viewer, proposal.community)
+    return can_view_proposal(viewer, proposal)

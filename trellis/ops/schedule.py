@@ -13,7 +13,7 @@ from trellis.events.tasks import send_event_reminders
 from trellis.expertise.tasks import escalate_routed_questions, rebuild_all_evidence
 from trellis.insights.tasks import refresh_insights
 from trellis.library.tasks import remind_resource_owners
-from trellis.radar.tasks import refresh_radar
+from trellis.radar.tasks import refresh_discovery, refresh_radar
 from trellis.reports.tasks import refresh_report_figures, send_report_emails
 from trellis.search.tasks import embed_missing, refresh_vocabulary
 
@@ -36,5 +36,7 @@ SCHEDULE = [
     Periodic("refresh-insights", timedelta(hours=24), refresh_insights),
     # The pitfall radar reads the levels and the month's activity: after the insights.
     Periodic("refresh-radar", timedelta(hours=24), refresh_radar),
+    # Domain discovery: proposed communities, spin-offs and merges from the year's questions.
+    Periodic("refresh-discovery", timedelta(hours=24), refresh_discovery),
     Periodic("send-report-emails", timedelta(hours=6), send_report_emails),
 ]

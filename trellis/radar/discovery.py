@@ -34,7 +34,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from typing import Literal
 
@@ -78,6 +78,7 @@ TOP_PEOPLE = 5
 KMEANS_ITERATIONS = 25
 KMEANS_RESTARTS = 5
 SEED = 1234
+_ONE_DAY = timedelta(days=1)
 _WORD = re.compile(r"[^\W\d_][\w+#.-]*[\w+#]|[^\W\d_]")
 # Words that say how people ask, not what about (a shorter list than expertise/topics.py's).
 FILLER_WORDS = frozenset(
@@ -767,3 +768,56 @@ def propose_merges(
                 )
             )
     return sorted(merges, key=lambda m: -m.overlap)
+
+
+# Emerging edges -----------------------------------------------------------------------------------
+
+RECENT_MONTHS = 4  # a sub-topic's recent share is read over the last this many months
+GROWTH = 1.5  # its recent share of the community's questions against its share before
+MIN_RECENT_QUESTIONS = 5
+
+
+@dataclass(frozen=True)
+class Emergence:
+    recent: int  # the sub-topic's questions in the recent months
+    recent_total: int  # the community's questions in the recent months
+    before: int
+    before_total: int
+
+    @property
+    def recent_share(self) -> float:
+        return self.recent / max(self.recent_total, 1)
+
+    @property
+    def before_share(self) -> float:
+        return self.before / max(self.before_total, 1)
+
+
+def emerging_edges(
+    found: Discovery, questions: Sequence[DiscoveryQuestion], today: date
+) -> list[tuple[Proposal, Emergence]]:
+    """The spin-offs worth proposing: an edge of the practice, not its body (never the biggest
+    sub-topic, nor one holding half the questions), and emerging (its share of the community's
+    questions of the last RECENT_MONTHS at least GROWTH times its share before, with
+    MIN_RECENT_QUESTIONS of them). Splitting every sub-topic off would dissolve the community."""
+    if not found.proposals:
+        return []
+    start = today.replace(day=1)
+    for _ in range(RECENT_MONTHS - 1):
+        start = (start - _ONE_DAY).replace(day=1)
+    recent_total = sum(1 for q in questions if q.created >= start)
+    before_total = len(questions) - recent_total
+    biggest = max(p.evidence.questions for p in found.proposals)
+    when = {q.id: q.created for q in questions}
+    edges = []
+    for proposal in found.proposals:
+        size = proposal.evidence.questions
+        if size == biggest or size >= len(questions) / 2:
+            continue
+        recent = sum(1 for q in proposal.question_ids if when[q] >= start)
+        emergence = Emergence(recent, recent_total, size - recent, before_total)
+        if recent >= MIN_RECENT_QUESTIONS and emergence.recent_share >= GROWTH * max(
+            emergence.before_share, 1e-9
+        ):
+            edges.append((proposal, emergence))
+    return edges

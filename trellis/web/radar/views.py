@@ -15,7 +15,7 @@ from trellis.communities.models import Community
 from trellis.core import access, charts
 from trellis.core.errors import ServiceError
 from trellis.core.web import AuthedRequest, report_error
-from trellis.radar import fixes, selectors, services
+from trellis.radar import discovery_selectors, fixes, selectors, services
 from trellis.radar.signals import PITFALLS
 from trellis.web.insights.scope import community_for
 
@@ -62,6 +62,10 @@ def community_radar(request: AuthedRequest, slug: str) -> HttpResponse:
             "quiet": [(s, fixes.offer_for(s.pitfall)) for s in page.quiet],
             "snooze_choices": SNOOZE_CHOICES,
             "chart": chart,
+            "proposals": discovery_selectors.community_proposals(
+                viewer=request.user, community=community
+            ),
+            "back": community.slug,
         },
     )
 
