@@ -121,7 +121,7 @@ def test_openapi_is_a_valid_3_1_document(openapi: dict[str, Any]) -> None:
 def test_every_operation_documents_the_error_shape_and_requires_auth(
     openapi: dict[str, Any],
 ) -> None:
-    assert len(operations(openapi)) == 121
+    assert len(operations(openapi)) == 125
     for method, path, operation in operations(openapi):
         responses = operation["responses"]
         assert set(responses) >= ERROR_STATUSES, (method, path)
@@ -142,7 +142,7 @@ def test_request_bodies_refuse_unknown_fields(openapi: dict[str, Any]) -> None:
         for _, _, operation in operations(openapi)
         if "requestBody" in operation
     ]
-    assert len(bodies) == 43
+    assert len(bodies) == 44
     for ref in bodies:
         assert schemas[ref.rsplit("/", 1)[1]]["additionalProperties"] is False, ref
 

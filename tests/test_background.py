@@ -98,10 +98,11 @@ def test_scheduler_enqueues_each_job_once_per_interval(
         "refresh-report-figures",
         "refresh-insights",
         "refresh-radar",
+        "refresh-discovery",
         "send-report-emails",
     ]
     assert run_due_jobs(SCHEDULE) == []  # a second scheduler, or the next tick, finds nothing due
-    assert DBTaskResult.objects.count() == 13
+    assert DBTaskResult.objects.count() == 14
     ScheduledJob.objects.filter(name="clean-stale-uploads").update(last_enqueued_at=None)
     assert run_due_jobs(SCHEDULE) == ["clean-stale-uploads"]
     call_command("worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)

@@ -130,9 +130,9 @@ def test_nobody_but_org_admins_sees_proposed_communities(asked: Org, client: Cli
         assert client.get(reverse("discover")).status_code == 403
         assert client.get("/api/v1/discovery/proposals").status_code == 403
         pk = _proposed()[0].pk
-        assert client.post(reverse("proposal-accept", args=[pk])).status_code == 302
+        assert client.post(reverse("proposal-accept", args=[pk])).status_code == 403
         assert DomainProposal.objects.get(pk=pk).status == ProposalStatus.OPEN
-        with pytest.raises(NotFound):
+        with pytest.raises(Forbidden):
             discovery_services.proposal_accept(actor=someone, proposal_id=pk)
     client.force_login(asked.admin)
     page = client.get(reverse("discover")).content.decode()
@@ -201,11 +201,20 @@ def _stored(kind: str, community: Community, other: Community | None = None) -> 
         core=[],
         audience=[],
         evidence={
-            "questions": 16, "months": 4, "first_month": "2026-08-01",
-            "last_month": "2026-11-01", "askers": 4, "answerers": 3, "answered": 15,
-            "answerer_departments": 2, "asker_departments": 2, "in_communities": [],
+            "questions": 16,
+            "months": 4,
+            "first_month": "2026-08-01",
+            "last_month": "2026-11-01",
+            "askers": 4,
+            "answerers": 3,
+            "answered": 15,
+            "answerer_departments": 2,
+            "asker_departments": 2,
+            "in_communities": [],
             "emergence": {"recent": 9, "recent_total": 20, "before": 7, "before_total": 60},
-            "overlap": 0.4, "shared_people": 0.1, "shared_topics": [["vault", 6, 8]],
+            "overlap": 0.4,
+            "shared_people": 0.1,
+            "shared_topics": [["vault", 6, 8]],
         },  # fmt: skip
         community=community,
         other_community=other,
@@ -217,7 +226,9 @@ def _stored(kind: str, community: Community, other: Community | None = None) -> 
 def test_a_private_communitys_spin_off_stays_private(asked: Org, client: Client) -> None:
     proposal = _stored(ProposalKind.SPIN_OFF, asked.private)
     for someone in (asked.outsider, asked.member, asked.sponsor):
-        assert discovery_selectors.community_proposals(viewer=someone, community=asked.private) == []
+        assert (
+            discovery_selectors.community_proposals(viewer=someone, community=asked.private) == []
+        )
         with pytest.raises((NotFound, Forbidden)):
             discovery_services.proposal_accept(actor=someone, proposal_id=proposal.pk)
     client.force_login(asked.outsider)

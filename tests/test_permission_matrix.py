@@ -11,6 +11,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tests.personas import (
     PRIVATE_QUESTION,
@@ -1971,6 +1972,55 @@ CASES |= {
             "GET",
             _after(_radar_stored, lambda o: reverse("org-radar")),
             everyone(403) | {"admin": 200},
+        )
+    ],
+}
+
+
+# Domain discovery: a spin-off of the private community (its leaders decide; nobody else may
+# learn of it), and the org admins' page of proposed communities.
+def _spin_off_stored(org: Org) -> int:
+    from trellis.radar.models import DomainProposal
+
+    return DomainProposal.objects.create(
+        kind="spin-off",
+        key=f"spin-off:{org.private.pk}:drills",
+        name="Breach drills",
+        domain="Breach drills: questions on keys and rehearsals.",
+        evidence={
+            "questions": 16,
+            "months": 4,
+            "first_month": "2026-08-01",
+            "last_month": "2026-11-01",
+            "askers": 3,
+            "answerers": 3,
+            "answered": 16,
+            "answerer_departments": 2,
+            "asker_departments": 2,
+            "in_communities": [],
+            "emergence": {"recent": 9, "recent_total": 20, "before": 7, "before_total": 60},
+        },  # fmt: skip
+        community=org.private,
+        computed_at=timezone.now(),
+    ).pk
+
+
+CASES |= {
+    "discover": [Case("GET", lambda o: reverse("discover"), everyone(403) | {"admin": 200})],
+    "proposal-accept": [
+        Case(  # starts a private community and makes the accepter its leader
+            "POST",
+            lambda o: reverse("proposal-accept", args=[_spin_off_stored(o)]),
+            RADAR_ACTION,
+            writes=denied_for_all_but("leader", "admin"),
+        )
+    ],
+    "proposal-dismiss": [
+        Case(
+            "POST",
+            lambda o: reverse("proposal-dismiss", args=[_spin_off_stored(o)]),
+            RADAR_ACTION,
+            data=lambda o: {"reason": "We run drills in the council itself."},
         )
     ],
 }

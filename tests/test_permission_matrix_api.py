@@ -834,6 +834,33 @@ OPERATIONS |= {
 }
 
 
+# Domain discovery: the org admins' proposals; a spin-off of the private community, which only
+# its leaders (and org admins) see and decide: members 403, the outsider 404.
+def _spin_off(action: str) -> Callable[[Org], str]:
+    from tests.test_permission_matrix import _spin_off_stored
+
+    def read(org: Org) -> str:
+        return f"/discovery/proposals/{_spin_off_stored(org)}/{action}"
+
+    return read
+
+
+OPERATIONS |= {
+    ("GET", "/discovery/proposals"): Op(
+        lambda o: "/discovery/proposals", only({"admin": 200}, 403)
+    ),
+    ("GET", "/communities/{slug}/proposals"): Op(lambda o: f"{PRIVATE}/proposals", RADAR_ACTORS),
+    ("POST", "/discovery/proposals/{proposal_id}/accept"): Op(
+        _spin_off("accept"), RADAR_ACTORS, writes=writes_by("leader", "admin")
+    ),
+    ("POST", "/discovery/proposals/{proposal_id}/dismiss"): Op(
+        _spin_off("dismiss"),
+        RADAR_ACTORS | {"leader": 204, "admin": 204},
+        body=lambda o: {"reason": "We run drills in the council itself."},
+    ),
+}
+
+
 def test_every_api_operation_has_a_permission_case() -> None:
     missing = sorted(_operations() - set(OPERATIONS))
     assert not missing, f"API operations without a permission case: {missing}"

@@ -178,7 +178,7 @@ def proposal_accept(*, actor: Person, proposal_id: int) -> Decision:
     with transaction.atomic():
         proposal = _open(proposal_id, actor)
         if not access.can_decide_proposal(actor, proposal):
-            raise Forbidden(_who_decides(proposal))
+            raise Forbidden(who_decides(proposal))
         if proposal.kind in (ProposalKind.COMMUNITY, ProposalKind.SPIN_OFF):
             decision = _start_community(actor, proposal)
         else:
@@ -201,7 +201,7 @@ def proposal_dismiss(*, actor: Person, proposal_id: int, reason: str) -> DomainP
     with transaction.atomic():
         proposal = _open(proposal_id, actor)
         if not access.can_decide_proposal(actor, proposal):
-            raise Forbidden(_who_decides(proposal))
+            raise Forbidden(who_decides(proposal))
         proposal.status = ProposalStatus.DISMISSED
         proposal.decided_by = actor
         proposal.decided_at = timezone.now()
@@ -217,14 +217,17 @@ def _open(proposal_id: int, actor: Person) -> DomainProposal:
         .filter(pk=proposal_id)
         .first()
     )
-    if proposal is None or not access.can_view_proposal(actor, proposal):
-        raise NotFound("No such proposal.")
+    named = [c for c in (proposal.community, proposal.other_community) if c] if proposal else []
+    if proposal is None or not all(access.can_view_community(actor, c) for c in named):
+        raise NotFound("No such proposal.")  # a private community is never named
+    if not access.can_view_proposal(actor, proposal):
+        raise Forbidden(who_decides(proposal))
     if proposal.status != ProposalStatus.OPEN:
         raise Invalid(f"This proposal was already {proposal.get_status_display().lower()}.")
     return proposal
 
 
-def _who_decides(proposal: DomainProposal) -> str:
+def who_decides(proposal: DomainProposal) -> str:
     if proposal.kind == ProposalKind.COMMUNITY:
         return "Only org admins start a proposed community."
     if proposal.kind == ProposalKind.SPIN_OFF:

@@ -3,13 +3,13 @@ events), and the actions on a proposal from there or from a community's radar (s
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from trellis.communities.models import Community
 from trellis.core import access
-from trellis.core.errors import ServiceError
+from trellis.core.errors import Forbidden, NotFound, ServiceError
 from trellis.core.web import AuthedRequest, report_error
 from trellis.radar import discovery_selectors as selectors
 from trellis.radar import discovery_services as services
@@ -52,6 +52,10 @@ def _back(request: AuthedRequest) -> HttpResponse:
 def proposal_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         decision = services.proposal_accept(actor=request.user, proposal_id=pk)
+    except NotFound as error:  # a private community's proposal stays unnamed
+        raise Http404(error.message) from error
+    except Forbidden as error:
+        raise PermissionDenied(error.message) from error
     except ServiceError as error:
         report_error(request, error)
         return _back(request)
@@ -67,6 +71,10 @@ def proposal_dismiss(request: AuthedRequest, pk: int) -> HttpResponse:
         services.proposal_dismiss(
             actor=request.user, proposal_id=pk, reason=request.POST.get("reason", "")
         )
+    except NotFound as error:
+        raise Http404(error.message) from error
+    except Forbidden as error:
+        raise PermissionDenied(error.message) from error
     except ServiceError as error:
         report_error(request, error)
     else:
