@@ -22,7 +22,7 @@ from trellis.api.schemas import NO_NUL, Input, SlugPath
 from trellis.communities import selectors as community_selectors
 from trellis.communities.models import Community
 from trellis.core import access
-from trellis.core.errors import Forbidden
+from trellis.core.errors import Forbidden, ServiceError
 from trellis.people.models import Person
 from trellis.radar import fixes, selectors, services
 from trellis.radar.services import SNOOZE_LONGEST, SNOOZE_REASON_MAX
@@ -34,6 +34,10 @@ CommunitySlug = PathEx[SlugPath, P(description="The community's slug.")]
 Pitfall = Literal[
     "meetings_without_practice", "leader_burnout", "sponsor_disengagement", "stagnation"
 ]
+FixKey = Literal[
+    "rotation", "core-team", "renewal-circle", "working-circle", "outside-speaker",
+    "challenge", "show-and-tell",
+]  # fmt: skip
 PitfallPath = PathEx[Pitfall, P(description="The pitfall: " + ", ".join(PITFALLS) + ".")]
 
 
@@ -55,6 +59,14 @@ class SnoozeOut(Schema):
     by: str | None = Field(description="Who snoozed it (null: someone no longer here).")
 
 
+class FixOfferOut(Schema):
+    key: str = Field(description="Pass as `fix` to take this one.")
+    label: str
+    does: str = Field(description="What one click does.")
+    involves: list[str] = Field(description="Who or what it would involve, with the evidence.")
+    refused: str | None = Field(description="Why it cannot be taken now (null: it can).")
+
+
 class SignalOut(Schema):
     pitfall: Pitfall
     title: str
@@ -66,7 +78,8 @@ class SignalOut(Schema):
     evidence: list[EvidenceOut] = Field(description="Strongest first; empty when quiet.")
     course: list[CoursePointOut] = Field(description="The score by month, oldest first.")
     snooze: SnoozeOut | None
-    fix: str | None = Field(description="The one-click fix offered, when raised and you lead.")
+    fix: str | None = Field(description="The main one-click fix, when raised and you lead.")
+    fixes: list[FixOfferOut] = Field(description="Every fix offered, the main one first.")
 
 
 class RadarOut(Schema):
@@ -145,6 +158,9 @@ def _out(me: Person, community: Community) -> dict[str, Any]:
                     "by": s.snooze.snoozed_by.name if s.snooze.snoozed_by else None,
                 },
                 "fix": offer.label if offer and s.raised and page.may_act else None,
+                "fixes": _fixes(me, community, s.pitfall)
+                if s.raised and page.may_act and s.snooze is None
+                else [],
             }
         )
     return {
@@ -153,6 +169,22 @@ def _out(me: Person, community: Community) -> dict[str, Any]:
         "computed_at": page.computed_at,
         "signals": signals,
     }
+
+
+def _fixes(me: Person, community: Community, pitfall: str) -> list[dict[str, Any]]:
+    shown: list[dict[str, Any]] = []
+    for offer in fixes.offers_for(pitfall):
+        entry: dict[str, Any] = {"key": offer.key, "label": offer.label, "does": offer.does}
+        try:
+            preview = fixes.fix_preview(
+                viewer=me, community=community, pitfall=pitfall, fix=offer.key
+            )
+        except ServiceError as error:
+            entry |= {"involves": [], "refused": error.message}
+        else:
+            entry |= {"involves": preview.lines, "refused": None}
+        shown.append(entry)
+    return shown
 
 
 @router.get(
@@ -230,15 +262,22 @@ def radar_wake(request: HttpRequest, slug: CommunitySlug, pitfall: PitfallPath) 
     "/communities/{slug}/radar/{pitfall}/fix",
     response={200: FixOut, **error_responses(conflict=True)},
     summary="Take a signal's one-click fix (leaders, org admins)",
-    description="leader_burnout: propose a facilitation rotation (switched on if off); "
-    "sponsor_disengagement: invite the sponsors to the next show & tell (planned three weeks "
-    "out if none) with the impact report, 409 when the community has no sponsor; stagnation "
-    "and meetings_without_practice: plan a circle two weeks out whose draft agenda is the "
-    "longest-waiting open questions and the guides due for review.",
+    description="`fix` chooses among the signal's fixes (`fixes` of the radar; the main one "
+    "when omitted): rotation (propose a facilitation rotation, switched on if off); "
+    "core-team (invite the active members growing inward to the core team); show-and-tell "
+    "(invite the sponsors to the next show & tell, planned three weeks out if none, with the "
+    "impact report); renewal-circle and working-circle (a circle two weeks out whose draft "
+    "agenda is the longest-waiting open questions and the guides due for review); "
+    "outside-speaker (invite a person with adjacent expertise from another community to a "
+    "brown-bag); challenge (a workshop four weeks out on the questions nobody answered, "
+    "members told). 409 when it cannot be taken now (no sponsor, nobody to invite, no "
+    "unanswered question) or the signal does not offer that fix.",
     operation_id="radar_fix",
 )
-def radar_fix(request: HttpRequest, slug: CommunitySlug, pitfall: PitfallPath) -> dict[str, Any]:
+def radar_fix(
+    request: HttpRequest, slug: CommunitySlug, pitfall: PitfallPath, fix: FixKey | None = None
+) -> dict[str, Any]:
     me = viewer(request)
     community = _acting(me, slug)
     with conflicts():
-        return {"done": fixes.fix_apply(actor=me, community=community, pitfall=pitfall)}
+        return {"done": fixes.fix_apply(actor=me, community=community, pitfall=pitfall, fix=fix)}

@@ -8,6 +8,7 @@ from django.utils.text import slugify
 
 from trellis.communities import hooks as community_hooks
 from trellis.communities.models import (
+    ROLE_ORDER,
     Community,
     CommunityInvitation,
     InvitationStatus,
@@ -302,6 +303,11 @@ def membership_remove(*, actor: Person, community: Community, person: Person) ->
     )
 
 
+def _raises(role: str, to: str) -> bool:
+    """Whether `to` is a higher role than `role` (leader > facilitator > core > member)."""
+    return ROLE_ORDER.index(Role(to)) < ROLE_ORDER.index(Role(role))
+
+
 @transaction.atomic
 def invitation_create(
     *, actor: Person, community: Community, person: Person, role: str = Role.MEMBER
@@ -314,7 +320,12 @@ def invitation_create(
         raise Forbidden("Only leaders can invite someone into a role.")
     if role not in Role.values:
         raise Invalid("Unknown role.", field_errors={"role": f"One of: {', '.join(Role.values)}."})
-    if Membership.objects.filter(community=community, person=person, left_at__isnull=True).exists():
+    current = (
+        Membership.objects.filter(community=community, person=person, left_at__isnull=True)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if current is not None and not _raises(current, role):
         raise Invalid(f"{person.name} is already a member.")
     invitation, created = CommunityInvitation.objects.get_or_create(
         community=community,
@@ -343,7 +354,17 @@ def invitation_respond(
     locked.responded_at = timezone.now()
     locked.save(update_fields=["status", "responded_at"])
     if accept:
-        _open_membership(locked.community, actor, locked.role)
+        membership = _open_membership(locked.community, actor, locked.role)
+        if _raises(membership.role, locked.role):
+            # a member invited into the team (the radar's core-team fix): the role rises
+            membership.role = locked.role
+            membership.save(update_fields=["role"])
+            activity_record(
+                actor=actor,
+                verb=f"membership.role.{locked.role}",
+                obj=membership,
+                community_id=locked.community_id,
+            )
         JoinRequest.objects.filter(
             community=locked.community, person=actor, status=RequestStatus.PENDING
         ).update(status=RequestStatus.APPROVED, decided_at=timezone.now())

@@ -26,6 +26,9 @@ def send_community_invitation(invitation_id: int) -> bool:
         context = {
             "invitation": invitation,
             "names_role": access.is_team_role(invitation.role),
+            # a member invited into the team (the radar's core-team fix) is not asked to join
+            "already_member": access.active_role(invitation.person, invitation.community)
+            is not None,
             "site_url": settings.SITE_URL,
         }
         send_mail(  # inside the transaction: a failed send leaves it unmarked for a retry

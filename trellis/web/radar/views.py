@@ -2,7 +2,9 @@
 sponsor signal alone), the organisation's (org admins), and the leaders' actions on a signal:
 snooze it with a reason, wake it, or take the fix it offers."""
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -58,8 +60,8 @@ def community_radar(request: AuthedRequest, slug: str) -> HttpResponse:
             "nav": "communities",
             "community": community,
             "page": page,
-            "raised": [(s, fixes.offer_for(s.pitfall)) for s in page.raised],
-            "quiet": [(s, fixes.offer_for(s.pitfall)) for s in page.quiet],
+            "raised": [(s, _offers(request, community, page, s)) for s in page.raised],
+            "quiet": [(s, []) for s in page.quiet],
             "snooze_choices": SNOOZE_CHOICES,
             "chart": chart,
             "proposals": discovery_selectors.community_proposals(
@@ -68,6 +70,34 @@ def community_radar(request: AuthedRequest, slug: str) -> HttpResponse:
             "back": community.slug,
         },
     )
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A fix as the leader sees it before the click: who or what it would involve, or why
+    it cannot be taken now."""
+
+    offer: fixes.FixOffer
+    preview: fixes.FixPreview | None
+    refused: str
+
+
+def _offers(
+    request: AuthedRequest, community: Community, page: selectors.RadarPage, signal: Any
+) -> list[Offer]:
+    if not page.may_act or signal.snooze is not None:
+        return []
+    shown = []
+    for offer in fixes.offers_for(signal.pitfall):
+        try:
+            preview = fixes.fix_preview(
+                viewer=request.user, community=community, pitfall=signal.pitfall, fix=offer.key
+            )
+        except ServiceError as error:
+            shown.append(Offer(offer, None, error.message))
+        else:
+            shown.append(Offer(offer, preview, ""))
+    return shown
 
 
 def _course_chart(page: selectors.RadarPage) -> str:
@@ -134,7 +164,12 @@ def radar_wake(request: AuthedRequest, slug: str, pitfall: str) -> HttpResponse:
 def radar_fix(request: AuthedRequest, slug: str, pitfall: str) -> HttpResponse:
     community = _acting(request, slug)
     try:
-        done = fixes.fix_apply(actor=request.user, community=community, pitfall=_pitfall(pitfall))
+        done = fixes.fix_apply(
+            actor=request.user,
+            community=community,
+            pitfall=_pitfall(pitfall),
+            fix=request.POST.get("fix") or None,
+        )
     except ServiceError as error:
         report_error(request, error)
     else:
