@@ -67,10 +67,10 @@ def _age(questions: list[Post], months_back: int) -> None:
         Document.objects.filter(kind="question", object_id=question.pk).update(created_at=when)
 
 
-@pytest.fixture
-def asked(org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> Org:
+def seed_localisation(org: Org) -> None:
     """Localisation asked organisation-wide by four people of three departments, answered by
-    three people of two; helm held by the public community, vault by the private one."""
+    three people of two; helm held by the public community, vault by the private one. Run
+    where commit callbacks run (they index the questions)."""
     marketing = Department.objects.create(name="Marketing", slug="marketing")
     askers = [
         person(f"asker{i}@example.com", f"Asker {i}", dept)
@@ -81,15 +81,19 @@ def asked(org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCal
         person("loc2@example.com", "Kim Frontend", org.engineering),
         person("loc3@example.com", "Ravi Content", org.design),
     ]
+    localisation = []
+    for i, asker in enumerate(askers):
+        localisation += _ask(asker, experts, LOCALISATION[i:] + LOCALISATION[:i], 4, None)
+    helm = _ask(org.member, [org.facilitator, org.leader], HELM, 14, org.public)
+    vault = _ask(org.member, [org.leader, org.facilitator], VAULT, 14, org.private)
+    for questions in (localisation, helm, vault):
+        _age(questions, 5)
+
+
+@pytest.fixture
+def asked(org: Org, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> Org:
     with django_capture_on_commit_callbacks(execute=True):
-        localisation = []
-        for i, asker in enumerate(askers):
-            localisation += _ask(asker, experts, LOCALISATION[i:] + LOCALISATION[:i], 4, None)
-        helm = _ask(org.member, [org.facilitator, org.leader], HELM, 14, org.public)
-        vault = _ask(org.member, [org.leader, org.facilitator], VAULT, 14, org.private)
-    _age(localisation, 5)
-    _age(helm, 5)
-    _age(vault, 5)
+        seed_localisation(org)
     with embeddings.using(WordHashEmbedder(dim=256)):
         embeddings.embed_pending()
     return org
@@ -215,7 +219,7 @@ def _stored(kind: str, community: Community, other: Community | None = None) -> 
             "overlap": 0.4,
             "shared_people": 0.1,
             "shared_topics": [["vault", 6, 8]],
-        },  # fmt: skip
+        },
         community=community,
         other_community=other,
         computed_at=timezone.now(),

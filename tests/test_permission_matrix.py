@@ -1999,7 +1999,7 @@ def _spin_off_stored(org: Org) -> int:
             "asker_departments": 2,
             "in_communities": [],
             "emergence": {"recent": 9, "recent_total": 20, "before": 7, "before_total": 60},
-        },  # fmt: skip
+        },
         community=org.private,
         computed_at=timezone.now(),
     ).pk

@@ -212,7 +212,7 @@ def proposal_dismiss(*, actor: Person, proposal_id: int, reason: str) -> DomainP
 
 def _open(proposal_id: int, actor: Person) -> DomainProposal:
     proposal = (
-        DomainProposal.objects.select_for_update()
+        DomainProposal.objects.select_for_update(of=("self",))
         .select_related("community", "other_community")
         .filter(pk=proposal_id)
         .first()
