@@ -54,6 +54,8 @@ from trellis.ops.demo_reports import demo_reports_create
 from trellis.ops.demo_requests import demo_join_requests_create
 from trellis.ops.demo_stories import demo_stories_create
 from trellis.people.models import Department, Person
+from trellis.qa.models import Post
+from trellis.radar.models import DomainProposal
 from trellis.radar.services import radar_refresh
 from trellis.search.services import documents_reindex_after_commit
 
@@ -1487,6 +1489,8 @@ def demo_reset() -> None:
     with transaction.atomic():
         Activity.objects.all().delete()
         Community.objects.all().delete()  # memberships, sponsorships, requests, invitations
+        Post.objects.filter(community__isnull=True).delete()  # organisation-wide questions
+        DomainProposal.objects.all().delete()  # what discovery read of the old organisation
         _delete_everyone()
         Department.objects.filter(~Q(parent=None)).update(parent=None)
         Department.objects.all().delete()

@@ -1,10 +1,13 @@
-"""The demo organisation's written knowledge: one TOML file per community in `demo_corpus/`.
+"""The demo organisation's written knowledge: one TOML file per community in `demo_corpus/`,
+and files of organisation-wide questions (`community = ""`): a topic no community holds yet,
+asked across the organisation, which domain discovery is there to notice.
 
 The questions, answers and library resources were written for Trellis by the project (never
 copied from the Stack Exchange dumps or anywhere else). Each names the department and job
-title of the person who would write it; `demo_knowledge` picks a member who fits. Questions
-are in the order they were asked; the community's life (see `demo_knowledge.LIVES`) decides
-when. The format is in `demo_corpus/README.md`; `python -m trellis.ops.demo_corpus` checks it.
+title of the person who would write it; `demo_knowledge` picks a member who fits (anyone in
+the organisation, for an organisation-wide question). Questions are in the order they were
+asked; the community's life (see `demo_knowledge.LIVES`) decides when. The format is in
+`demo_corpus/README.md`; `python -m trellis.ops.demo_corpus` checks it.
 """
 
 from __future__ import annotations
@@ -79,9 +82,15 @@ class Resource:
 
 @dataclass(frozen=True)
 class CommunityCorpus:
+    """One file: a community's (`slug`) or, with no slug, organisation-wide questions."""
+
     slug: str
     questions: tuple[Question, ...]
     resources: tuple[Resource, ...] = field(default=())
+
+    @property
+    def organisation_wide(self) -> bool:
+        return not self.slug
 
 
 def _text(entry: dict[str, Any], name: str, where: str, *, required: bool = True) -> str:
@@ -174,9 +183,14 @@ def parse_file(path: Path) -> CommunityCorpus:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise CorpusError(f"{path.name}: {error}") from error
-    slug = _text(data, "community", path.name)
+    if "community" not in data:
+        raise CorpusError(f"{path.name}: 'community' is missing (\"\" for organisation-wide)")
+    slug = _text(data, "community", path.name, required=False)
     questions = tuple(_question(q, f"{path.name} question") for q in data.get("questions", []))
     resources = tuple(_resource(r, f"{path.name} resource") for r in data.get("resources", []))
+    if not slug and resources:
+        # The demo's libraries are its communities' (an organisation-wide one is not written).
+        raise CorpusError(f"{path.name}: organisation-wide questions come without resources")
     _check_references(path.name, questions, resources)
     return CommunityCorpus(slug=slug, questions=questions, resources=resources)
 
@@ -210,10 +224,18 @@ def _check_references(
 
 
 @cache
+def _load_all(directory: Path) -> tuple[CommunityCorpus, ...]:
+    return tuple(parse_file(path) for path in sorted(directory.glob("*.toml")))
+
+
 def load_corpus(directory: Path = CORPUS_DIR) -> dict[str, CommunityCorpus]:
-    """Every community's corpus by slug."""
-    corpora = [parse_file(path) for path in sorted(directory.glob("*.toml"))]
-    return {c.slug: c for c in corpora}
+    """Every community's corpus by slug (the organisation-wide files are not a community's)."""
+    return {c.slug: c for c in _load_all(directory) if not c.organisation_wide}
+
+
+def load_organisation_wide(directory: Path = CORPUS_DIR) -> tuple[CommunityCorpus, ...]:
+    """The organisation-wide files, by file name: questions asked in no community."""
+    return tuple(c for c in _load_all(directory) if c.organisation_wide)
 
 
 def main(paths: list[str]) -> int:
@@ -232,8 +254,9 @@ def main(paths: list[str]) -> int:
             for q in corpus.questions
             for t in (q.title, q.body, *(a.body for a in q.answers))
         ) + sum(len(r.body.split()) for r in corpus.resources)
+        where = corpus.slug or "(organisation-wide)"
         print(
-            f"{path.name}: {corpus.slug}: {len(corpus.questions)} questions, {answers} answers, "
+            f"{path.name}: {where}: {len(corpus.questions)} questions, {answers} answers, "
             f"{len(corpus.resources)} resources, {words} words"
         )
     return 1 if failed else 0

@@ -9,7 +9,11 @@ happens in the last whole calendar months (`lately_since`), the months the pitfa
 reads as "now", so the demo's radar raises what each story was written to show. Votes,
 comments, follows, revisions, links between questions and page views (most of them by people
 who never post) complete each thread. Communities the corpus does not cover (the extra ones
-of organisations over 2,000 people) are filled from templates (`demo_filler`).
+of organisations over 2,000 people) are filled from templates (`demo_filler`). The
+organisation-wide questions (asked in no community) come last: anyone may ask them, and the
+same few people who know the topic answer them, over the last nine months
+(`ORGANISATION_LIFE`), the sustained demand with no home that domain discovery proposes as a
+community.
 
 Deterministic: the same seed and `now` give the same knowledge.
 """
@@ -137,6 +141,14 @@ LIVES: dict[str, Life] = {
     "accessibility": Life("new and growing", 0.5, (1, 20), 8),
 }
 DEFAULT_LIFE = Life("steady", 1.0, (2, 48), 6)
+ORGANISATION_DAYS = 270  # organisation-wide questions: the last nine months
+ORGANISATION_LIFE = Life(
+    "asked all over the organisation, in no community: month after month people of many "
+    "departments ask, and the same few who know the topic answer",
+    1.0,
+    (2, 40),
+    6,
+)
 ROLE_WEIGHT = {Role.LEADER: 4.0, Role.FACILITATOR: 3.0, Role.CORE: 3.0, Role.MEMBER: 1.0}
 
 
@@ -159,16 +171,21 @@ Staff = list[tuple[int, str | None, str]]
 
 
 class People:
-    """Who may write in one community, and how to pick the one who fits an entry."""
+    """Who may write in one community (none: the whole organisation, everyone a member), and
+    how to pick the one who fits an entry."""
 
-    def __init__(self, community: Community, everyone: Staff, rand: random.Random) -> None:
+    def __init__(self, community: Community | None, everyone: Staff, rand: random.Random) -> None:
         self.rand = rand
-        roles = dict(
-            Membership.objects.filter(community=community, left_at__isnull=True).values_list(
-                "person_id", "role"
+        roles = (
+            dict(
+                Membership.objects.filter(community=community, left_at__isnull=True).values_list(
+                    "person_id", "role"
+                )
             )
+            if community is not None
+            else {pk: Role.MEMBER for pk, _, _ in everyone}
         )
-        private = community.visibility == Visibility.PRIVATE
+        private = community is not None and community.visibility == Visibility.PRIVATE
         rows = [row for row in everyone if row[0] in roles] if private else everyone
         order = list(range(len(rows)))
         rand.shuffle(order)  # a few people write much, most a little: Zipf over a shuffle
@@ -198,6 +215,9 @@ class People:
         person."""
         if writer in self.pinned:
             return self.pinned[writer]
+        return self._fitting(writer, avoid)
+
+    def _fitting(self, writer: demo_corpus.Writer, avoid: Sequence[int | None]) -> int:
         for pool in (self.members, self.outsiders):
             fits = [c for c in pool if c.department == writer.department and c.pk not in avoid]
             titled = [c for c in fits if writer.title and writer.title.lower() in c.title.lower()]
@@ -247,6 +267,11 @@ def demo_knowledge_generate(
         resources += made.resources
     for community in Community.objects.filter(slug__in=CARRIED).order_by("pk"):
         _routed_to_the_carrier(community, now, rand)
+    # Last, so the communities' stories draw the same random numbers with or without them.
+    for written in demo_corpus.load_organisation_wide():
+        made = _write_organisation(_sample(written, share), everyone, rand, now)
+        questions += made.questions
+        answers += made.answers
     return KnowledgeResult(questions, answers, resources)
 
 
@@ -440,13 +465,58 @@ def _write_community(
     return KnowledgeResult(len(thread.questions), len(thread.answers), resources)
 
 
+class OrganisationPeople(People):
+    """Everyone active, for the organisation-wide questions. The topic's answerers are pinned,
+    so the same few people answer them all; one of them asking gets another colleague's answer."""
+
+    def __init__(self, everyone: Staff, rand: random.Random) -> None:
+        super().__init__(None, everyone, rand)
+
+    def pick(self, writer: demo_corpus.Writer, avoid: Sequence[int | None] = ()) -> int:
+        pinned = self.pinned.get(writer)
+        if pinned is not None and pinned not in avoid:
+            return pinned
+        return self._fitting(writer, avoid)
+
+
+def _write_organisation(
+    corpus: demo_corpus.CommunityCorpus, everyone: Staff, rand: random.Random, now: datetime
+) -> KnowledgeResult:
+    """Organisation-wide questions (community none): asked by whoever fits, over the last
+    `ORGANISATION_DAYS`; each answer writer answering more than once is one person throughout
+    (the topic's core), chosen among those who fit and are not yet pinned."""
+    people = OrganisationPeople(everyone, rand)
+    if not people.members:
+        return KnowledgeResult(0, 0, 0)
+    writers = Counter(a.writer for q in corpus.questions for a in q.answers)
+    for writer, n in writers.items():  # in order of first appearance
+        if n > 1:
+            people.pinned[writer] = people.pick(writer, avoid=list(people.pinned.values()))
+    start = now - timedelta(days=ORGANISATION_DAYS)
+    entries, dates = _asking_order(corpus.questions, ORGANISATION_LIFE, start, now, rand)
+    thread = Thread(None, people, rand, now, ORGANISATION_LIFE)
+    for entry, asked_at in zip(entries, dates, strict=True):
+        thread.add(entry, asked_at, ORGANISATION_LIFE)
+    thread.save()
+    return KnowledgeResult(len(thread.questions), len(thread.answers), 0)
+
+
 class Thread:
-    """The community's questions and everything around them, collected then written in bulk."""
+    """The community's questions (none: organisation-wide ones) and everything around them,
+    collected then written in bulk."""
 
     def __init__(
-        self, community: Community, people: People, rand: random.Random, now: datetime
+        self,
+        community: Community | None,
+        people: People,
+        rand: random.Random,
+        now: datetime,
+        life: Life | None = None,
     ) -> None:
         self.community, self.people, self.rand, self.now = community, people, rand, now
+        if life is None:
+            life = LIVES.get(community.slug, DEFAULT_LIFE) if community else DEFAULT_LIFE
+        self.life = life
         self.questions: list[Post] = []
         self.answers: list[Post] = []
         self.by_key: dict[str, Post] = {}
@@ -545,7 +615,7 @@ class Thread:
 
     def _views(self) -> None:
         """Page views: askers and answerers read, and many more people read without writing."""
-        life = LIVES.get(self.community.slug, DEFAULT_LIFE)
+        life = self.life
         views: list[Activity] = []
         for question in self.questions:
             age_days = max(1.0, (self.now - question.created_at).total_seconds() / 86400)
