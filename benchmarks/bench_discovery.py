@@ -214,7 +214,11 @@ def site_figures(found: Discovery, site_of: dict[int, str]) -> dict[str, Any]:
         "coverage": round(len(assigned) / max(len(ids), 1), 4),
         "shuffled_nmi_all": round(nmi([baseline[q] for q in ids], [site[q] for q in ids]), 4),
         "proposal_sites": [
-            {"name": p.name, "sites": dict(Counter(site_of[cast(int, q)] for q in p.question_ids))}
+            {
+                "name": p.name,
+                "cohesion": p.cohesion,
+                "sites": dict(Counter(site_of[cast(int, q)] for q in p.question_ids)),
+            }
             for p in found.proposals
         ],
         "rejected": [

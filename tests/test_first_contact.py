@@ -264,3 +264,34 @@ def _visible_text(page: str) -> str:
     """The page's words: tags, scripts and styles left out."""
     without_code = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", without_code).split())
+
+
+def test_discovery_proposes_the_topic_the_demo_asks_about_with_no_home(
+    first_contact: FirstContact, client: Client
+) -> None:
+    """The demo's organisation-wide localisation questions, asked across departments and
+    answered by the same few, are the one community proposed, with those few as its core;
+    nothing else is proposed (no community, no spin-off, merge or joint event)."""
+    from trellis.radar.models import DomainProposal, ProposalStatus
+
+    proposed = list(DomainProposal.objects.filter(status=ProposalStatus.OPEN))
+    assert [(p.kind, p.name) for p in proposed] == [("community", "Localisation")]
+    (localisation,) = proposed
+    organisation_wide = {q.title for c in demo_corpus.load_organisation_wide() for q in c.questions}
+    where = dict((c, n) for c, n in localisation.evidence["in_communities"])
+    assert where[None] >= 12 and localisation.evidence["questions"] <= 20
+    examples = Post.objects.filter(pk__in=localisation.evidence["examples"])
+    assert set(examples.values_list("title", flat=True)) <= organisation_wide
+    answered = Counter(
+        Post.objects.filter(
+            kind=PostKind.ANSWER, question__title__in=organisation_wide
+        ).values_list("author_id", flat=True)
+    )
+    core = [e["person_id"] for e in localisation.core]
+    assert core[:3] == [p for p, _ in answered.most_common(3)]
+    admin = Person.objects.get(email="admin@demo.trellis.local")
+    client.force_login(admin)
+    page = _visible_text(client.get(reverse("discover")).content.decode())
+    assert "Localisation" in page and "in no community" in page
+    for placeholder in (r"\bNone\b", r"\bnan\b", r"\{\{", r"\[\]"):
+        assert not re.search(placeholder, page), placeholder

@@ -16,6 +16,7 @@ import pytest
 from trellis.radar.discovery import (
     Discovery,
     DiscoveryQuestion,
+    emerging_edges,
     propose_communities,
     propose_merges,
     propose_spin_offs,
@@ -273,3 +274,63 @@ def test_communities_on_the_same_topics_merge_when_the_same_people_answer() -> N
     different_people = merges[(3, 4)]
     assert different_people.suggestion == "joint event"
     assert (different_people.overlap, different_people.shared_people) == (1.0, 0.0)
+
+
+def test_questions_near_nothing_in_particular_propose_no_community() -> None:
+    """A grab-bag: every question its own direction, asked and answered across departments
+    in no community. Whatever clusters the tree cuts, none is one topic."""
+    rng = np.random.default_rng(7)
+    people = [f"person-{i}" for i in range(12)]
+    questions = [
+        DiscoveryQuestion(
+            id=f"q{i}",
+            vector=(v := rng.normal(size=DIM)) / np.linalg.norm(v),
+            title=f"question {i}",
+            tags=(),
+            asker_id=people[i % 12],
+            answerer_ids=(people[(i + 5) % 12],),
+            asker_department=f"dept-{i % 3}",
+            answerer_departments=(f"dept-{(i + 1) % 3}",),
+            community_id=None,
+            created=date(2025, 1 + i % 6, 1),
+        )
+        for i in range(80)
+    ]
+    found = propose_communities(questions)
+    assert found.proposals == []
+    # the clusters that had the months, askers and departments were not one topic; twelve
+    # people asking and answering everything give the people-smoothed vectors some structure
+    # of their own (the best cluster comes near the threshold), which is not a topic either
+    full = [r for r in found.rejected if not any("fewer than" in x for x in r.reasons)]
+    assert full and all(r.reasons[0].startswith("not one topic") for r in full)
+
+
+def test_one_shared_topic_with_the_same_people_is_a_joint_event_not_a_merge() -> None:
+    team = {"lead": "data-lead", "answerers": ("data-1", "data-2", "data-3"), "subtags": ()}
+    pieces = [
+        topic(0, "spark", size=40, communities=(1, 2), **team),
+        topic(1, "airflow", size=40, communities=(1,), **team),
+    ]
+    questions = [
+        DiscoveryQuestion(**{**q.__dict__, "id": f"{q.id}@{n}"})
+        for n, piece in enumerate(pieces)
+        for q in piece.questions(seed=n)
+    ]
+    (only,) = propose_merges(questions)
+    assert only.community_ids == (1, 2) and only.overlap == 1.0 and only.shared_people == 1.0
+    assert only.suggestion == "joint event"  # community 2 is all Spark, but that is one topic
+
+
+def test_only_a_growing_edge_of_a_community_is_a_spin_off() -> None:
+    """Two sub-topics of one community: the old body, asked all year, and an edge asked
+    mostly in the last months. The edge is proposed; the body, whose share falls, is not."""
+    body = topic(0, "kafka", size=40, communities=(9,), subtags=(),
+                 months=(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12))  # fmt: skip
+    edge = topic(1, "flink", size=24, communities=(9,), subtags=(), months=(9, 10, 11, 12))
+    questions = pooled(body, edge)
+    found = propose_spin_offs(questions, community_id=9)
+    assert {p.name for p in found.proposals} == {"Kafka", "Flink"}
+    edges = emerging_edges(found, questions, date(2025, 12, 15))
+    assert [p.name for p, _ in edges] == ["Flink"]
+    ((_, grown),) = edges
+    assert grown.recent == 24 and grown.before == 0 and grown.recent_share > grown.before_share

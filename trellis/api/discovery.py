@@ -37,6 +37,11 @@ class PersonOut(Schema):
     questions: int = Field(description="Questions of the proposal they answered (core) or asked.")
 
 
+class ExampleOut(Schema):
+    id: int = Field(description="The question's id.")
+    title: str
+
+
 class ProposalOut(Schema):
     id: int
     kind: str = Field(description="community, spin-off, merge or joint-event.")
@@ -46,6 +51,7 @@ class ProposalOut(Schema):
     core: list[PersonOut] = Field(description="Who answers most: invited to the core team.")
     audience: list[PersonOut] = Field(description="Who asks most: invited as members.")
     evidence: list[str] = Field(description="Why, in sentences with the figures.")
+    examples: list[ExampleOut] = Field(description="Some of its questions, newest first.")
     communities: list[str] = Field(description="Slugs: the parent, or the two communities.")
     can_decide: bool
 
@@ -71,6 +77,7 @@ def _out(p: ProposalView) -> dict[str, Any]:
         "core": [_person(x) for x in p.core],
         "audience": [_person(x) for x in p.audience],
         "evidence": p.reasons,
+        "examples": [{"id": q, "title": t} for q, t in p.examples],
         "communities": [c.slug for c in p.communities],
         "can_decide": p.can_decide,
     }

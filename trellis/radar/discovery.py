@@ -56,6 +56,9 @@ MIN_ASKERS = 3
 MIN_DEPARTMENTS = 2  # of the answerers: a topic one department answers belongs to that department
 HOME_SHARE = 0.5  # a community holding this share of a domain's questions is already its home
 SAME_PEOPLE = 0.25  # of the smaller side's answerers answering on both sides: one community
+# A domain or shared topic must be one: a mean silhouette below 0.25 is "no substantial
+# structure" (Kaufman & Rousseeuw, 1990), a grab-bag of questions near nothing else either.
+MIN_COHESION = 0.25
 # Spin-offs
 MIN_SPIN_OFF_QUESTIONS = 15
 MIN_SPIN_OFF_SHARE = 0.025  # of the community's questions
@@ -68,6 +71,7 @@ MIN_SHARED_QUESTIONS = 5  # of each community, in a topic for it to count as sha
 JOINT_EVENT_OVERLAP = 0.15  # of the smaller community's questions in topics shared with the other
 MERGE_OVERLAP = 0.5
 MERGE_SHARED_PEOPLE = SAME_PEOPLE  # the rule that parts domains is the one that joins communities
+MERGE_TOPICS = 2  # a merge rests on more than one shared topic; one is a joint event's reason
 # Labels
 LABEL_TERMS = 3
 MIN_TERM_SHARE = 0.2  # a label word is in at least this share of the cluster's questions
@@ -604,6 +608,8 @@ def _shortfalls(proposal: Proposal, needs: dict[str, int]) -> list[str]:
                key=lambda item: item[1], default=None)  # fmt: skip
     if needs.get("homeless") and home and home[1] >= HOME_SHARE * e.questions:
         reasons.append(f"community {home[0]} already holds {home[1]} of its questions")
+    if needs.get("cohesive") and proposal.cohesion < MIN_COHESION:
+        reasons.append(f"not one topic: cohesion {proposal.cohesion:.2f}, below {MIN_COHESION}")
     return reasons
 
 
@@ -668,7 +674,7 @@ def propose_communities(
     labels = _joining_the_nearest(vectors, partitions[chosen], min_questions, within=True)
     labels = _parted_by_people(questions, vectors, labels, min_questions)
     needs = {"questions": min_questions, "months": min_months, "askers": min_askers,
-             "departments": min_departments, "homeless": 1}  # fmt: skip
+             "departments": min_departments, "homeless": 1, "cohesive": 1}  # fmt: skip
     found = _judge(questions, labels, vectors, "community", needs)
     return Discovery(
         found.proposals, found.rejected, found.cluster_of, found.proposal_clusters, tried, chosen
@@ -721,13 +727,14 @@ def propose_merges(
     min_shared: int = MIN_SHARED_QUESTIONS,
 ) -> list[MergeProposal]:
     """Pairs of communities asking about the same topics: the questions of all communities
-    split into topics as a spin-off search would split one community; a topic is shared by
-    two communities when each has `min_shared` of its questions in it. The overlap is the
-    share of the smaller community's questions in shared topics: JOINT_EVENT_OVERLAP and more
-    suggests a joint event, and a merge when it reaches MERGE_OVERLAP and the same people
-    answer in both (MERGE_SHARED_PEOPLE of the smaller one's answerers): two communities on
-    the same subject answered by different people have something to learn from each other,
-    not one community to become.
+    split into topics as a spin-off search would split one community; a topic (one with
+    MIN_COHESION) is shared by two communities when each has `min_shared` of its questions in
+    it. The overlap is the share of the smaller community's questions in shared topics:
+    JOINT_EVENT_OVERLAP and more suggests a joint event, and a merge when it reaches
+    MERGE_OVERLAP over MERGE_TOPICS topics and the same people answer in both
+    (MERGE_SHARED_PEOPLE of the smaller one's answerers): two communities on the same subject
+    answered by different people have something to learn from each other, not one community
+    to become.
 
     Simple on purpose (a first reading): it does not weigh members who answer nothing, nor
     whether the overlap is recent."""
@@ -735,7 +742,11 @@ def propose_merges(
     topics = propose_spin_offs(held, min_months=1, min_answerers=0)
     if not topics.proposals:
         return []
-    names = dict(zip(topics.proposal_clusters, (p.name for p in topics.proposals), strict=True))
+    names = {
+        cluster: p.name
+        for cluster, p in zip(topics.proposal_clusters, topics.proposals, strict=True)
+        if p.cohesion >= MIN_COHESION
+    }
     per_topic: dict[int, Counter[int]] = defaultdict(Counter)
     for q in held:
         cluster = topics.cluster_of[q.id]
@@ -760,7 +771,11 @@ def propose_merges(
         fewer = min(len(answerers[a]), len(answerers[b]))
         people = len(answerers[a] & answerers[b]) / max(fewer, 1)
         if overlap >= JOINT_EVENT_OVERLAP:
-            same = overlap >= MERGE_OVERLAP and people >= MERGE_SHARED_PEOPLE
+            same = (
+                overlap >= MERGE_OVERLAP
+                and people >= MERGE_SHARED_PEOPLE
+                and len(topics_shared) >= MERGE_TOPICS
+            )
             suggestion: Literal["merge", "joint event"] = "merge" if same else "joint event"
             merges.append(
                 MergeProposal(

@@ -9,6 +9,7 @@ from django.db.models import Q
 from trellis.communities.models import Community
 from trellis.core import access
 from trellis.people.models import Person
+from trellis.qa.models import Post
 from trellis.radar.discovery import RECENT_MONTHS
 from trellis.radar.models import DomainProposal, ProposalKind, ProposalStatus
 
@@ -34,6 +35,7 @@ class ProposalView:
     core: list[PersonLine]  # who answers most: invited to the core team
     audience: list[PersonLine]  # who asks most: invited as members
     reasons: list[str]  # the evidence, in words
+    examples: list[tuple[int, str]]  # (question id, title): some of its questions, newest first
     communities: list[Community]  # the parent (spin-off) or the two (merge, joint event)
     strength: float
     can_decide: bool
@@ -82,6 +84,12 @@ def _views(viewer: Person, rows: list[DomainProposal]) -> list[ProposalView]:
         .only("pk", "name", "department__name")
     }
     communities = {c.pk: c for c in access.visible_communities(viewer)}
+    example_ids = {q for r in rows for q in r.evidence.get("examples", [])}
+    titles = dict(
+        Post.objects.filter(
+            access.visible_community_filter(viewer), pk__in=example_ids
+        ).values_list("pk", "title")
+    )
     ordered = sorted(rows, key=lambda r: (r.kind != ProposalKind.COMMUNITY, -r.strength, r.pk))
     return [
         ProposalView(
@@ -94,6 +102,7 @@ def _views(viewer: Person, rows: list[DomainProposal]) -> list[ProposalView]:
             core=_lines(r.core, people),
             audience=_lines(r.audience, people),
             reasons=_reasons(r, communities),
+            examples=[(q, titles[q]) for q in r.evidence.get("examples", []) if q in titles],
             communities=[c for c in (r.community, r.other_community) if c is not None],
             strength=r.strength,
             can_decide=access.can_decide_proposal(viewer, r),

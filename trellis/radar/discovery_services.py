@@ -102,8 +102,21 @@ def _evidence(e: discovery.Evidence) -> dict[str, Any]:
     return figures
 
 
+EXAMPLES = 5
+
+
+def _examples(proposal: discovery.Proposal, asked: dict[Any, date]) -> list[int]:
+    """A few of its questions for the reader to open, the newest first."""
+    newest = sorted(proposal.question_ids, key=lambda q: (asked[q], str(q)), reverse=True)
+    return [int(str(q)) for q in newest[:EXAMPLES]]
+
+
 def _row(
-    proposal: discovery.Proposal, kind: str, key: str, extra: dict[str, Any] | None = None
+    proposal: discovery.Proposal,
+    kind: str,
+    key: str,
+    asked: dict[Any, date],
+    extra: dict[str, Any] | None = None,
 ) -> DomainProposal:
     return DomainProposal(
         kind=kind,
@@ -114,7 +127,11 @@ def _row(
         tags=[list(t) for t in proposal.tags],
         core=_named(proposal.core),
         audience=_named(proposal.audience),
-        evidence={**_evidence(proposal.evidence), **(extra or {})},
+        evidence={
+            **_evidence(proposal.evidence),
+            "examples": _examples(proposal, asked),
+            **(extra or {}),
+        },
         community_id=proposal.parent_community_id,
         strength=proposal.cohesion,
     )
@@ -122,8 +139,10 @@ def _row(
 
 def _communities(questions: list[discovery.DiscoveryQuestion]) -> list[DomainProposal]:
     found = discovery.propose_communities(questions)
+    asked = {q.id: q.created for q in questions}
     return [
-        _row(p, ProposalKind.COMMUNITY, f"community:{slugify(p.name)}") for p in found.proposals
+        _row(p, ProposalKind.COMMUNITY, f"community:{slugify(p.name)}", asked)
+        for p in found.proposals
     ]
 
 
@@ -134,12 +153,12 @@ def _spin_offs(questions: list[discovery.DiscoveryQuestion], today: date) -> lis
             held.setdefault(q.community_id, []).append(q)
     rows = []
     for community_id, theirs in sorted(held.items()):
+        asked = {q.id: q.created for q in theirs}
         found = discovery.propose_spin_offs(theirs, community_id=community_id)
         for proposal, emergence in discovery.emerging_edges(found, theirs, today):
             key = f"spin-off:{community_id}:{slugify(proposal.name)}"
-            rows.append(
-                _row(proposal, ProposalKind.SPIN_OFF, key, {"emergence": asdict(emergence)})
-            )
+            extra = {"emergence": asdict(emergence)}
+            rows.append(_row(proposal, ProposalKind.SPIN_OFF, key, asked, extra))
     return rows
 
 
