@@ -281,17 +281,45 @@ def test_discovery_proposes_the_topic_the_demo_asks_about_with_no_home(
     where = dict((c, n) for c, n in localisation.evidence["in_communities"])
     assert where[None] >= 12 and localisation.evidence["questions"] <= 20
     examples = Post.objects.filter(pk__in=localisation.evidence["examples"])
-    assert set(examples.values_list("title", flat=True)) <= organisation_wide
+    assert examples.filter(title__in=organisation_wide).count() >= 3  # the rest in docs-writing
     answered = Counter(
         Post.objects.filter(
             kind=PostKind.ANSWER, question__title__in=organisation_wide
         ).values_list("author_id", flat=True)
     )
     core = [e["person_id"] for e in localisation.core]
-    assert core[:3] == [p for p, _ in answered.most_common(3)]
+    assert core[:2] == [p for p, _ in answered.most_common(2)]
+    assert set(core) >= {p for p, n in answered.items() if n >= 3}  # the few who answer it
     admin = Person.objects.get(email="admin@demo.trellis.local")
     client.force_login(admin)
     page = _visible_text(client.get(reverse("discover")).content.decode())
     assert "Localisation" in page and "in no community" in page
     for placeholder in (r"\bNone\b", r"\bnan\b", r"\{\{", r"\[\]"):
         assert not re.search(placeholder, page), placeholder
+
+
+def test_the_nightly_radar_with_the_questions_meaning_still_tells_the_demos_stories(
+    first_contact: FirstContact,
+) -> None:
+    """The demo's generation runs the radar before any vector exists; the first nightly run
+    reads the questions' fit to their communities' domains too (drift), and must still raise
+    exactly the pitfalls the histories were written to have."""
+    from tests.test_radar_demo import EXPECTED
+    from trellis.communities.models import Community
+    from trellis.radar.models import RadarSignal
+    from trellis.radar.services import radar_refresh
+
+    radar_refresh()
+    latest = RadarSignal.objects.order_by("-month").values_list("month", flat=True).first()
+    assert latest is not None
+    signals = RadarSignal.objects.filter(month=latest)
+    raised: dict[str, set[str]] = {
+        s: set() for s in Community.objects.values_list("slug", flat=True)
+    }
+    for slug, pitfall in signals.filter(raised=True).values_list("community__slug", "pitfall"):
+        raised[slug].add(pitfall)
+    assert raised == {slug: EXPECTED.get(slug, set()) for slug in raised}
+    drift = [
+        item for s in signals for item in s.evidence if item["key"] == "drift" and item["text"]
+    ]
+    assert drift, "the questions' fit to the domain is read once vectors exist"

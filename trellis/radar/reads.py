@@ -59,7 +59,9 @@ Where each field comes from:
   impact report shows), `left` (deactivated that month). A sponsorship ended is deleted
   without a record of whose it was, and a job title or department change is not recorded
   either: `changed_role` stays False;
-- **charter_fit**: None (another reader fills it).
+- **charter_fit**: the share of the month's questions at least as close to the community's
+  own words as its typical question (`charter_fit.py`; None without an embedder or with too
+  few questions). One query over the run, plus embedding the communities' texts.
 """
 
 from bisect import bisect_left, bisect_right
@@ -98,6 +100,7 @@ from trellis.insights.levels import CORE, RANK, READ_SUFFIX
 from trellis.insights.models import NOT_COUNTED, MonthlyFlow, MonthlyLevel
 from trellis.library.models import Resource, ResourceVersion
 from trellis.qa.models import Comment, Post, PostKind
+from trellis.radar.charter_fit import monthly_fit
 from trellis.radar.facts import MonthFacts, SponsorMonth
 from trellis.reports.models import ReportOpen
 from trellis.stories.models import Story
@@ -222,6 +225,7 @@ class _Month:
     guides: int = 0
     stale_guides: int = 0
     sponsors: list[SponsorMonth] = field(default_factory=list)
+    charter_fit: float | None = None
 
     def facts(self, month: date) -> MonthFacts:
         return MonthFacts(
@@ -249,6 +253,7 @@ class _Month:
             guides=self.guides,
             stale_guides=self.stale_guides,
             sponsors=tuple(sorted(self.sponsors, key=lambda s: s.person_id)),
+            charter_fit=self.charter_fit,
         )
 
 
@@ -285,6 +290,9 @@ def radar_facts(
     _levels(table, ids, run)
     _library(table, ids, run, intervals)
     _sponsors(table, ids, run, attended)
+    for pk, shares in monthly_fit(ids, run.ends, run.first).items():
+        for row, share in zip(table[pk], shares, strict=True):
+            row.charter_fit = share
     position = {month: i for i, month in enumerate(run.months)}
     return {
         pk: [rows[position[month.replace(day=1)]].facts(month.replace(day=1)) for month in months]

@@ -598,7 +598,8 @@ def _drift(recent: Sequence[MonthFacts], before: Sequence[MonthFacts]) -> Indica
         "drift",
         (fit_before - fit_now) / spread,
         WEIGHTS["drift"],
-        f"Recent questions fit the community's domain {_pct(fit_now)}, against "
+        f"{_pct(fit_now)} of the recent questions are as close to what the community is "
+        f"about (its name, domain and charter) as its typical question, against "
         f"{_pct(fit_before)} before.",
         {"charter_fit": fit_now, "before": fit_before},
     )
