@@ -334,3 +334,28 @@ def test_only_a_growing_edge_of_a_community_is_a_spin_off() -> None:
     assert [p.name for p, _ in edges] == ["Flink"]
     ((_, grown),) = edges
     assert grown.recent == 24 and grown.before == 0 and grown.recent_share > grown.before_share
+
+
+def test_a_large_community_is_split_on_a_sample_with_its_tags_hashed() -> None:
+    """Beyond EXACT_UP_TO questions the count of sub-topics is chosen on a sample and beyond
+    EXACT_TAGS tags they are hashed: the sub-topics are still found, each whole."""
+    from trellis.radar import discovery
+
+    pieces = [
+        topic(
+            centre,
+            word,
+            size=1200,
+            communities=(5,),
+            subtags=tuple(f"{word}-case-{i}" for i in range(400)),
+        )
+        for centre, word in ((0, "spark"), (1, "airflow"), (2, "kafka"))
+    ]
+    questions = [q for n, piece in enumerate(pieces) for q in piece.questions(seed=n)]
+    assert len(questions) > discovery.EXACT_UP_TO
+    assert len({t for q in questions for t in q.tags}) > discovery.EXACT_TAGS
+    found = propose_spin_offs(questions, community_id=5)
+    assert {p.name for p in found.proposals} == {"Spark", "Airflow", "Kafka"}
+    for proposal in found.proposals:
+        words = {str(q).split("-")[0] for q in proposal.question_ids}
+        assert words == {proposal.name.lower()} and len(proposal.question_ids) == 1200

@@ -82,6 +82,15 @@ TOP_PEOPLE = 5
 KMEANS_ITERATIONS = 25
 KMEANS_RESTARTS = 5
 SEED = 1234
+# Large inputs (an organisation of 50,000 people): beyond EXACT_UP_TO questions the number of
+# sub-topics is chosen on a sample, over a geometric grid of counts, then one full k-means
+# is run at the chosen count; the micro-clusters train on a sample too; more than EXACT_TAGS
+# distinct tags are hashed into that many dimensions (signed, so collisions cancel on
+# average). Below them every figure is exactly as the method defines it.
+EXACT_UP_TO = 1000
+SAMPLE = 1000
+EXACT_TAGS = 1024
+MICRO_POINTS_PER_CENTROID = 64
 _ONE_DAY = timedelta(days=1)
 _WORD = re.compile(r"[^\W\d_][\w+#.-]*[\w+#]|[^\W\d_]")
 # Words that say how people ask, not what about (a shorter list than expertise/topics.py's).
@@ -441,7 +450,9 @@ def _average_linkage(vectors: np.ndarray, most: int) -> dict[int, np.ndarray]:
     from scipy.cluster.hierarchy import fcluster, linkage  # type: ignore[import-untyped]
 
     if len(vectors) > MAX_TREE_QUESTIONS:
-        micro = _kmeans(vectors, MICRO_CLUSTERS)
+        micro = _kmeans(
+            vectors, MICRO_CLUSTERS, restarts=1, points_per_centroid=MICRO_POINTS_PER_CENTROID
+        )
         used, micro = np.unique(micro, return_inverse=True)
         leaves = _unit(np.stack([vectors[micro == m].mean(axis=0) for m in range(len(used))]))
     else:
@@ -453,27 +464,63 @@ def _average_linkage(vectors: np.ndarray, most: int) -> dict[int, np.ndarray]:
     }
 
 
-def _kmeans(vectors: np.ndarray, k: int) -> np.ndarray:
+def _kmeans(
+    vectors: np.ndarray, k: int, *, restarts: int = KMEANS_RESTARTS, points_per_centroid: int = 256
+) -> np.ndarray:
     import faiss
 
     data = np.ascontiguousarray(vectors, dtype=np.float32)
     kmeans = faiss.Kmeans(
-        data.shape[1], k, niter=KMEANS_ITERATIONS, nredo=KMEANS_RESTARTS, seed=SEED,
+        data.shape[1], k, niter=KMEANS_ITERATIONS, nredo=restarts, seed=SEED,
         spherical=True, verbose=False, min_points_per_centroid=1,
+        max_points_per_centroid=points_per_centroid,
     )  # fmt: skip
     kmeans.train(data)
     _, nearest = kmeans.index.search(data, 1)
     return np.asarray(nearest[:, 0])
 
 
+def _kmeans_cuts(
+    vectors: np.ndarray, most: int, min_size: int
+) -> tuple[int, list[tuple[int, float]], np.ndarray]:
+    """The number of sub-topics with the best silhouette (`_best_cut`) and its partition. Every
+    count from 2 to `most` on the questions themselves up to EXACT_UP_TO of them; beyond, the
+    counts of a geometric grid on a sample of SAMPLE questions (one restart each), and then
+    one full k-means at the chosen count."""
+    if len(vectors) <= EXACT_UP_TO:
+        partitions = {k: _kmeans(vectors, k) for k in range(2, most + 1)}
+        chosen, tried = _best_cut(vectors, partitions, min_size)
+        return chosen, tried, partitions.get(chosen, np.zeros(len(vectors), dtype=np.int64))
+    rows = np.sort(np.random.default_rng(SEED).choice(len(vectors), SAMPLE, replace=False))
+    sample = vectors[rows]
+    grid = sorted({round(2 * (most / 2) ** (i / 9)) for i in range(10)} | {2, most})
+    partitions = {k: _kmeans(sample, k, restarts=1) for k in grid if k >= 2}
+    sample_size = max(2, math.ceil(min_size * SAMPLE / len(vectors)))
+    chosen, tried = _best_cut(sample, partitions, sample_size)
+    if not chosen:
+        return 0, tried, np.zeros(len(vectors), dtype=np.int64)
+    return chosen, tried, _kmeans(vectors, chosen)
+
+
 def tag_vectors(questions: Sequence[DiscoveryQuestion]) -> np.ndarray:
-    """Unit TF-IDF vectors of the questions' tags (zero for untagged questions)."""
+    """Unit TF-IDF vectors of the questions' tags (zero for untagged questions); beyond
+    EXACT_TAGS distinct tags, hashed into EXACT_TAGS signed dimensions."""
+    import zlib
+
     frequency = Counter(t for q in questions for t in set(q.tags))
-    index = {t: i for i, t in enumerate(sorted(frequency))}
-    matrix = np.zeros((len(questions), max(len(index), 1)))
+    if len(frequency) <= EXACT_TAGS:
+        index = {t: (i, 1.0) for i, t in enumerate(sorted(frequency))}
+        width = max(len(index), 1)
+    else:
+        hashed = {t: zlib.crc32(t.encode()) for t in frequency}
+        index = {t: (h % EXACT_TAGS, 1.0 if h & 1 << 31 else -1.0) for t, h in hashed.items()}
+        width = EXACT_TAGS
+    exact = len(frequency) <= EXACT_TAGS
+    matrix = np.zeros((len(questions), width), dtype=np.float64 if exact else np.float32)
     for row, q in enumerate(questions):
         for tag in set(q.tags):
-            matrix[row, index[tag]] = math.log(len(questions) / frequency[tag]) + 1e-3
+            column, sign = index[tag]
+            matrix[row, column] += sign * (math.log(len(questions) / frequency[tag]) + 1e-3)
     return _unit(matrix)
 
 
@@ -700,11 +747,10 @@ def propose_spin_offs(
     text = _unit(np.stack([q.vector for q in questions]).astype(np.float64))
     vectors = _unit(np.hstack([text, tag_weight * tag_vectors(questions)]))
     most = max(2, min(MAX_SPIN_OFFS, len(questions) // size))
-    partitions = {k: _kmeans(vectors, k) for k in range(2, most + 1)}
-    chosen, tried = _best_cut(vectors, partitions, size)
+    chosen, tried, partition = _kmeans_cuts(vectors, most, size)
     if not chosen:
         return Discovery([], [], {q.id: -1 for q in questions}, [], tried)
-    labels = _joining_the_nearest(vectors, partitions[chosen], size, within=True)
+    labels = _joining_the_nearest(vectors, partition, size, within=True)
     needs = {"questions": size, "months": min_months, "answerers": min_answerers}
     found = _judge(questions, labels, vectors, "spin-off", needs, community_id)
     kept = [

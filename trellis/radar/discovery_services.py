@@ -6,7 +6,8 @@ core team and its audience as members, through the communities service (its rule
 hold). Accepting a merge or a joint event tells the other community's leaders, who decide.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -46,8 +47,9 @@ def discovery_refresh(*, now: datetime | None = None) -> int:
     questions = discovery_questions(model_name=model.name, since=now - DEMAND_WINDOW)
     if not questions:
         return 0
-    rows = [*_communities(questions), *_spin_offs(questions, timezone.localdate(now)),
-            *_pairs(questions)]  # fmt: skip
+    with _one_thread():
+        rows = [*_communities(questions), *_spin_offs(questions, timezone.localdate(now)),
+                *_pairs(questions)]  # fmt: skip
     decided = set(
         DomainProposal.objects.filter(status=ProposalStatus.ACCEPTED).values_list("key", flat=True)
     ) | set(
@@ -64,6 +66,21 @@ def discovery_refresh(*, now: datetime | None = None) -> int:
         DomainProposal.objects.filter(status=ProposalStatus.OPEN).delete()
         DomainProposal.objects.bulk_create(fresh.values())
     return len(fresh)
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """k-means on one thread: on a machine busy with anything else (the web server, the
+    database) faiss's threads wait for each other; measured on 2 cores under load, 10 s on
+    one thread against 38 s on two for the same proposals."""
+    import faiss
+
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(threads)
 
 
 def discovery_after_vectors() -> None:
