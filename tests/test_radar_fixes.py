@@ -460,3 +460,12 @@ def test_no_challenge_without_a_question_nobody_answered(org: Org) -> None:
             actor=org.leader, community=org.public, pitfall=STAGNATION, fix=fixes.CHALLENGE
         )
     assert not Event.objects.exists()
+
+
+def test_a_question_or_two_answered_does_not_make_an_outside_speaker(org: Org) -> None:
+    cloud, _ = _speakers(org)
+    TopicEvidence.objects.filter(person=org.outsider).update(answers=2, accepted=1)
+    with pytest.raises(Invalid, match="3 questions or more"):
+        fixes.fix_preview(
+            viewer=org.newcomer, community=cloud, pitfall=STAGNATION, fix=fixes.OUTSIDE_SPEAKER
+        )

@@ -73,6 +73,7 @@ UNANSWERED_FOR = timedelta(days=7)  # asked since then: too soon to say nobody c
 COMMON_TAGS = 5  # the community's most common question tags a speaker's expertise is read on
 SPEAKER_ACTIVE_WITHIN = timedelta(days=365)  # evidence older than this: not active there now
 SPEAKER_EVIDENCE = 2  # phrases of evidence shown for the speaker
+SPEAKER_MIN_CONTRIBUTIONS = 3  # answers and guides on those tags: fewer is not expertise to present
 
 ROTATION = "rotation"
 CORE_TEAM = "core-team"
@@ -509,12 +510,18 @@ def _speaker(viewer: Person, community: Community) -> _Speaker:
         by_person[person_id].append(
             _Found(place, seen_by_all, tag, answers, accepted, guides, score)
         )
-    candidates = set(by_person) - unavailable_ids(set(by_person), timezone.localdate())
+    # a speaker knows the topic: a question or two answered is not expertise to present
+    enough = {
+        pk for pk, found in by_person.items()
+        if sum(f.answers + f.guides for f in found) >= SPEAKER_MIN_CONTRIBUTIONS
+    }  # fmt: skip
+    candidates = enough - unavailable_ids(enough, timezone.localdate())
     candidates &= access.who_can_view_in(community, candidates)
     if not candidates:
         raise Invalid(
             "Nobody outside the community, in the communities you can see, has answered "
-            f"questions on {community.name}'s most common topics lately."
+            f"{SPEAKER_MIN_CONTRIBUTIONS} questions or more (or written guides) on "
+            f"{community.name}'s most common topics lately."
         )
     names = dict(Person.objects.filter(pk__in=candidates).values_list("pk", "name"))
     best = min(
