@@ -11,6 +11,8 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.personas import Org, person
@@ -469,3 +471,29 @@ def test_a_question_or_two_answered_does_not_make_an_outside_speaker(org: Org) -
         fixes.fix_preview(
             viewer=org.newcomer, community=cloud, pitfall=STAGNATION, fix=fixes.OUTSIDE_SPEAKER
         )
+
+
+@pytest.mark.django_db
+def test_the_radar_page_shows_each_fix_with_whom_it_involves_and_takes_the_one_clicked(
+    org: Org, client: Client
+) -> None:
+    from trellis.radar.models import RadarSignal
+
+    _rising(org)
+    RadarSignal.objects.create(
+        community=org.public, pitfall=STAGNATION, month=timezone.localdate().replace(day=1),
+        score=0.8, threshold=0.55, raised=True, computed_at=timezone.now(),
+        evidence=[{"key": "unanswered", "strength": 1.0, "weight": 0.3, "figures": {},
+                   "text": "80% of recent questions are still unanswered, against 10% before."}],
+    )  # fmt: skip
+    client.force_login(org.leader)
+    url = reverse("community-radar", args=[org.public.slug])
+    page = client.get(url).content.decode()
+    assert "Invite active members to the core team" in page
+    assert "Nat Nearby: Answered 8 questions in " in page  # named before the click
+    assert 'data-fix="challenge"' in page  # refused or offered, said either way
+    client.post(reverse("radar-fix", args=[org.public.slug, STAGNATION]), {"fix": fixes.CORE_TEAM})
+    invited = CommunityInvitation.objects.filter(community=org.public, role=Role.CORE)
+    assert sorted(invited.values_list("person__name", flat=True)) == ["Nat Nearby", "Ola Onlooker"]
+    client.force_login(org.member)  # not a leader: no fix, no names
+    assert client.get(url).status_code == 403
