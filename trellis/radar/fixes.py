@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -255,7 +255,7 @@ def fix_preview(
         items = tuple(
             f"{q.title} (asked {age_words(q.created_at, now)})" for q in _unanswered(community, now)
         )
-        told = len(_active_members(viewer, community))
+        told = _active_members(viewer, community).count()
         audience = (
             f"{_plural(told, 'active member')} will be told."
             if told
@@ -597,9 +597,10 @@ def _unanswered(community: Community, now: datetime) -> list[Post]:
     return found
 
 
-def _active_members(actor: Person, community: Community) -> list[Person]:
+def _active_members(actor: Person, community: Community) -> QuerySet[Person]:
     """The community's members who took part lately: core, active or occasional in the
-    newest month of participation levels (every member while no levels are computed)."""
+    newest month of participation levels (every member while no levels are computed). A
+    query: the preview only counts them (a big community has thousands)."""
     members = Person.objects.filter(
         is_active=True,
         memberships__community=community,
@@ -611,13 +612,13 @@ def _active_members(actor: Person, community: Community) -> list[Person]:
             community=community, month=latest, level__in=[CORE, ACTIVE, OCCASIONAL]
         )
         members = members.filter(pk__in=taking_part.values("person_id"))
-    return list(members.distinct().order_by("name", "pk"))
+    return members.distinct().order_by("name", "pk")
 
 
 def _challenge(actor: Person, community: Community) -> str:
     now = timezone.now()
     questions = _unanswered(community, now)
-    told = _active_members(actor, community)
+    told = list(_active_members(actor, community))
     listed = "\n".join(
         f"- [{q.title}]({question_url(q.pk)}) (asked {age_words(q.created_at, now)})"
         for q in questions
