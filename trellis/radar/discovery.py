@@ -49,6 +49,8 @@ QuestionId = Hashable
 PEOPLE_WEIGHT = 0.5  # how far a question is pulled towards its people's questions (0 = text only)
 MIN_DOMAIN_QUESTIONS = 10  # a smaller cluster is a handful of questions, not sustained demand
 MAX_DOMAINS = 30
+MAX_DOMAINS_LARGE = 120  # beyond MAX_TREE_QUESTIONS: an organisation that size has more
+SAMPLE_CUTS = 5000  # beyond MAX_TREE_QUESTIONS the tree's cuts are scored on this many
 MAX_TREE_QUESTIONS = 4000  # beyond, the tree is built on micro-clusters (see _average_linkage)
 MICRO_CLUSTERS = 1000
 MIN_MONTHS = 3  # calendar months with at least one of its questions
@@ -84,9 +86,11 @@ KMEANS_RESTARTS = 5
 SEED = 1234
 # Large inputs (an organisation of 50,000 people): beyond EXACT_UP_TO questions the number of
 # sub-topics is chosen on a sample, over a geometric grid of counts, then one full k-means
-# is run at the chosen count; the micro-clusters train on a sample too; more than EXACT_TAGS
-# distinct tags are hashed into that many dimensions (signed, so collisions cancel on
-# average). Below them every figure is exactly as the method defines it.
+# is run at the chosen count (domains: beyond MAX_TREE_QUESTIONS, up to MAX_DOMAINS_LARGE,
+# the tree's cuts on a grid scored on SAMPLE_CUTS questions); the micro-clusters train on a
+# sample too; more than EXACT_TAGS distinct tags are hashed into that many dimensions
+# (signed, so collisions cancel on average). Below them every figure is exactly as the
+# method defines it.
 EXACT_UP_TO = 1000
 SAMPLE = 1000
 EXACT_TAGS = 1024
@@ -443,8 +447,17 @@ def _best_cut(
     return best[0], tried
 
 
-def _average_linkage(vectors: np.ndarray, most: int) -> dict[int, np.ndarray]:
-    """The cuts of the average-linkage tree (cosine) into 2..most clusters. Beyond
+def _grid(most: int, points: int = 10) -> list[int]:
+    """About `points` counts from 2 to `most`, evenly spaced on a log scale."""
+    if most <= 2:
+        return [2]
+    return sorted({round(2 * (most / 2) ** (i / (points - 1))) for i in range(points)} | {most})
+
+
+def _average_linkage(
+    vectors: np.ndarray, most: int, counts: Sequence[int] | None = None
+) -> dict[int, np.ndarray]:
+    """The cuts of the average-linkage tree (cosine) into 2..most clusters (or `counts`). Beyond
     MAX_TREE_QUESTIONS the tree is built on k-means micro-clusters' centres (its memory grows
     with the square of what it is built on), each question taking its micro-cluster's cut."""
     from scipy.cluster.hierarchy import fcluster, linkage  # type: ignore[import-untyped]
@@ -460,7 +473,7 @@ def _average_linkage(vectors: np.ndarray, most: int) -> dict[int, np.ndarray]:
     tree = linkage(leaves, method="average", metric="cosine")
     return {
         k: (np.asarray(fcluster(tree, k, criterion="maxclust")) - 1)[micro]
-        for k in range(2, most + 1)
+        for k in (counts if counts is not None else range(2, most + 1))
     }
 
 
@@ -493,8 +506,7 @@ def _kmeans_cuts(
         return chosen, tried, partitions.get(chosen, np.zeros(len(vectors), dtype=np.int64))
     rows = np.sort(np.random.default_rng(SEED).choice(len(vectors), SAMPLE, replace=False))
     sample = vectors[rows]
-    grid = sorted({round(2 * (most / 2) ** (i / 9)) for i in range(10)} | {2, most})
-    partitions = {k: _kmeans(sample, k, restarts=1) for k in grid if k >= 2}
+    partitions = {k: _kmeans(sample, k, restarts=1) for k in _grid(most)}
     sample_size = max(2, math.ceil(min_size * SAMPLE / len(vectors)))
     chosen, tried = _best_cut(sample, partitions, sample_size)
     if not chosen:
@@ -713,9 +725,16 @@ def propose_communities(
     if len(questions) < 2 * min_questions:
         return Discovery([], [], {q.id: -1 for q in questions}, [])
     vectors = people_smoothed(questions, people_weight)
-    most = max(2, min(MAX_DOMAINS, len(questions) // min_questions))
-    partitions = _average_linkage(vectors, most)
-    chosen, tried = _best_cut(vectors, partitions, min_questions)
+    if len(questions) <= MAX_TREE_QUESTIONS:
+        most = max(2, min(MAX_DOMAINS, len(questions) // min_questions))
+        partitions = _average_linkage(vectors, most)
+        chosen, tried = _best_cut(vectors, partitions, min_questions)
+    else:  # a big organisation: more domains, the cuts of a grid scored on a sample
+        most = max(2, min(MAX_DOMAINS_LARGE, len(questions) // min_questions))
+        partitions = _average_linkage(vectors, most, _grid(most, 20))
+        rows = np.sort(np.random.default_rng(SEED).choice(len(vectors), SAMPLE_CUTS, False))
+        size = max(2, math.ceil(min_questions * SAMPLE_CUTS / len(questions)))
+        chosen, tried = _best_cut(vectors[rows], {k: p[rows] for k, p in partitions.items()}, size)
     if not chosen:
         return Discovery([], [], {q.id: -1 for q in questions}, [], tried)
     labels = _joining_the_nearest(vectors, partitions[chosen], min_questions, within=True)
