@@ -255,7 +255,7 @@ def fix_preview(
         items = tuple(
             f"{q.title} (asked {age_words(q.created_at, now)})" for q in _unanswered(community, now)
         )
-        told = _active_members(viewer, community).count()
+        told = _active_members(viewer, community).values("pk").distinct().count()
         audience = (
             f"{_plural(told, 'active member')} will be told."
             if told
@@ -430,9 +430,14 @@ class _Speaker:
 
 
 def _common_tags(community: Community) -> list[int]:
-    """The tags of the community's questions, the most common first (at most COMMON_TAGS)."""
+    """The tags of the community's questions of the last year (what it asks about now), the
+    most common first (at most COMMON_TAGS)."""
     rows = (
-        PostTag.objects.filter(post__community=community, post__kind=PostKind.QUESTION)
+        PostTag.objects.filter(
+            post__community=community,
+            post__kind=PostKind.QUESTION,
+            post__created_at__gte=timezone.now() - SPEAKER_ACTIVE_WITHIN,
+        )
         .values("tag_id", "tag__name")
         .annotate(n=Count("pk"))
         .order_by("-n", "tag__name")[:COMMON_TAGS]
