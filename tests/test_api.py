@@ -743,3 +743,31 @@ def test_lists_run_a_constant_number_of_queries(org: Org, as_: Any, path: str) -
     after = queries(admin, path, page_size=100)
     assert ok(admin.get(path, page_size=100)) is not None
     assert after == before, (path, before, after)
+
+
+def test_every_schema_has_a_name_of_its_own() -> None:
+    """The OpenAPI components are named after the schema classes: two modules' classes of one
+    name would make one of them describe the other's responses (found by schemathesis once)."""
+    import inspect
+    import pkgutil
+    from importlib import import_module
+
+    from ninja import Schema
+    from pydantic import BaseModel
+
+    import trellis.api
+
+    seen: dict[str, str] = {}
+    clashes = []
+    for module_info in pkgutil.iter_modules(trellis.api.__path__):
+        module = import_module(f"trellis.api.{module_info.name}")
+        for name, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, (Schema, BaseModel))
+                and value.__module__ == module.__name__
+            ):
+                if name in seen:
+                    clashes.append((name, seen[name], module.__name__))
+                seen[name] = module.__name__
+    assert clashes == []

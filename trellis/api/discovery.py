@@ -30,38 +30,40 @@ CommunitySlug = PathEx[SlugPath, P(description="The community's slug.")]
 ProposalId = PathEx[int, P(ge=1, le=MAX_ID, description="A discovery proposal's id.")]
 
 
-class PersonOut(Schema):
+class DiscoveryPersonOut(Schema):
     id: int
     name: str
     department: str
     questions: int = Field(description="Questions of the proposal they answered (core) or asked.")
 
 
-class ExampleOut(Schema):
+class DiscoveryExampleOut(Schema):
     id: int = Field(description="The question's id.")
     title: str
 
 
-class ProposalOut(Schema):
+class DomainProposalOut(Schema):
     id: int
     kind: str = Field(description="community, spin-off, merge or joint-event.")
     name: str
     domain: str = Field(description="What it would be about, in a sentence (communities).")
     tags: list[tuple[str, int]] = Field(description="Its most common tags, with counts.")
-    core: list[PersonOut] = Field(description="Who answers most: invited to the core team.")
-    audience: list[PersonOut] = Field(description="Who asks most: invited as members.")
+    core: list[DiscoveryPersonOut] = Field(
+        description="Who answers most: invited to the core team."
+    )
+    audience: list[DiscoveryPersonOut] = Field(description="Who asks most: invited as members.")
     evidence: list[str] = Field(description="Why, in sentences with the figures.")
-    examples: list[ExampleOut] = Field(description="Some of its questions, newest first.")
+    examples: list[DiscoveryExampleOut] = Field(description="Some of its questions, newest first.")
     communities: list[str] = Field(description="Slugs: the parent, or the two communities.")
     can_decide: bool
 
 
-class DecisionOut(Schema):
+class DiscoveryDecisionOut(Schema):
     done: str = Field(description="What was done, in a sentence.")
     community: str | None = Field(description="The slug of the community started, if one was.")
 
 
-class DismissIn(Input):
+class DismissProposalIn(Input):
     reason: Annotated[
         StrictStr, StringConstraints(min_length=1, max_length=REASON_MAX, pattern=NO_NUL)
     ] = Field(description="Why not: whoever reads the proposals next will want to know.")
@@ -94,7 +96,7 @@ def _person(line: selectors.PersonLine) -> dict[str, Any]:
 
 @router.get(
     "/discovery/proposals",
-    response={200: list[ProposalOut], **error_responses()},
+    response={200: list[DomainProposalOut], **error_responses()},
     summary="Proposed communities, merges and joint events (org admins)",
     operation_id="discovery_org",
 )
@@ -107,7 +109,7 @@ def discovery_org(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get(
     "/communities/{slug}/proposals",
-    response={200: list[ProposalOut], **error_responses()},
+    response={200: list[DomainProposalOut], **error_responses()},
     summary="A community's spin-offs, merges and joint events (its leaders, org admins)",
     operation_id="discovery_community",
 )
@@ -121,7 +123,7 @@ def discovery_community(request: HttpRequest, slug: CommunitySlug) -> list[dict[
 
 @router.post(
     "/discovery/proposals/{proposal_id}/accept",
-    response={200: DecisionOut, **error_responses(conflict=True)},
+    response={200: DiscoveryDecisionOut, **error_responses(conflict=True)},
     summary="Accept a proposal",
     description="community (org admins) and spin-off (the community's leaders): start it with "
     "you as its first leader, inviting its likely core to the core team and its audience as "
@@ -146,7 +148,7 @@ def discovery_accept(request: HttpRequest, proposal_id: ProposalId) -> dict[str,
     operation_id="discovery_dismiss",
 )
 def discovery_dismiss(
-    request: HttpRequest, proposal_id: ProposalId, payload: DismissIn
+    request: HttpRequest, proposal_id: ProposalId, payload: DismissProposalIn
 ) -> Reply[None]:
     me = viewer(request)
     with conflicts():

@@ -41,7 +41,7 @@ class PeriodParams(QueryParams):
     )
 
 
-class StoryOut(Schema):
+class ReportStoryOut(Schema):
     text: str
     cycle: str
     estimate: str
@@ -66,7 +66,7 @@ class ReportOut(Schema):
     previous_figures: Figures
     enabled: list[str] = Field(description="What the sponsor's resources enabled, in words.")
     hours_saved: HoursOut | None
-    featured_stories: list[StoryOut]
+    featured_stories: list[ReportStoryOut]
 
 
 def _period(params: PeriodParams) -> Period:
