@@ -36,7 +36,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -350,11 +350,17 @@ def _unit(matrix: np.ndarray) -> np.ndarray:
     return np.asarray(matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12))
 
 
+def _precision(questions: int) -> type[np.floating[Any]]:
+    """float64 where every figure is exact (up to EXACT_UP_TO questions), float32 beyond:
+    150,000 questions' vectors and their copies would hold about 5 GB in float64."""
+    return np.float64 if questions <= EXACT_UP_TO else np.float32
+
+
 def people_smoothed(questions: Sequence[DiscoveryQuestion], weight: float) -> np.ndarray:
     """Each question's vector pulled towards its people's: a person's vector is the mean of
     the questions they asked or answered, a question's people vector the mean of its asker's
     and answerers'. Questions nobody known asked or answered keep their own vector."""
-    vectors = _unit(np.stack([q.vector for q in questions]).astype(np.float64))
+    vectors = _unit(np.stack([q.vector for q in questions]).astype(_precision(len(questions))))
     if weight <= 0:
         return vectors
     involved: dict[PersonId, list[int]] = defaultdict(list)
@@ -385,7 +391,7 @@ def silhouettes(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
     clusters, own = np.unique(labels[kept], return_inverse=True)
     if len(clusters) < 2:
         return result
-    members = vectors[kept]
+    members = vectors if len(kept) == len(labels) else vectors[kept]  # no copy when all count
     sizes = np.bincount(own, minlength=len(clusters)).astype(np.float64)
     summed = np.zeros((len(clusters), vectors.shape[1]))
     np.add.at(summed, own, members)
@@ -514,7 +520,9 @@ def _kmeans_cuts(
     return chosen, tried, _kmeans(vectors, chosen)
 
 
-def tag_vectors(questions: Sequence[DiscoveryQuestion]) -> np.ndarray:
+def tag_vectors(
+    questions: Sequence[DiscoveryQuestion], dtype: type[np.floating[Any]] = np.float64
+) -> np.ndarray:
     """Unit TF-IDF vectors of the questions' tags (zero for untagged questions); beyond
     EXACT_TAGS distinct tags, hashed into EXACT_TAGS signed dimensions."""
     import zlib
@@ -527,8 +535,7 @@ def tag_vectors(questions: Sequence[DiscoveryQuestion]) -> np.ndarray:
         hashed = {t: zlib.crc32(t.encode()) for t in frequency}
         index = {t: (h % EXACT_TAGS, 1.0 if h & 1 << 31 else -1.0) for t, h in hashed.items()}
         width = EXACT_TAGS
-    exact = len(frequency) <= EXACT_TAGS
-    matrix = np.zeros((len(questions), width), dtype=np.float64 if exact else np.float32)
+    matrix = np.zeros((len(questions), width), dtype=dtype)
     for row, q in enumerate(questions):
         for tag in set(q.tags):
             column, sign = index[tag]
@@ -763,8 +770,13 @@ def propose_spin_offs(
     size = max(min_questions, math.ceil(MIN_SPIN_OFF_SHARE * len(questions)))
     if len(questions) < 2 * size:
         return Discovery([], [], {q.id: -1 for q in questions}, [])
-    text = _unit(np.stack([q.vector for q in questions]).astype(np.float64))
-    vectors = _unit(np.hstack([text, tag_weight * tag_vectors(questions)]))
+    precision = _precision(len(questions))
+    text = _unit(np.stack([q.vector for q in questions]).astype(precision))
+    tags = tag_vectors(questions, precision)
+    if tag_weight != 1.0:
+        tags *= tag_weight
+    vectors = _unit(np.hstack([text, tags]))
+    del text, tags
     most = max(2, min(MAX_SPIN_OFFS, len(questions) // size))
     chosen, tried, partition = _kmeans_cuts(vectors, most, size)
     if not chosen:
