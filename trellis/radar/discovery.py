@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from trellis.radar.words import plural
 from trellis.search.query import STOPWORDS
 
 PersonId = Hashable
@@ -650,24 +651,20 @@ def _judge(
     )
 
 
-def _counted(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _shortfalls(proposal: Proposal, needs: dict[str, int]) -> list[str]:
     e = proposal.evidence
     reasons = []
     if e.questions < needs["questions"]:
-        reasons.append(f"{_counted(e.questions, 'question')}, fewer than {needs['questions']}")
+        reasons.append(f"{plural(e.questions, 'question')}, fewer than {needs['questions']}")
     if e.months < needs["months"]:
-        reasons.append(f"questions in {_counted(e.months, 'month')}, fewer than {needs['months']}")
+        reasons.append(f"questions in {plural(e.months, 'month')}, fewer than {needs['months']}")
     if e.askers < needs.get("askers", 0):
-        reasons.append(f"{_counted(e.askers, 'asker')}, fewer than {needs['askers']}")
+        reasons.append(f"{plural(e.askers, 'asker')}, fewer than {needs['askers']}")
     if e.answerers < needs.get("answerers", 0):
-        reasons.append(f"{_counted(e.answerers, 'answerer')}, fewer than {needs['answerers']}")
+        reasons.append(f"{plural(e.answerers, 'answerer')}, fewer than {needs['answerers']}")
     if e.answerer_departments < needs.get("departments", 0):
         reasons.append(
-            f"answerers from {_counted(e.answerer_departments, 'department')}, fewer than "
+            f"answerers from {plural(e.answerer_departments, 'department')}, fewer than "
             f"{needs['departments']}"
         )
     home = max(((c, n) for c, n in e.in_communities.items() if c is not None),

@@ -12,6 +12,7 @@ from trellis.people.models import Person
 from trellis.qa.models import Post
 from trellis.radar.discovery import RECENT_MONTHS
 from trellis.radar.models import DomainProposal, ProposalKind, ProposalStatus
+from trellis.radar.words import plural
 
 PAIRS = (ProposalKind.MERGE, ProposalKind.JOINT_EVENT)
 
@@ -121,10 +122,6 @@ def _lines(listed: list[dict[str, int]], people: dict[int, Person]) -> list[Pers
     return lines
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
-
-
 def _month(text: str) -> str:
     return f"{date.fromisoformat(text):%B %Y}"
 
@@ -139,13 +136,13 @@ def _reasons(row: DomainProposal, communities: dict[int, Community]) -> list[str
         else f"in {_month(e['first_month'])}"
     )
     asked = (
-        f"{_plural(e['questions'], 'question')} in {_plural(e['months'], 'month')} {span}, "
-        f"asked by {_plural(e['askers'], 'person', 'people')} from "
-        f"{_plural(e['asker_departments'], 'department')}."
+        f"{plural(e['questions'], 'question')} in {plural(e['months'], 'month')} {span}, "
+        f"asked by {plural(e['askers'], 'person', 'people')} from "
+        f"{plural(e['asker_departments'], 'department')}."
     )
     answered = (
-        f"{e['answered']:,} answered, by {_plural(e['answerers'], 'person', 'people')} from "
-        f"{_plural(e['answerer_departments'], 'department')}"
+        f"{e['answered']:,} answered, by {plural(e['answerers'], 'person', 'people')} from "
+        f"{plural(e['answerer_departments'], 'department')}"
     )
     if row.kind == ProposalKind.SPIN_OFF:
         grown = e.get("emergence", {})

@@ -58,6 +58,7 @@ from trellis.people.models import Person
 from trellis.qa.links import question_url
 from trellis.qa.models import Post, PostKind, PostTag
 from trellis.radar.signals import BURNOUT, MEETINGS, SPONSOR, STAGNATION
+from trellis.radar.words import plural
 
 SHOW_AND_TELL_IN = timedelta(days=21)
 SHOW_AND_TELL_AT = time(15, 0)
@@ -257,7 +258,7 @@ def fix_preview(
         )
         told = _active_members(viewer, community).values("pk").distinct().count()
         audience = (
-            f"{_plural(told, 'active member')} will be told."
+            f"{plural(told, 'active member')} will be told."
             if told
             else "No active member to tell: only the event is planned."
         )
@@ -294,10 +295,6 @@ def fix_apply(*, actor: Person, community: Community, pitfall: str, fix: str | N
     if offer.key == CHALLENGE:
         return _challenge(actor, community)
     raise Invalid("This signal has no one-click fix yet.")  # every offer's key is handled above
-
-
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def _when(event: Event) -> str:
@@ -462,10 +459,10 @@ class _Found:
         """'answered 12 questions tagged kubernetes (5 accepted) in Platform Guild'."""
         parts = []
         if self.answers:
-            said = f"answered {_plural(self.answers, 'question')} tagged {self.tag}"
+            said = f"answered {plural(self.answers, 'question')} tagged {self.tag}"
             parts.append(f"{said} ({self.accepted} accepted)" if self.accepted else said)
         if self.guides:
-            parts.append(f"owns {_plural(self.guides, 'guide')} tagged {self.tag}")
+            parts.append(f"owns {plural(self.guides, 'guide')} tagged {self.tag}")
         return f"{' and '.join(parts)} in {self.place}"
 
 
@@ -662,15 +659,15 @@ def _challenge(actor: Person, community: Community) -> str:
             target_type="event",
             target_id=event.pk,
             title=(
-                f"{event.title} on {_when(event)}: {_plural(len(questions), 'question')} "
+                f"{event.title} on {_when(event)}: {plural(len(questions), 'question')} "
                 f"{community.name} has left unanswered"
             ),
             url=reverse("event-detail", kwargs={"pk": event.pk}),
         )
     return (
         f"A challenge workshop is planned for {_when(event)} on "
-        f"{_plural(len(questions), 'unanswered question')} (its draft agenda lists them), and "
-        f"{_plural(len(told), 'active member')} {'has' if len(told) == 1 else 'have'} been "
+        f"{plural(len(questions), 'unanswered question')} (its draft agenda lists them), and "
+        f"{plural(len(told), 'active member')} {'has' if len(told) == 1 else 'have'} been "
         "told. Edit and publish the agenda from the event."
     )
 
