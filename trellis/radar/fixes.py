@@ -301,6 +301,20 @@ def _when(event: Event) -> str:
     return f"{timezone.localtime(event.starts_at):%-d %B}"
 
 
+def _invite_to(event: Event, recipients: list[Person], actor: Person, *, title: str) -> None:
+    """An invitation to the event in each recipient's notifications (and email)."""
+    notify(
+        recipients=recipients,
+        kind=Kind.INVITATION,
+        actor=actor,
+        community=event.community,
+        target_type="event",
+        target_id=event.pk,
+        title=title,
+        url=reverse("event-detail", kwargs={"pk": event.pk}),
+    )
+
+
 def _planned_at(after: timedelta, at: time) -> datetime:
     day = _working_day(timezone.localdate() + after)
     return datetime.combine(day, at, tzinfo=ZoneInfo(settings.TIME_ZONE))
@@ -564,18 +578,14 @@ def _outside_speaker(actor: Person, community: Community) -> str:
                 ),
             ),
         )
-        notify(
-            recipients=[person],
-            kind=Kind.INVITATION,
-            actor=actor,
-            community=community,
-            target_type="event",
-            target_id=event.pk,
+        _invite_to(
+            event,
+            [person],
+            actor,
             title=(
                 f"Speak at {community.name}'s brown bag on {_when(event)}: they would like to "
                 f"hear what you know about {topics}"
             ),
-            url=reverse("event-detail", kwargs={"pk": event.pk}),
         )
     return (
         f"A brown bag is planned for {_when(event)} and {person.name} has been invited to "
@@ -651,18 +661,14 @@ def _challenge(actor: Person, community: Community) -> str:
                 title=question.title[:TITLE_MAX],
                 reason=f"asked {age_words(question.created_at, now)}, no answer yet",
             )
-        notify(
-            recipients=told,
-            kind=Kind.INVITATION,
-            actor=actor,
-            community=community,
-            target_type="event",
-            target_id=event.pk,
+        _invite_to(
+            event,
+            told,
+            actor,
             title=(
                 f"{event.title} on {_when(event)}: {plural(len(questions), 'question')} "
                 f"{community.name} has left unanswered"
             ),
-            url=reverse("event-detail", kwargs={"pk": event.pk}),
         )
     return (
         f"A challenge workshop is planned for {_when(event)} on "
@@ -800,18 +806,14 @@ def _show_and_tell(actor: Person, community: Community) -> str:
                     ),
                 ),
             )
-        notify(
-            recipients=sponsors,
-            kind=Kind.INVITATION,
-            actor=actor,
-            community=community,
-            target_type="event",
-            target_id=event.pk,
+        _invite_to(
+            event,
+            sponsors,
+            actor,
             title=(
                 f"{event.title} on {timezone.localtime(event.starts_at):%-d %B}: with "
                 f"{community.name}'s impact report"
             ),
-            url=reverse("event-detail", kwargs={"pk": event.pk}),
         )
     names = ", ".join(s.name for s in sponsors)
     when = f"{timezone.localtime(event.starts_at):%-d %B}"
