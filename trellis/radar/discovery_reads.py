@@ -30,11 +30,12 @@ def discovery_questions(*, model_name: str, since: datetime) -> list[DiscoveryQu
         .values_list("object_id", "embedding")
     )
     vectors = {pk: blob for pk, blob in documents.iterator(chunk_size=READ_CHUNK) if blob}
-    rows = list(
-        Post.objects.filter(kind=PostKind.QUESTION, pk__in=list(vectors), created_at__gte=since)
+    asked = (
+        Post.objects.filter(kind=PostKind.QUESTION, created_at__gte=since)
         .order_by("pk")
         .values_list("pk", "title", "author_id", "community_id", "created_at")
-    )
+    )  # read by the window, not an IN list of every vector's id (150,000 at full size)
+    rows = [row for row in asked.iterator(chunk_size=READ_CHUNK) if row[0] in vectors]
     ids = [row[0] for row in rows]
     answerers: dict[int, list[int]] = defaultdict(list)
     tags: dict[int, list[str]] = defaultdict(list)
