@@ -22,7 +22,7 @@ from trellis.api.schemas import NO_NUL, Input, SlugPath
 from trellis.communities import selectors as community_selectors
 from trellis.communities.models import Community
 from trellis.core import access
-from trellis.core.errors import Forbidden, ServiceError
+from trellis.core.errors import Forbidden
 from trellis.people.models import Person
 from trellis.radar import fixes, selectors, services
 from trellis.radar.services import SNOOZE_LONGEST, SNOOZE_REASON_MAX
@@ -172,19 +172,16 @@ def _out(me: Person, community: Community) -> dict[str, Any]:
 
 
 def _fixes(me: Person, community: Community, pitfall: str) -> list[dict[str, Any]]:
-    shown: list[dict[str, Any]] = []
-    for offer in fixes.offers_for(pitfall):
-        entry: dict[str, Any] = {"key": offer.key, "label": offer.label, "does": offer.does}
-        try:
-            preview = fixes.fix_preview(
-                viewer=me, community=community, pitfall=pitfall, fix=offer.key
-            )
-        except ServiceError as error:
-            entry |= {"involves": [], "refused": error.message}
-        else:
-            entry |= {"involves": preview.lines, "refused": None}
-        shown.append(entry)
-    return shown
+    return [
+        {
+            "key": shown.offer.key,
+            "label": shown.offer.label,
+            "does": shown.offer.does,
+            "involves": shown.preview.lines if shown.preview else [],
+            "refused": shown.refused or None,
+        }
+        for shown in fixes.offers_shown(viewer=me, community=community, pitfall=pitfall)
+    ]
 
 
 @router.get(

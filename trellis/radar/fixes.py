@@ -277,6 +277,30 @@ def fix_preview(
     )
 
 
+@dataclass(frozen=True)
+class OfferShown:
+    """A fix as the leader sees it before the click: who or what it would involve, or why it
+    cannot be taken now (the page and the API show the same)."""
+
+    offer: FixOffer
+    preview: FixPreview | None
+    refused: str  # "" when it can be taken
+
+
+def offers_shown(*, viewer: Person, community: Community, pitfall: str) -> list[OfferShown]:
+    shown = []
+    for offer in offers_for(pitfall):
+        try:
+            preview = fix_preview(
+                viewer=viewer, community=community, pitfall=pitfall, fix=offer.key
+            )
+        except Invalid as error:
+            shown.append(OfferShown(offer, None, error.message))
+        else:
+            shown.append(OfferShown(offer, preview, ""))
+    return shown
+
+
 def fix_apply(*, actor: Person, community: Community, pitfall: str, fix: str | None = None) -> str:
     """Do the fix (`fix`: one of the pitfall's offers' keys; None: its main one); returns
     what was done, in a sentence for the leader."""

@@ -2,7 +2,6 @@
 sponsor signal alone), the organisation's (org admins), and the leaders' actions on a signal:
 snooze it with a reason, wake it, or take the fix it offers."""
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -72,32 +71,12 @@ def community_radar(request: AuthedRequest, slug: str) -> HttpResponse:
     )
 
 
-@dataclass(frozen=True)
-class Offer:
-    """A fix as the leader sees it before the click: who or what it would involve, or why
-    it cannot be taken now."""
-
-    offer: fixes.FixOffer
-    preview: fixes.FixPreview | None
-    refused: str
-
-
 def _offers(
     request: AuthedRequest, community: Community, page: selectors.RadarPage, signal: Any
-) -> list[Offer]:
+) -> list[fixes.OfferShown]:
     if not page.may_act or signal.snooze is not None:
         return []
-    shown = []
-    for offer in fixes.offers_for(signal.pitfall):
-        try:
-            preview = fixes.fix_preview(
-                viewer=request.user, community=community, pitfall=signal.pitfall, fix=offer.key
-            )
-        except ServiceError as error:
-            shown.append(Offer(offer, None, error.message))
-        else:
-            shown.append(Offer(offer, preview, ""))
-    return shown
+    return fixes.offers_shown(viewer=request.user, community=community, pitfall=signal.pitfall)
 
 
 def _course_chart(page: selectors.RadarPage) -> str:
